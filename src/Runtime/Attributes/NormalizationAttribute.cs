@@ -1,0 +1,19 @@
+using System;
+
+namespace NormGen;
+
+/// <summary>
+/// Base class of every attribute that declares a normalization layer on a <c>partial</c> class.
+/// The NormGen generator reads the attribute's arguments at compile time and emits a layer specialized
+/// to that exact shape. A class carries at most one normalization attribute.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public abstract class NormalizationAttribute : Attribute
+{
+    private protected NormalizationAttribute()
+    {
+    }
+
+    /// <summary>Added to the variance for numerical stability (PyTorch's <c>eps</c>). Default <c>1e-5</c>.</summary>
+    public double Eps { get; set; } = 1e-5;
+}
