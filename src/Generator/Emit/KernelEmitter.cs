@@ -1,0 +1,403 @@
+using System;
+using System.Collections.Generic;
+using NormGen.Generator.Helpers;
+
+namespace NormGen.Generator.Emit;
+
+/// <summary>
+/// Writes the SIMD kernels of a layer, specialized on compile-time lengths. Every kernel dispatches
+/// Vector512 → Vector256 → Vector128 → scalar on <c>IsHardwareAccelerated</c> (a JIT-time constant, so only
+/// one path survives), unrolls its main loop, and handles the tail without per-element branches: reductions
+/// add a last, overlapping vector whose already-counted lanes are masked to zero; element-wise kernels compute
+/// a last, overlapping vector before the main loop (safe in place) and store it after.
+/// Widths whose vector is longer than the data are not emitted.
+/// </summary>
+internal static class KernelEmitter
+{
+    /// <summary>Vectors per iteration of the unrolled loops.</summary>
+    private const int Unroll = 4;
+
+    /// <summary>
+    /// Iterations between flushes of the float partial sums into double totals: each lane then adds at most
+    /// this many values in float (pairwise with the double totals: a cascade), which bounds the rounding error
+    /// independently of the reduction length.
+    /// </summary>
+    private const int ChunkIterations = 16;
+
+    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+
+    /// <summary>
+    /// <c>static void {name}(ref float p, [float shift,] out double total...)</c>: reduces <paramref name="length"/>
+    /// contiguous floats (one channel plane of one sample).
+    /// </summary>
+    public static void WritePlaneReduction(IndentedWriter w, string name, ReductionKind kind, int length, string summary)
+    {
+        string shiftParameter = kind == ReductionKind.Shifted ? ", float shift" : "";
+        string outs = string.Join(", ", Map(kind.Accumulators, a => "out double " + a));
+        WriteKernelHeader(w, summary);
+        using (w.Block($"private static void {name}(ref float p{shiftParameter}, {outs})"))
+        {
+            WriteTotals(w, kind);
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (length < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Type}.IsHardwareAccelerated)"))
+                {
+                    WriteVectorReduction(w, v, kind, length);
+                    WriteAssignOuts(w, kind);
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            using (w.Block($"for (int i = 0; i < {length}; i++)"))
+            {
+                kind.WriteScalarUpdate(w, $"{Unsafe}.Add(ref p, i)");
+            }
+
+            WriteAssignOuts(w, kind);
+        }
+    }
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float y, float shift, float scale, float offset)</c>:
+    /// <c>y = (x - shift) * scale + offset</c> over <paramref name="length"/> contiguous floats.
+    /// </summary>
+    public static void WritePlaneNormalize(IndentedWriter w, string name, int length)
+    {
+        WriteKernelHeader(w, $"y = (x - shift) * scale + offset over one plane of {length} elements.");
+        using (w.Block($"private static void {name}(ref float x, ref float y, float shift, float scale, float offset)"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (length < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Type}.IsHardwareAccelerated)"))
+                {
+                    w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
+                    w.WriteLine($"{v.Float} factor = {v.Type}.Create(scale);");
+                    w.WriteLine($"{v.Float} addend = {v.Type}.Create(offset);");
+                    WriteElementwise(w, v, length, at => $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - center, factor, addend)");
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            using (w.Block($"for (int i = 0; i < {length}; i++)"))
+            {
+                w.WriteLine($"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - shift) * scale + offset;");
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, [ref float shift,] ref double total...)</c>: adds one sample of
+    /// <paramref name="size"/> floats element-wise into double accumulators (used when planes are too short to vectorize).
+    /// </summary>
+    public static void WriteColumnReduction(IndentedWriter w, string name, ReductionKind kind, int size, string summary)
+    {
+        bool shifted = kind == ReductionKind.Shifted;
+        string parameters = "ref float x" + (shifted ? ", ref float shift" : "") + ", " + string.Join(", ", Map(kind.Accumulators, a => "ref double " + a));
+        WriteKernelHeader(w, summary);
+        using (w.Block($"private static void {name}({parameters})"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (size < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Type}.IsHardwareAccelerated)"))
+                {
+                    int full = size / v.Lanes * v.Lanes;
+                    int remainder = size % v.Lanes;
+                    using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
+                    {
+                        WriteColumnUpdate(w, v, shifted, "i", mask: null);
+                    }
+
+                    if (remainder > 0)
+                    {
+                        using (w.Block(""))
+                        {
+                            w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
+                            WriteColumnUpdate(w, v, shifted, Literals.Int(size - v.Lanes), "tail");
+                        }
+                    }
+
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            using (w.Block($"for (int i = 0; i < {size}; i++)"))
+            {
+                if (shifted)
+                {
+                    w.WriteLine($"float d = {Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i);");
+                    w.WriteLine($"{Unsafe}.Add(ref dev, i) += d;");
+                    w.WriteLine($"{Unsafe}.Add(ref sq, i) += (double)d * d;");
+                }
+                else
+                {
+                    w.WriteLine($"{Unsafe}.Add(ref sum, i) += {Unsafe}.Add(ref x, i);");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float y, ref float shift, ref float scale, ref float offset)</c>:
+    /// element-wise <c>y = (x - shift) * scale + offset</c> over one sample of <paramref name="size"/> floats.
+    /// </summary>
+    public static void WriteColumnNormalize(IndentedWriter w, string name, int size)
+    {
+        WriteKernelHeader(w, $"y = (x - shift) * scale + offset element-wise over one sample of {size} elements.");
+        using (w.Block($"private static void {name}(ref float x, ref float y, ref float shift, ref float scale, ref float offset)"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (size < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Type}.IsHardwareAccelerated)"))
+                {
+                    WriteElementwise(w, v, size, at =>
+                        $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - {v.Type}.LoadUnsafe(ref shift, {at}), {v.Type}.LoadUnsafe(ref scale, {at}), {v.Type}.LoadUnsafe(ref offset, {at}))");
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            using (w.Block($"for (int i = 0; i < {size}; i++)"))
+            {
+                w.WriteLine($"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref scale, i) + {Unsafe}.Add(ref offset, i);");
+            }
+        }
+    }
+
+    private static void WriteKernelHeader(IndentedWriter w, string summary)
+    {
+        w.WriteLine($"/// <summary>{summary}</summary>");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+    }
+
+    private static void WriteTotals(IndentedWriter w, ReductionKind kind)
+    {
+        foreach (string a in kind.Accumulators)
+        {
+            w.WriteLine($"double {a}Total = 0;");
+        }
+    }
+
+    private static void WriteAssignOuts(IndentedWriter w, ReductionKind kind)
+    {
+        foreach (string a in kind.Accumulators)
+        {
+            w.WriteLine($"{a} = {a}Total;");
+        }
+    }
+
+    /// <summary>The vector body of a plane reduction: chunked, unrolled main loop; remainder vectors; masked tail.</summary>
+    private static void WriteVectorReduction(IndentedWriter w, VectorWidth v, ReductionKind kind, int length)
+    {
+        int lanes = v.Lanes;
+        int vectors = length / lanes;
+        int remainder = length % lanes;
+        int chunkVectors = Unroll * ChunkIterations;
+        int chunks = vectors / chunkVectors;
+        int chunkElements = chunkVectors * lanes;
+
+        kind.WritePrologue(w, v);
+        if (remainder > 0)
+        {
+            w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
+        }
+
+        if (chunks > 0)
+        {
+            using (w.Block($"for (nuint chunk = 0; chunk < {chunks * chunkElements}; chunk += {chunkElements})"))
+            {
+                WritePartials(w, v, kind, Unroll);
+                using (w.Block($"for (nuint i = chunk; i < chunk + {chunkElements}; i += {Unroll * lanes})"))
+                {
+                    for (int k = 0; k < Unroll; k++)
+                    {
+                        kind.WriteUpdate(w, v, k, Load(v, "p", Offset("i", k * lanes)), mask: null, tag: Literals.Int(k));
+                    }
+                }
+
+                WriteFlush(w, kind, Unroll);
+            }
+        }
+
+        int start = chunks * chunkElements;
+        int restVectors = vectors - (chunks * chunkVectors);
+        int partials = Math.Min(Unroll, restVectors + (remainder > 0 ? 1 : 0));
+        if (partials == 0)
+        {
+            return;
+        }
+
+        using (w.Block(""))
+        {
+            WritePartials(w, v, kind, partials);
+            int loopVectors = restVectors / Unroll * Unroll;
+            if (loopVectors == Unroll)
+            {
+                for (int k = 0; k < Unroll; k++)
+                {
+                    kind.WriteUpdate(w, v, k, Load(v, "p", Literals.Int(start + (k * lanes))), mask: null, tag: Literals.Int(k));
+                }
+            }
+            else if (loopVectors > 0)
+            {
+                using (w.Block($"for (nuint i = {start}; i < {start + (loopVectors * lanes)}; i += {Unroll * lanes})"))
+                {
+                    for (int k = 0; k < Unroll; k++)
+                    {
+                        kind.WriteUpdate(w, v, k, Load(v, "p", Offset("i", k * lanes)), mask: null, tag: Literals.Int(k));
+                    }
+                }
+            }
+
+            for (int j = 0; j < restVectors - loopVectors; j++)
+            {
+                kind.WriteUpdate(w, v, j, Load(v, "p", Literals.Int(start + ((loopVectors + j) * lanes))), mask: null, tag: "Rest" + Literals.Int(j));
+            }
+
+            if (remainder > 0)
+            {
+                kind.WriteUpdate(w, v, (restVectors - loopVectors) % partials, Load(v, "p", Literals.Int(length - lanes)), "tail", tag: "Tail");
+            }
+
+            WriteFlush(w, kind, partials);
+        }
+    }
+
+    private static void WritePartials(IndentedWriter w, VectorWidth v, ReductionKind kind, int count)
+    {
+        foreach (string a in kind.Accumulators)
+        {
+            for (int k = 0; k < count; k++)
+            {
+                w.WriteLine($"{v.Float} {a}{k} = {v.Float}.Zero;");
+            }
+        }
+    }
+
+    private static void WriteFlush(IndentedWriter w, ReductionKind kind, int count)
+    {
+        foreach (string a in kind.Accumulators)
+        {
+            string combined = count switch
+            {
+                1 => $"{a}0",
+                2 => $"{a}0 + {a}1",
+                3 => $"({a}0 + {a}1) + {a}2",
+                _ => $"({a}0 + {a}1) + ({a}2 + {a}3)",
+            };
+            w.WriteLine($"{a}Total += global::NormGen.SimdMath.SumToDouble({combined});");
+        }
+    }
+
+    /// <summary>Element-wise kernel body: last overlapping vector computed first, unrolled main loop, remainder, last stored.</summary>
+    private static void WriteElementwise(IndentedWriter w, VectorWidth v, int length, Func<string, string> compute)
+    {
+        int lanes = v.Lanes;
+        int vectors = length / lanes;
+        int remainder = length % lanes;
+        if (remainder > 0)
+        {
+            w.WriteLine($"{v.Float} last = {compute(Literals.Int(length - lanes))};");
+        }
+
+        int loopVectors = vectors / Unroll * Unroll;
+        if (loopVectors == Unroll)
+        {
+            loopVectors = 0; // a single iteration: written out below, without a loop
+        }
+        else if (loopVectors > 0)
+        {
+            using (w.Block($"for (nuint i = 0; i < {loopVectors * lanes}; i += {Unroll * lanes})"))
+            {
+                for (int k = 0; k < Unroll; k++)
+                {
+                    string at = Offset("i", k * lanes);
+                    w.WriteLine(Store(v, compute(at), "y", at));
+                }
+            }
+        }
+
+        for (int j = loopVectors; j < vectors; j++)
+        {
+            string at = Literals.Int(j * lanes);
+            w.WriteLine(Store(v, compute(at), "y", at));
+        }
+
+        if (remainder > 0)
+        {
+            w.WriteLine(Store(v, "last", "y", Literals.Int(length - lanes)));
+        }
+    }
+
+    private static void WriteColumnUpdate(IndentedWriter w, VectorWidth v, bool shifted, string at, string? mask)
+    {
+        string half = Offset(at, v.Lanes / 2);
+        string value = shifted ? $"{Load(v, "x", at)} - {Load(v, "shift", at)}" : Load(v, "x", at);
+        if (mask is not null)
+        {
+            value = $"{v.Type}.ConditionalSelect({mask}, {value}, {v.Float}.Zero)";
+        }
+
+        w.WriteLine($"({v.Double} low, {v.Double} high) = {v.Type}.Widen({value});");
+        if (shifted)
+        {
+            w.WriteLine(Store(v, $"{Load(v, "dev", at)} + low", "dev", at));
+            w.WriteLine(Store(v, $"{Load(v, "dev", half)} + high", "dev", half));
+            w.WriteLine(Store(v, $"{v.Type}.MultiplyAddEstimate(low, low, {Load(v, "sq", at)})", "sq", at));
+            w.WriteLine(Store(v, $"{v.Type}.MultiplyAddEstimate(high, high, {Load(v, "sq", half)})", "sq", half));
+        }
+        else
+        {
+            w.WriteLine(Store(v, $"{Load(v, "sum", at)} + low", "sum", at));
+            w.WriteLine(Store(v, $"{Load(v, "sum", half)} + high", "sum", half));
+        }
+    }
+
+    private static string Store(VectorWidth v, string value, string destination, string at) => $"{v.Type}.StoreUnsafe({value}, ref {destination}, {at});";
+
+    private static string Load(VectorWidth v, string source, string at) => $"{v.Type}.LoadUnsafe(ref {source}, {at})";
+
+    private static string Offset(string index, int delta)
+    {
+        if (delta == 0)
+        {
+            return index;
+        }
+
+        return int.TryParse(index, out int constant) ? Literals.Int(constant + delta) : $"{index} + {Literals.Int(delta)}";
+    }
+
+    private static IEnumerable<string> Map(IReadOnlyList<string> items, Func<string, string> f)
+    {
+        foreach (string item in items)
+        {
+            yield return f(item);
+        }
+    }
+}

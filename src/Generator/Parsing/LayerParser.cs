@@ -1,0 +1,146 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NormGen.Generator.Diagnostics;
+using NormGen.Generator.Helpers;
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator.Parsing;
+
+/// <summary>The transform's result: the cacheable model (null when invalid) and diagnostics, which travel apart.</summary>
+internal readonly record struct ParseResult(LayerSpec? Spec, ImmutableArray<Diagnostic> Diagnostics);
+
+/// <summary>Turns one annotated class into a <see cref="LayerSpec"/> plus diagnostics. All symbol work happens here.</summary>
+internal static class LayerParser
+{
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, string metadataName, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<Diagnostic>();
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not ClassDeclarationSyntax declaration)
+        {
+            return default;
+        }
+
+        AttributeData attribute = context.Attributes[0];
+        var args = new AttributeArguments(attribute, attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax);
+        if (!args.IsValid)
+        {
+            // The compiler already reports the binding error; there is nothing sound to generate.
+            return default;
+        }
+
+        if (!CheckSingleLayerAttribute(type, attribute, diagnostics, cancellationToken))
+        {
+            return new ParseResult(null, diagnostics.ToImmutableArray());
+        }
+
+        CheckDeclaration(type, declaration, args.DisplayName, diagnostics);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        NormPlan? plan = LayerKinds.Map(metadataName, args, diagnostics);
+        if (plan is null || diagnostics.Count > 0)
+        {
+            return new ParseResult(null, diagnostics.ToImmutableArray());
+        }
+
+        return new ParseResult(new LayerSpec(GetHierarchy(type, declaration), plan), ImmutableArray<Diagnostic>.Empty);
+    }
+
+    /// <summary>
+    /// A class may carry only one normalization attribute. Each attribute's transform sees all of them; only the
+    /// transform of the first reports, so the diagnostic appears once per extra attribute.
+    /// </summary>
+    private static bool CheckSingleLayerAttribute(INamedTypeSymbol type, AttributeData current, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    {
+        var layerAttributes = type.GetAttributes().Where(IsNormalizationAttribute).ToList();
+        if (layerAttributes.Count <= 1)
+        {
+            return true;
+        }
+
+        if (SymbolEqualityComparer.Default.Equals(layerAttributes[0].AttributeClass, current.AttributeClass)
+            && layerAttributes[0].ApplicationSyntaxReference?.Span == current.ApplicationSyntaxReference?.Span)
+        {
+            string first = DisplayName(layerAttributes[0]);
+            foreach (AttributeData extra in layerAttributes.Skip(1))
+            {
+                Location location = extra.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? Location.None;
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MultipleNormalizationAttributes, location, type.Name, first, DisplayName(extra)));
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsNormalizationAttribute(AttributeData attribute)
+    {
+        for (INamedTypeSymbol? t = attribute.AttributeClass; t is not null; t = t.BaseType)
+        {
+            if (t.ToDisplayString() == LayerKinds.BaseAttribute)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string DisplayName(AttributeData attribute)
+    {
+        string name = attribute.AttributeClass?.Name ?? "?";
+        return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - 9) : name;
+    }
+
+    private static void CheckDeclaration(INamedTypeSymbol type, ClassDeclarationSyntax declaration, string attributeName, List<Diagnostic> diagnostics)
+    {
+        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ClassNotPartial, declaration.Identifier.GetLocation(), type.Name, attributeName));
+        }
+
+        for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax container; parent = parent.Parent)
+        {
+            if (!container.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ContainingTypeNotPartial, container.Identifier.GetLocation(), container.Identifier.ValueText, type.Name));
+            }
+        }
+
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (t.TypeParameters.Length > 0)
+            {
+                Location location = ReferenceEquals(t, type) && declaration.TypeParameterList is { } list ? list.GetLocation() : declaration.Identifier.GetLocation();
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.GenericClass, location, type.Name));
+                break;
+            }
+        }
+    }
+
+    private static HierarchyInfo GetHierarchy(INamedTypeSymbol type, ClassDeclarationSyntax declaration)
+    {
+        var containing = new List<ContainingType>();
+        for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax container; parent = parent.Parent)
+        {
+            containing.Insert(0, new ContainingType(Keyword(container), container.Identifier.ValueText));
+        }
+
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        string metadataName = type.ToDisplayString(new SymbolDisplayFormat(
+            typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces));
+        return new HierarchyInfo(metadataName, ns, type.Name, containing.ToEquatableArray());
+    }
+
+    private static string Keyword(TypeDeclarationSyntax container) => container switch
+    {
+        RecordDeclarationSyntax r when r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
+        RecordDeclarationSyntax => "record",
+        StructDeclarationSyntax => "struct",
+        InterfaceDeclarationSyntax => "interface",
+        _ => "class",
+    };
+}
