@@ -22,19 +22,17 @@ public static class LayerChecks
         int outputLength = output.Length;
         if (inputLength % sampleSize != 0)
         {
-            throw new ArgumentException(
-                $"Expected an input length that is a multiple of {sampleSize} (the elements of one sample of shape {FormatShape(-1, sampleShape)}), but got {inputLength}.",
-                "input");
+            ThrowInputLength(inputLength, sampleSize, sampleShape);
         }
 
         if (outputLength != inputLength)
         {
-            throw new ArgumentException($"Expected output length {inputLength} (the same as the input), but got {outputLength}.", "output");
+            ThrowOutputLength(inputLength, outputLength);
         }
 
         if (input.Overlaps(output, out int elementOffset) && elementOffset != 0)
         {
-            throw new ArgumentException("The output overlaps the input at a different offset; pass the same span for in-place use, or non-overlapping spans.", "output");
+            ThrowPartialOverlap();
         }
 
         return inputLength / sampleSize;
@@ -96,6 +94,22 @@ public static class LayerChecks
             throw new ArgumentException("Expected dense (contiguous, row-major) input and output tensors.", inputIsDense ? nameof(output) : nameof(input));
         }
     }
+
+    // Throw helpers keep message formatting out of the checks, which run on every call (and, in unoptimized
+    // builds, would otherwise allocate the interpolation state even when nothing is thrown).
+    [DoesNotReturn]
+    private static void ThrowInputLength(int inputLength, int sampleSize, ReadOnlySpan<int> sampleShape) =>
+        throw new ArgumentException(
+            $"Expected an input length that is a multiple of {sampleSize} (the elements of one sample of shape {FormatShape(-1, sampleShape)}), but got {inputLength}.",
+            "input");
+
+    [DoesNotReturn]
+    private static void ThrowOutputLength(int inputLength, int outputLength) =>
+        throw new ArgumentException($"Expected output length {inputLength} (the same as the input), but got {outputLength}.", "output");
+
+    [DoesNotReturn]
+    private static void ThrowPartialOverlap() =>
+        throw new ArgumentException("The output overlaps the input at a different offset; pass the same span for in-place use, or non-overlapping spans.", "output");
 
     /// <summary>Throws PyTorch's error for a batch with a single value per channel while batch statistics are used.</summary>
     [DoesNotReturn]

@@ -11,6 +11,42 @@ namespace NormGen;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class SimdMath
 {
+    /// <summary>
+    /// Name of the environment variable that pins the vector width of generated kernels: <c>512</c>, <c>256</c>,
+    /// <c>128</c> or <c>0</c> (scalar). Unset, kernels use the widest width the hardware accelerates. A pinned width
+    /// wider than the hardware's runs software-emulated: slow, but it lets tests cover every path on any machine.
+    /// </summary>
+    public const string VectorWidthVariable = "NORMGEN_VECTOR_WIDTH";
+
+    private static readonly int PinnedWidth = ReadPinnedWidth();
+
+    /// <summary>Generated kernels take their Vector512 path. A static readonly value: tiered JIT folds it to a constant.</summary>
+    public static readonly bool Use512 = PinnedWidth < 0 ? Vector512.IsHardwareAccelerated : PinnedWidth == 512;
+
+    /// <summary>Generated kernels take their Vector256 path (when not <see cref="Use512"/>).</summary>
+    public static readonly bool Use256 = PinnedWidth < 0 ? Vector256.IsHardwareAccelerated : PinnedWidth == 256;
+
+    /// <summary>Generated kernels take their Vector128 path (when neither wider path is used).</summary>
+    public static readonly bool Use128 = PinnedWidth < 0 ? Vector128.IsHardwareAccelerated : PinnedWidth == 128;
+
+    private static int ReadPinnedWidth()
+    {
+        string? text = System.Environment.GetEnvironmentVariable(VectorWidthVariable);
+        if (string.IsNullOrEmpty(text))
+        {
+            return -1;
+        }
+
+        return text switch
+        {
+            "512" => 512,
+            "256" => 256,
+            "128" => 128,
+            "0" => 0,
+            _ => throw new System.InvalidOperationException($"{VectorWidthVariable} must be 512, 256, 128 or 0, but it is '{text}'."),
+        };
+    }
+
     /// <summary>Sum of the lanes, added in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumToDouble(Vector512<float> value)

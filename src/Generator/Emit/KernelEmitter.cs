@@ -6,8 +6,8 @@ namespace NormGen.Generator.Emit;
 
 /// <summary>
 /// Writes the SIMD kernels of a layer, specialized on compile-time lengths. Every kernel dispatches
-/// Vector512 → Vector256 → Vector128 → scalar on <c>IsHardwareAccelerated</c> (a JIT-time constant, so only
-/// one path survives), unrolls its main loop, and handles the tail without per-element branches: reductions
+/// Vector512 → Vector256 → Vector128 → scalar on hardware support (static readonly flags the tiered JIT folds, so only
+/// one path survives; <c>SimdMath.Use512</c> etc. also let tests pin a width), unrolls its main loop, and handles the tail without per-element branches: reductions
 /// add a last, overlapping vector whose already-counted lanes are masked to zero; element-wise kernels compute
 /// a last, overlapping vector before the main loop (safe in place) and store it after.
 /// Widths whose vector is longer than the data are not emitted.
@@ -45,7 +45,7 @@ internal static class KernelEmitter
                     continue;
                 }
 
-                using (w.Block($"if ({v.Type}.IsHardwareAccelerated)"))
+                using (w.Block($"if ({v.Enabled})"))
                 {
                     WriteVectorReduction(w, v, kind, length);
                     WriteAssignOuts(w, kind);
@@ -80,7 +80,7 @@ internal static class KernelEmitter
                     continue;
                 }
 
-                using (w.Block($"if ({v.Type}.IsHardwareAccelerated)"))
+                using (w.Block($"if ({v.Enabled})"))
                 {
                     w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
                     w.WriteLine($"{v.Float} factor = {v.Type}.Create(scale);");
@@ -117,7 +117,7 @@ internal static class KernelEmitter
                     continue;
                 }
 
-                using (w.Block($"if ({v.Type}.IsHardwareAccelerated)"))
+                using (w.Block($"if ({v.Enabled})"))
                 {
                     int full = size / v.Lanes * v.Lanes;
                     int remainder = size % v.Lanes;
@@ -145,9 +145,9 @@ internal static class KernelEmitter
             {
                 if (shifted)
                 {
-                    w.WriteLine($"float d = {Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i);");
+                    w.WriteLine($"double d = (double){Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i);");
                     w.WriteLine($"{Unsafe}.Add(ref dev, i) += d;");
-                    w.WriteLine($"{Unsafe}.Add(ref sq, i) += (double)d * d;");
+                    w.WriteLine($"{Unsafe}.Add(ref sq, i) += d * d;");
                 }
                 else
                 {
@@ -173,7 +173,7 @@ internal static class KernelEmitter
                     continue;
                 }
 
-                using (w.Block($"if ({v.Type}.IsHardwareAccelerated)"))
+                using (w.Block($"if ({v.Enabled})"))
                 {
                     WriteElementwise(w, v, size, at =>
                         $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - {v.Type}.LoadUnsafe(ref shift, {at}), {v.Type}.LoadUnsafe(ref scale, {at}), {v.Type}.LoadUnsafe(ref offset, {at}))");
@@ -241,7 +241,7 @@ internal static class KernelEmitter
                     }
                 }
 
-                WriteFlush(w, kind, Unroll);
+                WriteFlush(w, v, kind, Unroll);
             }
         }
 
@@ -285,7 +285,7 @@ internal static class KernelEmitter
                 kind.WriteUpdate(w, v, (restVectors - loopVectors) % partials, Load(v, "p", Literals.Int(length - lanes)), "tail", tag: "Tail");
             }
 
-            WriteFlush(w, kind, partials);
+            WriteFlush(w, v, kind, partials);
         }
     }
 
@@ -295,12 +295,12 @@ internal static class KernelEmitter
         {
             for (int k = 0; k < count; k++)
             {
-                w.WriteLine($"{v.Float} {a}{k} = {v.Float}.Zero;");
+                w.WriteLine($"{kind.PartialType(v)} {a}{k} = {kind.PartialType(v)}.Zero;");
             }
         }
     }
 
-    private static void WriteFlush(IndentedWriter w, ReductionKind kind, int count)
+    private static void WriteFlush(IndentedWriter w, VectorWidth v, ReductionKind kind, int count)
     {
         foreach (string a in kind.Accumulators)
         {
@@ -311,7 +311,7 @@ internal static class KernelEmitter
                 3 => $"({a}0 + {a}1) + {a}2",
                 _ => $"({a}0 + {a}1) + ({a}2 + {a}3)",
             };
-            w.WriteLine($"{a}Total += global::NormGen.SimdMath.SumToDouble({combined});");
+            w.WriteLine($"{a}Total += {kind.Flush(v, combined)};");
         }
     }
 
@@ -358,15 +358,19 @@ internal static class KernelEmitter
     private static void WriteColumnUpdate(IndentedWriter w, VectorWidth v, bool shifted, string at, string? mask)
     {
         string half = Offset(at, v.Lanes / 2);
-        string value = shifted ? $"{Load(v, "x", at)} - {Load(v, "shift", at)}" : Load(v, "x", at);
+        string value = Load(v, "x", at);
         if (mask is not null)
         {
-            value = $"{v.Type}.ConditionalSelect({mask}, {value}, {v.Float}.Zero)";
+            // Masked lanes add nothing: zero for sums, the shift itself (a zero deviation) for deviations.
+            value = $"{v.Type}.ConditionalSelect({mask}, {value}, {(shifted ? Load(v, "shift", at) : v.Float + ".Zero")})";
         }
 
         w.WriteLine($"({v.Double} low, {v.Double} high) = {v.Type}.Widen({value});");
         if (shifted)
         {
+            w.WriteLine($"({v.Double} lowShift, {v.Double} highShift) = {v.Type}.Widen({Load(v, "shift", at)});");
+            w.WriteLine("low -= lowShift;");
+            w.WriteLine("high -= highShift;");
             w.WriteLine(Store(v, $"{Load(v, "dev", at)} + low", "dev", at));
             w.WriteLine(Store(v, $"{Load(v, "dev", half)} + high", "dev", half));
             w.WriteLine(Store(v, $"{v.Type}.MultiplyAddEstimate(low, low, {Load(v, "sq", at)})", "sq", at));

@@ -167,7 +167,7 @@ internal static partial class LayerEmitter
         WriteWeightBiasLocals(w, m);
         using (w.Block("for (int c = 0; c < NumFeatures; c++)"))
         {
-            WriteChannelCoefficients(w, m, "_deviation[c]", "_squares[c]", "_shift[c]");
+            WriteChannelCoefficients(w, m, "_sum[c]", "_deviation[c]", "_squares[c]", "_shift[c]");
             w.WriteLine("_scale[c] = (float)scale;");
             w.WriteLine("_offset[c] = (float)offset;");
         }
@@ -214,14 +214,14 @@ internal static partial class LayerEmitter
         {
             if (unit)
             {
-                WriteChannelCoefficients(w, m, "_deviation[c]", "_squares[c]", "_shift[c]");
+                WriteChannelCoefficients(w, m, "_sum[c]", "_deviation[c]", "_squares[c]", "_shift[c]");
                 w.WriteLine("_scale[c] = (float)scale;");
                 w.WriteLine("_offset[c] = (float)offset;");
             }
             else
             {
                 w.WriteLine("int first = c * PlaneSize;");
-                WriteChannelCoefficients(w, m, "SumPlaneColumns(_deviation, first)", "SumPlaneColumns(_squares, first)", "_shift[first]");
+                WriteChannelCoefficients(w, m, "SumPlaneColumns(_sum, first)", "SumPlaneColumns(_deviation, first)", "SumPlaneColumns(_squares, first)", "_shift[first]");
                 w.WriteLine("global::System.Array.Fill(_scale, (float)scale, first, PlaneSize);");
                 w.WriteLine("global::System.Array.Fill(_offset, (float)offset, first, PlaneSize);");
             }
@@ -255,7 +255,7 @@ internal static partial class LayerEmitter
     }
 
     /// <summary>Declares <c>scale</c> and <c>offset</c> (double) for channel <c>c</c> from the second-pass sums.</summary>
-    private static void WriteChannelCoefficients(IndentedWriter w, LayerModel m, string deviation, string squares, string shift)
+    private static void WriteChannelCoefficients(IndentedWriter w, LayerModel m, string sum, string deviation, string squares, string shift)
     {
         NormPlan p = m.Plan;
         w.WriteLine($"double deviation = {deviation};");
@@ -269,7 +269,9 @@ internal static partial class LayerEmitter
         w.WriteLine(p.HasAffine ? "double offset = bias[c] - meanOffset * scale;" : "double offset = -meanOffset * scale;");
         if (p.TracksRunningStats)
         {
-            w.WriteLine($"_batchMean[c] = (float)({shift} + meanOffset);");
+            w.WriteLine($"float shiftValue = {shift};");
+            w.WriteLine($"// With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.");
+            w.WriteLine($"_batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : {sum} / count);");
             w.WriteLine("_batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var");
         }
     }

@@ -36,11 +36,13 @@ internal static partial class LayerEmitter
             /// <summary>Elements of one channel in one sample (the product of the spatial dimensions).</summary>
             private const int PlaneSize = {{m.PlaneSize}};
 
+            // Static arrays rather than span properties over constants: those allocate per call in Debug builds.
+
             /// <summary>The shape of one sample, channels first.</summary>
-            private static global::System.ReadOnlySpan<int> SampleShape => [{{m.SampleShapeList}}];
+            private static readonly int[] SampleShape = [{{m.SampleShapeList}}];
 
             /// <summary>The input ranks PyTorch's {{p.ModuleName}} accepts.</summary>
-            private static global::System.ReadOnlySpan<int> AcceptedRanks => [{{string.Join(", ", System.Linq.Enumerable.Select(p.AcceptedRanks, Literals.Int))}}];
+            private static readonly int[] AcceptedRanks = [{{string.Join(", ", System.Linq.Enumerable.Select(p.AcceptedRanks, Literals.Int))}}];
 
             """);
     }

@@ -16,6 +16,12 @@ internal abstract class ReductionKind
     /// <summary>Accumulator names; each gets one double total and <c>unroll</c> vector partials.</summary>
     public abstract IReadOnlyList<string> Accumulators { get; }
 
+    /// <summary>The vector type of the partial accumulators.</summary>
+    public abstract string PartialType(VectorWidth v);
+
+    /// <summary>Expression adding up the lanes of a partial vector into a double.</summary>
+    public abstract string Flush(VectorWidth v, string partial);
+
     /// <summary>Statements before the loops (broadcasts).</summary>
     public abstract void WritePrologue(IndentedWriter w, VectorWidth v);
 
@@ -28,6 +34,10 @@ internal abstract class ReductionKind
     private sealed class SumKind : ReductionKind
     {
         public override IReadOnlyList<string> Accumulators { get; } = new[] { "sum" };
+
+        public override string PartialType(VectorWidth v) => v.Float;
+
+        public override string Flush(VectorWidth v, string partial) => $"global::NormGen.SimdMath.SumToDouble({partial})";
 
         public override void WritePrologue(IndentedWriter w, VectorWidth v)
         {
@@ -45,22 +55,32 @@ internal abstract class ReductionKind
     {
         public override IReadOnlyList<string> Accumulators { get; } = new[] { "dev", "sq" };
 
-        public override void WritePrologue(IndentedWriter w, VectorWidth v) => w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
+        public override string PartialType(VectorWidth v) => v.Double;
+
+        public override string Flush(VectorWidth v, string partial) => $"{v.Type}.Sum({partial})";
+
+        public override void WritePrologue(IndentedWriter w, VectorWidth v)
+        {
+            w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
+            w.WriteLine($"{v.Double} centerWide = {v.Type}.Create((double)shift);");
+        }
 
         public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string load, string? mask, string tag)
         {
-            w.WriteLine(mask is null
-                ? $"{v.Float} d{tag} = {load} - center;"
-                : $"{v.Float} d{tag} = {v.Type}.ConditionalSelect({mask}, {load} - center, {v.Float}.Zero);");
-            w.WriteLine($"dev{k} += d{tag};");
-            w.WriteLine($"sq{k} = {v.Type}.MultiplyAddEstimate(d{tag}, d{tag}, sq{k});");
+            // Masked lanes are replaced by the shift itself, so their deviation is exactly zero.
+            string value = mask is null ? load : $"{v.Type}.ConditionalSelect({mask}, {load}, center)";
+            w.WriteLine($"({v.Double} low{tag}, {v.Double} high{tag}) = {v.Type}.Widen({value});");
+            w.WriteLine($"low{tag} -= centerWide;");
+            w.WriteLine($"high{tag} -= centerWide;");
+            w.WriteLine($"dev{k} += low{tag} + high{tag};");
+            w.WriteLine($"sq{k} = {v.Type}.MultiplyAddEstimate(low{tag}, low{tag}, {v.Type}.MultiplyAddEstimate(high{tag}, high{tag}, sq{k}));");
         }
 
         public override void WriteScalarUpdate(IndentedWriter w, string x)
         {
-            w.WriteLine($"float d = {x} - shift;");
+            w.WriteLine($"double d = (double){x} - shift;");
             w.WriteLine("devTotal += d;");
-            w.WriteLine("sqTotal += (double)d * d;");
+            w.WriteLine("sqTotal += d * d;");
         }
     }
 }

@@ -19,6 +19,9 @@ internal sealed record VectorWidth(string Type, int Lanes, int Bits)
     /// <summary>The generic vector type of doubles.</summary>
     public string Double => Type + "<double>";
 
+    /// <summary>The runtime flag that selects this width (hardware support, or a width pinned for testing).</summary>
+    public string Enabled => "global::NormGen.SimdMath.Use" + Bits;
+
     /// <summary>The runtime helper that masks the last <c>n</c> lanes.</summary>
     public string LastLanes => "global::NormGen.SimdMath.LastLanes" + Bits;
 }

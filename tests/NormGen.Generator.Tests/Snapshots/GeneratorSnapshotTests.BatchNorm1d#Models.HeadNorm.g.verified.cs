@@ -27,11 +27,13 @@ namespace Models
         /// <summary>Elements of one channel in one sample (the product of the spatial dimensions).</summary>
         private const int PlaneSize = 1;
 
+        // Static arrays rather than span properties over constants: those allocate per call in Debug builds.
+
         /// <summary>The shape of one sample, channels first.</summary>
-        private static global::System.ReadOnlySpan<int> SampleShape => [128];
+        private static readonly int[] SampleShape = [128];
 
         /// <summary>The input ranks PyTorch's BatchNorm1d accepts.</summary>
-        private static global::System.ReadOnlySpan<int> AcceptedRanks => [2, 3];
+        private static readonly int[] AcceptedRanks = [2, 3];
 
         private readonly float[] _runningMean = new float[128];
         private readonly float[] _runningVar = new float[128];
@@ -221,7 +223,9 @@ namespace Models
                 double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                 double scale = weight[c] * invStd;
                 double offset = bias[c] - meanOffset * scale;
-                _batchMean[c] = (float)(_shift[c] + meanOffset);
+                float shiftValue = _shift[c];
+                // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
+                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : _sum[c] / count);
                 _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
                 _scale[c] = (float)scale;
                 _offset[c] = (float)offset;
@@ -276,7 +280,7 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumColumns(ref float x, ref double sum)
         {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 for (nuint i = 0; i < 128; i += 16)
                 {
@@ -287,7 +291,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 for (nuint i = 0; i < 128; i += 8)
                 {
@@ -298,7 +302,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 for (nuint i = 0; i < 128; i += 4)
                 {
@@ -319,11 +323,14 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumColumnDeviations(ref float x, ref float shift, ref double dev, ref double sq)
         {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 for (nuint i = 0; i < 128; i += 16)
                 {
-                    (global::System.Runtime.Intrinsics.Vector512<double> low, global::System.Runtime.Intrinsics.Vector512<double> high) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i));
+                    (global::System.Runtime.Intrinsics.Vector512<double> low, global::System.Runtime.Intrinsics.Vector512<double> high) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i));
+                    (global::System.Runtime.Intrinsics.Vector512<double> lowShift, global::System.Runtime.Intrinsics.Vector512<double> highShift) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i));
+                    low -= lowShift;
+                    high -= highShift;
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dev, i) + low, ref dev, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dev, i + 8) + high, ref dev, i + 8);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sq, i)), ref sq, i);
@@ -332,11 +339,14 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 for (nuint i = 0; i < 128; i += 8)
                 {
-                    (global::System.Runtime.Intrinsics.Vector256<double> low, global::System.Runtime.Intrinsics.Vector256<double> high) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i));
+                    (global::System.Runtime.Intrinsics.Vector256<double> low, global::System.Runtime.Intrinsics.Vector256<double> high) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i));
+                    (global::System.Runtime.Intrinsics.Vector256<double> lowShift, global::System.Runtime.Intrinsics.Vector256<double> highShift) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i));
+                    low -= lowShift;
+                    high -= highShift;
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dev, i) + low, ref dev, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dev, i + 4) + high, ref dev, i + 4);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sq, i)), ref sq, i);
@@ -345,11 +355,14 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 for (nuint i = 0; i < 128; i += 4)
                 {
-                    (global::System.Runtime.Intrinsics.Vector128<double> low, global::System.Runtime.Intrinsics.Vector128<double> high) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
+                    (global::System.Runtime.Intrinsics.Vector128<double> low, global::System.Runtime.Intrinsics.Vector128<double> high) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
+                    (global::System.Runtime.Intrinsics.Vector128<double> lowShift, global::System.Runtime.Intrinsics.Vector128<double> highShift) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
+                    low -= lowShift;
+                    high -= highShift;
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dev, i) + low, ref dev, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dev, i + 2) + high, ref dev, i + 2);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sq, i)), ref sq, i);
@@ -360,9 +373,9 @@ namespace Models
 
             for (int i = 0; i < 128; i++)
             {
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
+                double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dev, i) += d;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref sq, i) += (double)d * d;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref sq, i) += d * d;
             }
         }
 
@@ -370,7 +383,7 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void NormalizeColumns(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 for (nuint i = 0; i < 128; i += 64)
                 {
@@ -382,7 +395,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 for (nuint i = 0; i < 128; i += 32)
                 {
@@ -394,7 +407,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 for (nuint i = 0; i < 128; i += 16)
                 {

@@ -27,11 +27,13 @@ namespace Models
         /// <summary>Elements of one channel in one sample (the product of the spatial dimensions).</summary>
         private const int PlaneSize = 16;
 
+        // Static arrays rather than span properties over constants: those allocate per call in Debug builds.
+
         /// <summary>The shape of one sample, channels first.</summary>
-        private static global::System.ReadOnlySpan<int> SampleShape => [64, 16];
+        private static readonly int[] SampleShape = [64, 16];
 
         /// <summary>The input ranks PyTorch's BatchNorm1d accepts.</summary>
-        private static global::System.ReadOnlySpan<int> AcceptedRanks => [2, 3];
+        private static readonly int[] AcceptedRanks = [2, 3];
 
         private readonly float[] _runningMean = new float[64];
         private readonly float[] _runningVar = new float[64];
@@ -224,7 +226,9 @@ namespace Models
                 double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                 double scale = weight[c] * invStd;
                 double offset = bias[c] - meanOffset * scale;
-                _batchMean[c] = (float)(_shift[c] + meanOffset);
+                float shiftValue = _shift[c];
+                // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
+                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : _sum[c] / count);
                 _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
                 _scale[c] = (float)scale;
                 _offset[c] = (float)offset;
@@ -279,7 +283,7 @@ namespace Models
         private static void SumPlane(ref float p, out double sum)
         {
             double sumTotal = 0;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -290,7 +294,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -303,7 +307,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 {
                     global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -333,71 +337,88 @@ namespace Models
         {
             double devTotal = 0;
             double sqTotal = 0;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                global::System.Runtime.Intrinsics.Vector512<double> centerWide = global::System.Runtime.Intrinsics.Vector512.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    devTotal += global::NormGen.SimdMath.SumToDouble(dev0);
-                    sqTotal += global::NormGen.SimdMath.SumToDouble(sq0);
+                    global::System.Runtime.Intrinsics.Vector512<double> dev0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> sq0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    (global::System.Runtime.Intrinsics.Vector512<double> lowRest0, global::System.Runtime.Intrinsics.Vector512<double> highRest0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0));
+                    lowRest0 -= centerWide;
+                    highRest0 -= centerWide;
+                    dev0 += lowRest0 + highRest0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(lowRest0, lowRest0, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(highRest0, highRest0, sq0));
+                    devTotal += global::System.Runtime.Intrinsics.Vector512.Sum(dev0);
+                    sqTotal += global::System.Runtime.Intrinsics.Vector512.Sum(sq0);
                 }
                 dev = devTotal;
                 sq = sqTotal;
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    global::System.Runtime.Intrinsics.Vector256<float> dRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8) - center;
-                    dev1 += dRest1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest1, dRest1, sq1);
-                    devTotal += global::NormGen.SimdMath.SumToDouble(dev0 + dev1);
-                    sqTotal += global::NormGen.SimdMath.SumToDouble(sq0 + sq1);
+                    global::System.Runtime.Intrinsics.Vector256<double> dev0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> dev1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> sq0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> sq1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    (global::System.Runtime.Intrinsics.Vector256<double> lowRest0, global::System.Runtime.Intrinsics.Vector256<double> highRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0));
+                    lowRest0 -= centerWide;
+                    highRest0 -= centerWide;
+                    dev0 += lowRest0 + highRest0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(lowRest0, lowRest0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(highRest0, highRest0, sq0));
+                    (global::System.Runtime.Intrinsics.Vector256<double> lowRest1, global::System.Runtime.Intrinsics.Vector256<double> highRest1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8));
+                    lowRest1 -= centerWide;
+                    highRest1 -= centerWide;
+                    dev1 += lowRest1 + highRest1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(lowRest1, lowRest1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(highRest1, highRest1, sq1));
+                    devTotal += global::System.Runtime.Intrinsics.Vector256.Sum(dev0 + dev1);
+                    sqTotal += global::System.Runtime.Intrinsics.Vector256.Sum(sq0 + sq1);
                 }
                 dev = devTotal;
                 sq = sqTotal;
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0) - center;
-                    dev0 += d0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4) - center;
-                    dev1 += d1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                    global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 8) - center;
-                    dev2 += d2;
-                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                    global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 12) - center;
-                    dev3 += d3;
-                    sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+                    global::System.Runtime.Intrinsics.Vector128<double> dev0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> dev1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> dev2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> dev3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> sq0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> sq1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> sq2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> sq3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    (global::System.Runtime.Intrinsics.Vector128<double> low0, global::System.Runtime.Intrinsics.Vector128<double> high0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0));
+                    low0 -= centerWide;
+                    high0 -= centerWide;
+                    dev0 += low0 + high0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high0, high0, sq0));
+                    (global::System.Runtime.Intrinsics.Vector128<double> low1, global::System.Runtime.Intrinsics.Vector128<double> high1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4));
+                    low1 -= centerWide;
+                    high1 -= centerWide;
+                    dev1 += low1 + high1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high1, high1, sq1));
+                    (global::System.Runtime.Intrinsics.Vector128<double> low2, global::System.Runtime.Intrinsics.Vector128<double> high2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 8));
+                    low2 -= centerWide;
+                    high2 -= centerWide;
+                    dev2 += low2 + high2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high2, high2, sq2));
+                    (global::System.Runtime.Intrinsics.Vector128<double> low3, global::System.Runtime.Intrinsics.Vector128<double> high3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 12));
+                    low3 -= centerWide;
+                    high3 -= centerWide;
+                    dev3 += low3 + high3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high3, high3, sq3));
+                    devTotal += global::System.Runtime.Intrinsics.Vector128.Sum((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::System.Runtime.Intrinsics.Vector128.Sum((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -406,9 +427,9 @@ namespace Models
 
             for (int i = 0; i < 16; i++)
             {
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i) - shift;
+                double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i) - shift;
                 devTotal += d;
-                sqTotal += (double)d * d;
+                sqTotal += d * d;
             }
             dev = devTotal;
             sq = sqTotal;
@@ -418,7 +439,7 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset)
         {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
                 global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(scale);
@@ -427,7 +448,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
                 global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(scale);
@@ -437,7 +458,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
                 global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(scale);

@@ -27,11 +27,13 @@ namespace Models
         /// <summary>Elements of one channel in one sample (the product of the spatial dimensions).</summary>
         private const int PlaneSize = 1024;
 
+        // Static arrays rather than span properties over constants: those allocate per call in Debug builds.
+
         /// <summary>The shape of one sample, channels first.</summary>
-        private static global::System.ReadOnlySpan<int> SampleShape => [64, 32, 32];
+        private static readonly int[] SampleShape = [64, 32, 32];
 
         /// <summary>The input ranks PyTorch's BatchNorm2d accepts.</summary>
-        private static global::System.ReadOnlySpan<int> AcceptedRanks => [4];
+        private static readonly int[] AcceptedRanks = [4];
 
         private readonly float[] _runningMean = new float[64];
         private readonly float[] _runningVar = new float[64];
@@ -224,7 +226,9 @@ namespace Models
                 double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                 double scale = weight[c] * invStd;
                 double offset = bias[c] - meanOffset * scale;
-                _batchMean[c] = (float)(_shift[c] + meanOffset);
+                float shiftValue = _shift[c];
+                // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
+                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : _sum[c] / count);
                 _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
                 _scale[c] = (float)scale;
                 _offset[c] = (float)offset;
@@ -279,7 +283,7 @@ namespace Models
         private static void SumPlane(ref float p, out double sum)
         {
             double sumTotal = 0;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 for (nuint chunk = 0; chunk < 1024; chunk += 1024)
                 {
@@ -300,7 +304,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 for (nuint chunk = 0; chunk < 1024; chunk += 512)
                 {
@@ -321,7 +325,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 for (nuint chunk = 0; chunk < 1024; chunk += 256)
                 {
@@ -355,108 +359,135 @@ namespace Models
         {
             double devTotal = 0;
             double sqTotal = 0;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                global::System.Runtime.Intrinsics.Vector512<double> centerWide = global::System.Runtime.Intrinsics.Vector512.Create((double)shift);
                 for (nuint chunk = 0; chunk < 1024; chunk += 1024)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> dev0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> dev1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> dev2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> dev3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> sq0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> sq1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> sq2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> sq3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
                     for (nuint i = chunk; i < chunk + 1024; i += 64)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                        (global::System.Runtime.Intrinsics.Vector512<double> low0, global::System.Runtime.Intrinsics.Vector512<double> high0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i));
+                        low0 -= centerWide;
+                        high0 -= centerWide;
+                        dev0 += low0 + high0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high0, high0, sq0));
+                        (global::System.Runtime.Intrinsics.Vector512<double> low1, global::System.Runtime.Intrinsics.Vector512<double> high1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16));
+                        low1 -= centerWide;
+                        high1 -= centerWide;
+                        dev1 += low1 + high1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high1, high1, sq1));
+                        (global::System.Runtime.Intrinsics.Vector512<double> low2, global::System.Runtime.Intrinsics.Vector512<double> high2) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32));
+                        low2 -= centerWide;
+                        high2 -= centerWide;
+                        dev2 += low2 + high2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high2, high2, sq2));
+                        (global::System.Runtime.Intrinsics.Vector512<double> low3, global::System.Runtime.Intrinsics.Vector512<double> high3) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48));
+                        low3 -= centerWide;
+                        high3 -= centerWide;
+                        dev3 += low3 + high3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high3, high3, sq3));
                     }
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+                    devTotal += global::System.Runtime.Intrinsics.Vector512.Sum((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::System.Runtime.Intrinsics.Vector512.Sum((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
                 for (nuint chunk = 0; chunk < 1024; chunk += 512)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> dev0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> dev1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> dev2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> dev3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> sq0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> sq1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> sq2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> sq3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
                     for (nuint i = chunk; i < chunk + 512; i += 32)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                        (global::System.Runtime.Intrinsics.Vector256<double> low0, global::System.Runtime.Intrinsics.Vector256<double> high0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i));
+                        low0 -= centerWide;
+                        high0 -= centerWide;
+                        dev0 += low0 + high0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high0, high0, sq0));
+                        (global::System.Runtime.Intrinsics.Vector256<double> low1, global::System.Runtime.Intrinsics.Vector256<double> high1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8));
+                        low1 -= centerWide;
+                        high1 -= centerWide;
+                        dev1 += low1 + high1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high1, high1, sq1));
+                        (global::System.Runtime.Intrinsics.Vector256<double> low2, global::System.Runtime.Intrinsics.Vector256<double> high2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16));
+                        low2 -= centerWide;
+                        high2 -= centerWide;
+                        dev2 += low2 + high2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high2, high2, sq2));
+                        (global::System.Runtime.Intrinsics.Vector256<double> low3, global::System.Runtime.Intrinsics.Vector256<double> high3) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24));
+                        low3 -= centerWide;
+                        high3 -= centerWide;
+                        dev3 += low3 + high3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high3, high3, sq3));
                     }
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+                    devTotal += global::System.Runtime.Intrinsics.Vector256.Sum((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::System.Runtime.Intrinsics.Vector256.Sum((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
                 for (nuint chunk = 0; chunk < 1024; chunk += 256)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> dev0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> dev1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> dev2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> dev3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> sq0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> sq1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> sq2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> sq3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
                     for (nuint i = chunk; i < chunk + 256; i += 16)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                        (global::System.Runtime.Intrinsics.Vector128<double> low0, global::System.Runtime.Intrinsics.Vector128<double> high0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i));
+                        low0 -= centerWide;
+                        high0 -= centerWide;
+                        dev0 += low0 + high0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high0, high0, sq0));
+                        (global::System.Runtime.Intrinsics.Vector128<double> low1, global::System.Runtime.Intrinsics.Vector128<double> high1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4));
+                        low1 -= centerWide;
+                        high1 -= centerWide;
+                        dev1 += low1 + high1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high1, high1, sq1));
+                        (global::System.Runtime.Intrinsics.Vector128<double> low2, global::System.Runtime.Intrinsics.Vector128<double> high2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8));
+                        low2 -= centerWide;
+                        high2 -= centerWide;
+                        dev2 += low2 + high2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high2, high2, sq2));
+                        (global::System.Runtime.Intrinsics.Vector128<double> low3, global::System.Runtime.Intrinsics.Vector128<double> high3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12));
+                        low3 -= centerWide;
+                        high3 -= centerWide;
+                        dev3 += low3 + high3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high3, high3, sq3));
                     }
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+                    devTotal += global::System.Runtime.Intrinsics.Vector128.Sum((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::System.Runtime.Intrinsics.Vector128.Sum((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -465,9 +496,9 @@ namespace Models
 
             for (int i = 0; i < 1024; i++)
             {
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i) - shift;
+                double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i) - shift;
                 devTotal += d;
-                sqTotal += (double)d * d;
+                sqTotal += d * d;
             }
             dev = devTotal;
             sq = sqTotal;
@@ -477,7 +508,7 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset)
         {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
                 global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(scale);
@@ -492,7 +523,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
                 global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(scale);
@@ -507,7 +538,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
                 global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(scale);

@@ -24,11 +24,13 @@ namespace Models
         /// <summary>Elements of one channel in one sample (the product of the spatial dimensions).</summary>
         private const int PlaneSize = 3;
 
+        // Static arrays rather than span properties over constants: those allocate per call in Debug builds.
+
         /// <summary>The shape of one sample, channels first.</summary>
-        private static global::System.ReadOnlySpan<int> SampleShape => [32, 3];
+        private static readonly int[] SampleShape = [32, 3];
 
         /// <summary>The input ranks PyTorch's BatchNorm1d accepts.</summary>
-        private static global::System.ReadOnlySpan<int> AcceptedRanks => [2, 3];
+        private static readonly int[] AcceptedRanks = [2, 3];
 
         private readonly float[] _runningMean = new float[32];
         private readonly float[] _runningVar = new float[32];
@@ -217,7 +219,9 @@ namespace Models
                 double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                 double scale = weight[c] * invStd;
                 double offset = bias[c] - meanOffset * scale;
-                _batchMean[c] = (float)(_shift[first] + meanOffset);
+                float shiftValue = _shift[first];
+                // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
+                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : SumPlaneColumns(_sum, first) / count);
                 _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
                 global::System.Array.Fill(_scale, (float)scale, first, PlaneSize);
                 global::System.Array.Fill(_offset, (float)offset, first, PlaneSize);
@@ -284,7 +288,7 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumColumns(ref float x, ref double sum)
         {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 for (nuint i = 0; i < 96; i += 16)
                 {
@@ -295,7 +299,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 for (nuint i = 0; i < 96; i += 8)
                 {
@@ -306,7 +310,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 for (nuint i = 0; i < 96; i += 4)
                 {
@@ -327,11 +331,14 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumColumnDeviations(ref float x, ref float shift, ref double dev, ref double sq)
         {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 for (nuint i = 0; i < 96; i += 16)
                 {
-                    (global::System.Runtime.Intrinsics.Vector512<double> low, global::System.Runtime.Intrinsics.Vector512<double> high) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i));
+                    (global::System.Runtime.Intrinsics.Vector512<double> low, global::System.Runtime.Intrinsics.Vector512<double> high) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i));
+                    (global::System.Runtime.Intrinsics.Vector512<double> lowShift, global::System.Runtime.Intrinsics.Vector512<double> highShift) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i));
+                    low -= lowShift;
+                    high -= highShift;
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dev, i) + low, ref dev, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dev, i + 8) + high, ref dev, i + 8);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sq, i)), ref sq, i);
@@ -340,11 +347,14 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 for (nuint i = 0; i < 96; i += 8)
                 {
-                    (global::System.Runtime.Intrinsics.Vector256<double> low, global::System.Runtime.Intrinsics.Vector256<double> high) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i));
+                    (global::System.Runtime.Intrinsics.Vector256<double> low, global::System.Runtime.Intrinsics.Vector256<double> high) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i));
+                    (global::System.Runtime.Intrinsics.Vector256<double> lowShift, global::System.Runtime.Intrinsics.Vector256<double> highShift) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i));
+                    low -= lowShift;
+                    high -= highShift;
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dev, i) + low, ref dev, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dev, i + 4) + high, ref dev, i + 4);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sq, i)), ref sq, i);
@@ -353,11 +363,14 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 for (nuint i = 0; i < 96; i += 4)
                 {
-                    (global::System.Runtime.Intrinsics.Vector128<double> low, global::System.Runtime.Intrinsics.Vector128<double> high) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
+                    (global::System.Runtime.Intrinsics.Vector128<double> low, global::System.Runtime.Intrinsics.Vector128<double> high) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
+                    (global::System.Runtime.Intrinsics.Vector128<double> lowShift, global::System.Runtime.Intrinsics.Vector128<double> highShift) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
+                    low -= lowShift;
+                    high -= highShift;
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dev, i) + low, ref dev, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dev, i + 2) + high, ref dev, i + 2);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sq, i)), ref sq, i);
@@ -368,9 +381,9 @@ namespace Models
 
             for (int i = 0; i < 96; i++)
             {
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
+                double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dev, i) += d;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref sq, i) += (double)d * d;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref sq, i) += d * d;
             }
         }
 
@@ -378,7 +391,7 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void NormalizeColumns(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0)), ref y, 0);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 16)), ref y, 16);
@@ -389,7 +402,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use256)
             {
                 for (nuint i = 0; i < 96; i += 32)
                 {
@@ -401,7 +414,7 @@ namespace Models
                 return;
             }
 
-            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            if (global::NormGen.SimdMath.Use128)
             {
                 for (nuint i = 0; i < 96; i += 16)
                 {

@@ -29,11 +29,13 @@ partial record Network
             /// <summary>Elements of one channel in one sample (the product of the spatial dimensions).</summary>
             private const int PlaneSize = 1;
 
+            // Static arrays rather than span properties over constants: those allocate per call in Debug builds.
+
             /// <summary>The shape of one sample, channels first.</summary>
-            private static global::System.ReadOnlySpan<int> SampleShape => [4];
+            private static readonly int[] SampleShape = [4];
 
             /// <summary>The input ranks PyTorch's BatchNorm1d accepts.</summary>
-            private static global::System.ReadOnlySpan<int> AcceptedRanks => [2, 3];
+            private static readonly int[] AcceptedRanks = [2, 3];
 
             private readonly float[] _runningMean = new float[4];
             private readonly float[] _runningVar = new float[4];
@@ -223,7 +225,9 @@ partial record Network
                     double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                     double scale = weight[c] * invStd;
                     double offset = bias[c] - meanOffset * scale;
-                    _batchMean[c] = (float)(_shift[c] + meanOffset);
+                    float shiftValue = _shift[c];
+                    // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
+                    _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : _sum[c] / count);
                     _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
                     _scale[c] = (float)scale;
                     _offset[c] = (float)offset;
@@ -278,7 +282,7 @@ partial record Network
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void SumColumns(ref float x, ref double sum)
             {
-                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                if (global::NormGen.SimdMath.Use128)
                 {
                     for (nuint i = 0; i < 4; i += 4)
                     {
@@ -299,11 +303,14 @@ partial record Network
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void SumColumnDeviations(ref float x, ref float shift, ref double dev, ref double sq)
             {
-                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                if (global::NormGen.SimdMath.Use128)
                 {
                     for (nuint i = 0; i < 4; i += 4)
                     {
-                        (global::System.Runtime.Intrinsics.Vector128<double> low, global::System.Runtime.Intrinsics.Vector128<double> high) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
+                        (global::System.Runtime.Intrinsics.Vector128<double> low, global::System.Runtime.Intrinsics.Vector128<double> high) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
+                        (global::System.Runtime.Intrinsics.Vector128<double> lowShift, global::System.Runtime.Intrinsics.Vector128<double> highShift) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
+                        low -= lowShift;
+                        high -= highShift;
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dev, i) + low, ref dev, i);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dev, i + 2) + high, ref dev, i + 2);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sq, i)), ref sq, i);
@@ -314,9 +321,9 @@ partial record Network
 
                 for (int i = 0; i < 4; i++)
                 {
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
+                    double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dev, i) += d;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref sq, i) += (double)d * d;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref sq, i) += d * d;
                 }
             }
 
@@ -324,7 +331,7 @@ partial record Network
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void NormalizeColumns(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
             {
-                if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                if (global::NormGen.SimdMath.Use128)
                 {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 0)), ref y, 0);
                     return;
