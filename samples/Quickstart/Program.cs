@@ -76,7 +76,7 @@ static void Section(string title)
 }
 
 static string Format<T>(ReadOnlySpan<T> values)
-    where T : IFormattable => "[" + string.Join(", ", values.ToArray().Select(v => v.ToString("0.####", CultureInfo.InvariantCulture))) + "]";
+    where T : IConvertible => "[" + string.Join(", ", values.ToArray().Select(v => (Math.Round(v.ToDouble(CultureInfo.InvariantCulture), 4) + 0.0).ToString(CultureInfo.InvariantCulture))) + "]";
 
 static string Shape(Tensor<float> tensor) => FormatLengths(tensor.Lengths);
 
