@@ -21,13 +21,13 @@ internal sealed class AttributeArguments
     }
 
     /// <summary>The attribute's short name as written by users: <c>BatchNorm2d</c>.</summary>
-    public string DisplayName
+    public string DisplayName => ShortName(_data);
+
+    /// <summary>An attribute class name without its <c>Attribute</c> suffix, as users write it.</summary>
+    public static string ShortName(AttributeData attribute)
     {
-        get
-        {
-            string name = _data.AttributeClass?.Name ?? "?";
-            return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
-        }
+        string name = attribute.AttributeClass?.Name ?? "?";
+        return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
     }
 
     /// <summary>Location of the whole attribute (for diagnostics that concern it as a whole).</summary>

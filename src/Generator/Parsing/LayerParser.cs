@@ -65,11 +65,11 @@ internal static class LayerParser
         if (SymbolEqualityComparer.Default.Equals(layerAttributes[0].AttributeClass, current.AttributeClass)
             && layerAttributes[0].ApplicationSyntaxReference?.Span == current.ApplicationSyntaxReference?.Span)
         {
-            string first = DisplayName(layerAttributes[0]);
+            string first = AttributeArguments.ShortName(layerAttributes[0]);
             foreach (AttributeData extra in layerAttributes.Skip(1))
             {
                 Location location = extra.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? Location.None;
-                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MultipleNormalizationAttributes, location, type.Name, first, DisplayName(extra)));
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MultipleNormalizationAttributes, location, type.Name, first, AttributeArguments.ShortName(extra)));
             }
         }
 
@@ -87,12 +87,6 @@ internal static class LayerParser
         }
 
         return false;
-    }
-
-    private static string DisplayName(AttributeData attribute)
-    {
-        string name = attribute.AttributeClass?.Name ?? "?";
-        return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - 9) : name;
     }
 
     private static void CheckDeclaration(INamedTypeSymbol type, ClassDeclarationSyntax declaration, string attributeName, List<Diagnostic> diagnostics)
