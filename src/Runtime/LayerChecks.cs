@@ -46,44 +46,86 @@ public static class LayerChecks
     /// <param name="inputIsDense">Whether the input is contiguous.</param>
     /// <param name="outputIsDense">Whether the output is contiguous.</param>
     /// <param name="sampleShape">The per-sample shape, channels first.</param>
-    /// <param name="acceptedRanks">The ranks PyTorch's module accepts (for its message).</param>
+    /// <param name="rank">How PyTorch's module checks the rank, for its message.</param>
+    /// <param name="acceptedRanks">The ranks PyTorch's module accepts, for <see cref="RankRule.Listed"/>.</param>
     /// <param name="layerName">The layer's class name.</param>
-    /// <param name="channelBuffer">The tensor PyTorch names when the channel count is wrong (<c>running_mean</c>, <c>weight</c>), or null.</param>
+    /// <param name="channels">Which of PyTorch's messages a wrong channel count produces.</param>
     public static void TensorShapes(
         ReadOnlySpan<nint> input,
         ReadOnlySpan<nint> output,
         bool inputIsDense,
         bool outputIsDense,
         ReadOnlySpan<int> sampleShape,
+        RankRule rank,
         ReadOnlySpan<int> acceptedRanks,
         string layerName,
-        string? channelBuffer)
+        ChannelRule channels)
     {
-        if (acceptedRanks.IndexOf(input.Length) < 0)
+        switch (rank)
         {
-            throw new ArgumentException($"expected {RankList(acceptedRanks)} input (got {input.Length}D input)", nameof(input));
+            case RankRule.Listed or RankRule.ListedOrUnbatched when acceptedRanks.IndexOf(input.Length) < 0:
+                throw new ArgumentException($"expected {RankList(acceptedRanks)} input (got {input.Length}D input)", nameof(input));
+            case RankRule.AtLeastTwo when input.Length < 2:
+                throw new ArgumentException($"Expected at least 2 dimensions for input tensor but received {input.Length}", nameof(input));
+            case RankRule.AtLeastThree when input.Length < 3:
+                // PyTorch's text, including the spaces its source's line continuation puts in the literal.
+                throw new ArgumentException($"Expected 3D or higher dimensionality                          input (got {input.Length} dimensions)", nameof(input));
         }
 
-        if (input.Length != sampleShape.Length + 1)
+        int batchDims = input.Length - sampleShape.Length;
+        if (batchDims != 1 && !(batchDims == 0 && rank == RankRule.ListedOrUnbatched))
         {
-            throw new ArgumentException(
-                $"{layerName} is specialized for input of shape {FormatShape(-1, sampleShape)}, but got input of shape {FormatShape(input)}.", nameof(input));
+            ThrowSpecialized(layerName, sampleShape, input);
         }
 
-        if (channelBuffer is not null && input[1] != sampleShape[0])
+        if (input[batchDims] != sampleShape[0])
         {
-            throw new ArgumentException($"{channelBuffer} should contain {input[1]} elements not {sampleShape[0]}", nameof(input));
+            switch (channels)
+            {
+                case ChannelRule.RunningMean:
+                    throw new ArgumentException($"running_mean should contain {input[batchDims]} elements not {sampleShape[0]}", nameof(input));
+                case ChannelRule.Weight:
+                    throw new ArgumentException($"weight should contain {input[batchDims]} elements not {sampleShape[0]}", nameof(input));
+                case ChannelRule.InstanceNormAffine:
+                    throw new ArgumentException($"expected input's size at dim={batchDims} to match num_features ({sampleShape[0]}), but got: {input[batchDims]}.", nameof(input));
+                case ChannelRule.GroupNormWeight:
+                    throw new ArgumentException(
+                        $"Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape [{sampleShape[0]}] and input of shape {FormatShape(input)}", nameof(input));
+            }
         }
 
         for (int i = 0; i < sampleShape.Length; i++)
         {
-            if (input[i + 1] != sampleShape[i])
+            if (input[batchDims + i] != sampleShape[i])
             {
-                throw new ArgumentException(
-                    $"{layerName} is specialized for input of shape {FormatShape(-1, sampleShape)}, but got input of shape {FormatShape(input)}.", nameof(input));
+                ThrowSpecialized(layerName, sampleShape, input);
             }
         }
 
+        OutputMatches(input, output, inputIsDense, outputIsDense);
+    }
+
+    /// <summary>Checks a LayerNorm/RMSNorm input <c>(*, normalizedShape...)</c> and the output against it.</summary>
+    public static void RowShapes(ReadOnlySpan<nint> input, ReadOnlySpan<nint> output, bool inputIsDense, bool outputIsDense, ReadOnlySpan<int> normalizedShape)
+    {
+        bool matches = input.Length >= normalizedShape.Length;
+        for (int i = 0; matches && i < normalizedShape.Length; i++)
+        {
+            matches = input[input.Length - normalizedShape.Length + i] == normalizedShape[i];
+        }
+
+        if (!matches)
+        {
+            string shape = string.Join(", ", normalizedShape.ToArray());
+            throw new ArgumentException(
+                $"Given normalized_shape=[{shape}], expected input with shape [*, {shape}], but got input of size{FormatShape(input)}", nameof(input));
+        }
+
+        OutputMatches(input, output, inputIsDense, outputIsDense);
+    }
+
+    private static void OutputMatches(ReadOnlySpan<nint> input, ReadOnlySpan<nint> output, bool inputIsDense, bool outputIsDense)
+    {
         if (!input.SequenceEqual(output))
         {
             throw new ArgumentException($"Expected output of shape {FormatShape(input)} (the input's shape), but got {FormatShape(output)}.", nameof(output));
@@ -94,6 +136,28 @@ public static class LayerChecks
             throw new ArgumentException("Expected dense (contiguous, row-major) input and output tensors.", inputIsDense ? nameof(output) : nameof(input));
         }
     }
+
+    [DoesNotReturn]
+    private static void ThrowSpecialized(string layerName, ReadOnlySpan<int> sampleShape, ReadOnlySpan<nint> input) =>
+        throw new ArgumentException(
+            $"{layerName} is specialized for input of shape {FormatShape(-1, sampleShape)}, but got input of shape {FormatShape(input)}.", nameof(input));
+
+    /// <summary>Throws GroupNorm's error for one value per group: PyTorch checks the size <c>[N * C / G, G, spatial...]</c>.</summary>
+    [DoesNotReturn]
+    public static void ThrowSingleValuePerGroup(int batchSize, int channels, int groups, ReadOnlySpan<int> spatial)
+    {
+        int[] shape = new int[spatial.Length + 1];
+        shape[0] = groups;
+        spatial.CopyTo(shape.AsSpan(1));
+        throw new ArgumentException(
+            $"Expected more than 1 value per channel when training, got input size {FormatShape(batchSize * channels / groups, shape)}", "input");
+    }
+
+    /// <summary>Throws InstanceNorm's error for a single spatial element while instance statistics are used.</summary>
+    [DoesNotReturn]
+    public static void ThrowSingleSpatialElement(int batchSize, ReadOnlySpan<int> sampleShape) =>
+        throw new ArgumentException(
+            $"Expected more than 1 spatial element when training, got input size {FormatShape(batchSize, sampleShape)}", "input");
 
     // Throw helpers keep message formatting out of the checks, which run on every call (and, in unoptimized
     // builds, would otherwise allocate the interpolation state even when nothing is thrown).
@@ -147,4 +211,41 @@ public static class LayerChecks
 
         return builder.ToString();
     }
+}
+
+/// <summary>How PyTorch's module checks the input rank (which message a wrong rank produces).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public enum RankRule
+{
+    /// <summary>One of a list of ranks: "expected 2D or 3D input (got 4D input)".</summary>
+    Listed,
+
+    /// <summary>Like <see cref="Listed"/>, and the unbatched form (rank of one sample) means N = 1 (InstanceNorm).</summary>
+    ListedOrUnbatched,
+
+    /// <summary>At least 2 dimensions (GroupNorm).</summary>
+    AtLeastTwo,
+
+    /// <summary>At least 3 dimensions (LocalResponseNorm).</summary>
+    AtLeastThree,
+}
+
+/// <summary>Which PyTorch message a wrong channel count produces.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public enum ChannelRule
+{
+    /// <summary>No PyTorch message: the specialization message.</summary>
+    Specialized,
+
+    /// <summary>"running_mean should contain 3 elements not 4" (BatchNorm with running statistics).</summary>
+    RunningMean,
+
+    /// <summary>"weight should contain 3 elements not 4" (BatchNorm with affine only).</summary>
+    Weight,
+
+    /// <summary>"expected input's size at dim=1 to match num_features (4), but got: 3." (InstanceNorm with affine).</summary>
+    InstanceNormAffine,
+
+    /// <summary>"Expected weight to be a vector of size equal to the number of channels in input, ..." (GroupNorm with affine).</summary>
+    GroupNormWeight,
 }

@@ -19,6 +19,8 @@ internal static class DiagnosticDescriptors
     public const string SampleSizeOverflowId = "NG0102";
     public const string InvalidEpsId = "NG0103";
     public const string InvalidMomentumId = "NG0104";
+    public const string GroupsDoNotDivideChannelsId = "NG0105";
+    public const string MissingDimensionId = "NG0106";
 
     public static readonly DiagnosticDescriptor ClassNotPartial = Create(
         ClassNotPartialId,
@@ -59,6 +61,16 @@ internal static class DiagnosticDescriptors
         InvalidMomentumId,
         "Momentum must be between 0 and 1",
         "Momentum of [{0}] must be between 0 and 1 inclusive (PyTorch's default is 0.1; use CumulativeAverage = true for momentum=None), but it is {1}");
+
+    public static readonly DiagnosticDescriptor GroupsDoNotDivideChannels = Create(
+        GroupsDoNotDivideChannelsId,
+        "Number of channels must be divisible by the number of groups",
+        "num_channels must be divisible by num_groups: [{0}] has {1} channels in {2} groups; choose a group count that divides {1}");
+
+    public static readonly DiagnosticDescriptor MissingDimension = Create(
+        MissingDimensionId,
+        "Layer needs at least one dimension",
+        "[{0}] needs at least one {1}; add it to the attribute's arguments");
 
     private static DiagnosticDescriptor Create(string id, string title, string message) => new(
         id,

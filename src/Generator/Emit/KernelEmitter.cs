@@ -100,6 +100,51 @@ internal static class KernelEmitter
     }
 
     /// <summary>
+    /// <c>static void {name}(ref float x, ref float y, float shift, float invStd, float center, ref float weight[, ref float bias])</c>:
+    /// <c>y = ((x - shift) * invStd + center) * weight + bias</c> element-wise over one row of <paramref name="length"/> floats.
+    /// </summary>
+    public static void WriteElementwiseAffine(IndentedWriter w, string name, int length, bool hasBias)
+    {
+        string biasParameter = hasBias ? ", ref float bias" : "";
+        WriteKernelHeader(w, $"y = ((x - shift) * invStd + center) * weight{(hasBias ? " + bias" : "")} element-wise over one row of {length} elements.");
+        using (w.Block($"private static void {name}(ref float x, ref float y, float shift, float invStd, float center, ref float weight{biasParameter})"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (length < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Enabled})"))
+                {
+                    w.WriteLine($"{v.Float} shiftVector = {v.Type}.Create(shift);");
+                    w.WriteLine($"{v.Float} factor = {v.Type}.Create(invStd);");
+                    w.WriteLine($"{v.Float} addend = {v.Type}.Create(center);");
+                    WriteElementwise(w, v, length, at =>
+                    {
+                        string normalized = $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - shiftVector, factor, addend)";
+                        return hasBias
+                            ? $"{v.Type}.MultiplyAddEstimate({normalized}, {v.Type}.LoadUnsafe(ref weight, {at}), {v.Type}.LoadUnsafe(ref bias, {at}))"
+                            : $"({normalized} * {v.Type}.LoadUnsafe(ref weight, {at}))";
+                    });
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            using (w.Block($"for (int i = 0; i < {length}; i++)"))
+            {
+                string normalized = $"((({Unsafe}.Add(ref x, i) - shift) * invStd) + center)";
+                w.WriteLine(hasBias
+                    ? $"{Unsafe}.Add(ref y, i) = ({normalized} * {Unsafe}.Add(ref weight, i)) + {Unsafe}.Add(ref bias, i);"
+                    : $"{Unsafe}.Add(ref y, i) = {normalized} * {Unsafe}.Add(ref weight, i);");
+            }
+        }
+    }
+
+    /// <summary>
     /// <c>static void {name}(ref float x, [ref float shift,] ref double total...)</c>: adds one sample of
     /// <paramref name="size"/> floats element-wise into double accumulators (used when planes are too short to vectorize).
     /// </summary>

@@ -10,10 +10,14 @@ internal static partial class LayerEmitter
 
     private static void WriteForwardOverloads(IndentedWriter w, LayerModel m)
     {
-        string channelBuffer = m.Plan.TracksRunningStats ? "\"running_mean\"" : m.Plan.HasAffine ? "\"weight\"" : "null";
+        NormPlan p = m.Plan;
+        string check = p.Kind is LayerKind.LayerNorm or LayerKind.RmsNorm
+            ? "global::NormGen.LayerChecks.RowShapes(input.Lengths, output.Lengths, input.IsDense, output.IsDense, SampleShape);"
+            : $"global::NormGen.LayerChecks.TensorShapes(input.Lengths, output.Lengths, input.IsDense, output.IsDense, SampleShape, global::NormGen.RankRule.{RankRule(p)}, {(p.AcceptedRanks.Count > 0 ? "AcceptedRanks" : "default")}, \"{m.ClassName}\", global::NormGen.ChannelRule.{ChannelRule(p)});";
+        string unbatched = p.Kind == LayerKind.InstanceNorm ? " (or one unbatched sample)" : "";
         w.WriteLine($$"""
-            /// <summary>Applies the layer to <paramref name="input"/> of shape {{m.InputShapeText}} and returns a new output tensor of the same shape.</summary>
-            /// <exception cref="global::System.ArgumentException">The input's shape is not {{m.InputShapeText}}, or batch statistics are needed and there is only one value per channel.</exception>
+            /// <summary>Applies the layer to <paramref name="input"/> of shape {{m.InputShapeText}}{{unbatched}} and returns a new output tensor of the same shape.</summary>
+            /// <exception cref="global::System.ArgumentException">The input's shape does not fit {{m.InputShapeText}} (messages as PyTorch's), or statistics would be computed over a single value.</exception>
             public {{Tensor}}<float> Forward({{Tensor}}<float> input)
             {
                 global::System.ArgumentNullException.ThrowIfNull(input);
@@ -22,11 +26,11 @@ internal static partial class LayerEmitter
                 return output;
             }
 
-            /// <summary>Applies the layer to a dense tensor of shape {{m.InputShapeText}}, writing <paramref name="output"/> (same shape; may be the same memory as the input).</summary>
-            /// <exception cref="global::System.ArgumentException">The rank or a dimension differs from {{m.InputShapeText}} (messages as PyTorch's), the output's shape differs, a tensor is not dense, or batch statistics are needed and there is only one value per channel.</exception>
+            /// <summary>Applies the layer to a dense tensor of shape {{m.InputShapeText}}{{unbatched}}, writing <paramref name="output"/> (same shape; may be the same memory as the input).</summary>
+            /// <exception cref="global::System.ArgumentException">The rank or a dimension does not fit {{m.InputShapeText}} (messages as PyTorch's), the output's shape differs, a tensor is not dense, or statistics would be computed over a single value.</exception>
             public void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.TensorSpan<float> output)
             {
-                global::NormGen.LayerChecks.TensorShapes(input.Lengths, output.Lengths, input.IsDense, output.IsDense, SampleShape, AcceptedRanks, "{{m.ClassName}}", {{channelBuffer}});
+                {{check}}
                 Forward(
                     {{MemoryMarshal}}.CreateReadOnlySpan(in input.GetPinnableReference(), (int)input.FlattenedLength),
                     {{MemoryMarshal}}.CreateSpan(ref output.GetPinnableReference(), (int)output.FlattenedLength));
@@ -35,15 +39,49 @@ internal static partial class LayerEmitter
             """);
     }
 
-    private static void WriteForwardCore(IndentedWriter w, LayerModel m)
+    private static string RankRule(NormPlan p) => p.Kind switch
+    {
+        LayerKind.InstanceNorm => "ListedOrUnbatched",
+        LayerKind.GroupNorm => "AtLeastTwo",
+        LayerKind.LocalResponseNorm => "AtLeastThree",
+        _ => "Listed",
+    };
+
+    private static string ChannelRule(NormPlan p) => p.Kind switch
+    {
+        LayerKind.BatchNorm when p.TracksRunningStats => "RunningMean",
+        LayerKind.BatchNorm when p.HasAffine => "Weight",
+        LayerKind.InstanceNorm when p.HasAffine => "InstanceNormAffine",
+        LayerKind.GroupNorm when p.HasAffine => "GroupNormWeight",
+        _ => "Specialized",
+    };
+
+    /// <summary>The XML documentation of the span overload of Forward.</summary>
+    private static void WriteSpanForwardDocs(IndentedWriter w, LayerModel m, string extra)
+    {
+        string unit = m.Plan.Kind is LayerKind.LayerNorm or LayerKind.RmsNorm ? "the number of rows" : "N";
+        w.WriteLine("/// <summary>");
+        w.WriteLine($"/// Applies the layer to contiguous {m.InputShapeText} data; {unit} is <c>input.Length / SampleSize</c>. <paramref name=\"output\"/> has the");
+        w.WriteLine("/// input's length and may be the same memory. A call that throws leaves the layer unchanged.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">The input length is not a multiple of <see cref=\"SampleSize\"/>, the output length differs, or the spans overlap partially{extra}.</exception>");
+    }
+
+    /// <summary>BatchNorm: statistics per channel over the whole batch.</summary>
+    private static void WriteBatchScopeForward(IndentedWriter w, LayerModel m)
+    {
+        WriteBatchForwardCore(w, m);
+        WriteStatistics(w, m);
+        WriteRunningStatistics(w, m);
+        WriteNormalize(w, m);
+        WriteKernels(w, m);
+    }
+
+    private static void WriteBatchForwardCore(IndentedWriter w, LayerModel m)
     {
         NormPlan p = m.Plan;
         bool tracks = p.TracksRunningStats;
-        w.WriteLine($"/// <summary>");
-        w.WriteLine($"/// Applies the layer to contiguous {m.InputShapeText} data; N is <c>input.Length / SampleSize</c>. <paramref name=\"output\"/> has the");
-        w.WriteLine($"/// input's length and may be the same memory. A call that throws leaves the layer unchanged.");
-        w.WriteLine($"/// </summary>");
-        w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">The input length is not a multiple of <see cref=\"SampleSize\"/>, the output length differs, the spans overlap partially, or batch statistics are needed and there is only one value per channel.</exception>");
+        WriteSpanForwardDocs(w, m, ", or batch statistics are needed and there is only one value per channel");
         using (w.Block("public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)"))
         {
             w.WriteLine("int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);");
@@ -58,7 +96,7 @@ internal static partial class LayerEmitter
 
             using (w.Block(""))
             {
-                if (m.PlaneSize == 1)
+                if (p.SlotLength == 1)
                 {
                     using (w.Block("if (batch == 1)"))
                     {
@@ -116,7 +154,7 @@ internal static partial class LayerEmitter
             """);
         w.Indent();
         w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
-        w.WriteLine("double count = (double)batch * PlaneSize;");
+        w.WriteLine("double count = (double)batch * SlotLength;");
         w.WriteLine("global::System.Array.Clear(_sum);");
         w.WriteLine("global::System.Array.Clear(_deviation);");
         w.WriteLine("global::System.Array.Clear(_squares);");
@@ -140,14 +178,14 @@ internal static partial class LayerEmitter
             for (int n = 0; n < batch; n++)
             {
                 ref float sample = ref {{Unsafe}}.Add(ref x, n * SampleSize);
-                for (int c = 0; c < NumFeatures; c++)
+                for (int c = 0; c < Slots; c++)
                 {
-                    SumPlane(ref {{Unsafe}}.Add(ref sample, c * PlaneSize), out double sum);
+                    SumPlane(ref {{Unsafe}}.Add(ref sample, c * SlotLength), out double sum);
                     _sum[c] += sum;
                 }
             }
 
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 _shift[c] = (float)(_sum[c] / count);
             }
@@ -155,9 +193,9 @@ internal static partial class LayerEmitter
             for (int n = 0; n < batch; n++)
             {
                 ref float sample = ref {{Unsafe}}.Add(ref x, n * SampleSize);
-                for (int c = 0; c < NumFeatures; c++)
+                for (int c = 0; c < Slots; c++)
                 {
-                    SumDeviations(ref {{Unsafe}}.Add(ref sample, c * PlaneSize), _shift[c], out double dev, out double sq);
+                    SumDeviations(ref {{Unsafe}}.Add(ref sample, c * SlotLength), _shift[c], out double dev, out double sq);
                     _deviation[c] += dev;
                     _squares[c] += sq;
                 }
@@ -165,7 +203,7 @@ internal static partial class LayerEmitter
 
             """);
         WriteWeightBiasLocals(w, m);
-        using (w.Block("for (int c = 0; c < NumFeatures; c++)"))
+        using (w.Block("for (int c = 0; c < Slots; c++)"))
         {
             WriteChannelCoefficients(w, m, "_sum[c]", "_deviation[c]", "_squares[c]", "_shift[c]");
             w.WriteLine("_scale[c] = (float)scale;");
@@ -175,7 +213,7 @@ internal static partial class LayerEmitter
 
     private static void WriteColumnStatistics(IndentedWriter w, LayerModel m)
     {
-        bool unit = m.PlaneSize == 1;
+        bool unit = m.Plan.SlotLength == 1;
         w.WriteLine($$"""
             for (int n = 0; n < batch; n++)
             {
@@ -183,7 +221,7 @@ internal static partial class LayerEmitter
             }
 
             """);
-        using (w.Block("for (int c = 0; c < NumFeatures; c++)"))
+        using (w.Block("for (int c = 0; c < Slots; c++)"))
         {
             if (unit)
             {
@@ -191,9 +229,9 @@ internal static partial class LayerEmitter
             }
             else
             {
-                w.WriteLine("int first = c * PlaneSize;");
+                w.WriteLine("int first = c * SlotLength;");
                 w.WriteLine("float shift = (float)(SumPlaneColumns(_sum, first) / count);");
-                w.WriteLine("global::System.Array.Fill(_shift, shift, first, PlaneSize);");
+                w.WriteLine("global::System.Array.Fill(_shift, shift, first, SlotLength);");
             }
         }
 
@@ -210,7 +248,7 @@ internal static partial class LayerEmitter
 
             """);
         WriteWeightBiasLocals(w, m);
-        using (w.Block("for (int c = 0; c < NumFeatures; c++)"))
+        using (w.Block("for (int c = 0; c < Slots; c++)"))
         {
             if (unit)
             {
@@ -220,10 +258,10 @@ internal static partial class LayerEmitter
             }
             else
             {
-                w.WriteLine("int first = c * PlaneSize;");
+                w.WriteLine("int first = c * SlotLength;");
                 WriteChannelCoefficients(w, m, "SumPlaneColumns(_sum, first)", "SumPlaneColumns(_deviation, first)", "SumPlaneColumns(_squares, first)", "_shift[first]");
-                w.WriteLine("global::System.Array.Fill(_scale, (float)scale, first, PlaneSize);");
-                w.WriteLine("global::System.Array.Fill(_offset, (float)offset, first, PlaneSize);");
+                w.WriteLine("global::System.Array.Fill(_scale, (float)scale, first, SlotLength);");
+                w.WriteLine("global::System.Array.Fill(_offset, (float)offset, first, SlotLength);");
             }
         }
 
@@ -234,7 +272,7 @@ internal static partial class LayerEmitter
                 static double SumPlaneColumns(double[] columns, int first)
                 {
                     double total = 0;
-                    for (int i = first; i < first + PlaneSize; i++)
+                    for (int i = first; i < first + SlotLength; i++)
                     {
                         total += columns[i];
                     }
@@ -250,6 +288,10 @@ internal static partial class LayerEmitter
         if (m.Plan.HasAffine)
         {
             w.WriteLine("global::System.Span<float> weight = Weight.DataSpan;");
+        }
+
+        if (m.Plan.HasBias)
+        {
             w.WriteLine("global::System.Span<float> bias = Bias.DataSpan;");
         }
     }
@@ -266,7 +308,7 @@ internal static partial class LayerEmitter
             ? "double invStd = variance == 0 ? 0 : 1 / global::System.Math.Sqrt(variance); // PyTorch: 0 when var == 0 and eps == 0"
             : "double invStd = 1 / global::System.Math.Sqrt(variance + Eps);");
         w.WriteLine(p.HasAffine ? "double scale = weight[c] * invStd;" : "double scale = invStd;");
-        w.WriteLine(p.HasAffine ? "double offset = bias[c] - meanOffset * scale;" : "double offset = -meanOffset * scale;");
+        w.WriteLine(p.HasBias ? "double offset = bias[c] - meanOffset * scale;" : "double offset = -meanOffset * scale;");
         if (p.TracksRunningStats)
         {
             w.WriteLine($"float shiftValue = {shift};");
@@ -290,7 +332,7 @@ internal static partial class LayerEmitter
             w.WriteLine(p.RunningStats == RunningStatsKind.Cumulative
                 ? "float momentum = (float)(1.0 / _numBatchesTracked[0]); // cumulative moving average (PyTorch's momentum=None)"
                 : "const float momentum = (float)Momentum;");
-            using (w.Block("for (int c = 0; c < NumFeatures; c++)"))
+            using (w.Block("for (int c = 0; c < Slots; c++)"))
             {
                 w.WriteLine("_runningMean[c] = (1f - momentum) * _runningMean[c] + momentum * _batchMean[c];");
                 w.WriteLine("_runningVar[c] = (1f - momentum) * _runningVar[c] + momentum * _batchVar[c];");
@@ -298,21 +340,28 @@ internal static partial class LayerEmitter
         }
 
         w.WriteLine();
+        WriteUseRunningStatistics(w, m);
+    }
+
+    /// <summary>Eval mode with running statistics: per-channel coefficients shared by every sample.</summary>
+    private static void WriteUseRunningStatistics(IndentedWriter w, LayerModel m)
+    {
+        NormPlan p = m.Plan;
         w.WriteLine("/// <summary>Eval mode: normalize with the running statistics, y = (x - running_mean) * weight / sqrt(running_var + eps) + bias.</summary>");
         using (w.Block("private void UseRunningStatistics()"))
         {
             WriteWeightBiasLocals(w, m);
-            using (w.Block("for (int c = 0; c < NumFeatures; c++)"))
+            using (w.Block("for (int c = 0; c < Slots; c++)"))
             {
                 w.WriteLine("double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);");
                 w.WriteLine(p.HasAffine ? "float scale = (float)(weight[c] * invStd);" : "float scale = (float)invStd;");
-                w.WriteLine(p.HasAffine ? "float offset = bias[c];" : "float offset = 0f;");
-                if (m.UsesColumns && m.PlaneSize > 1)
+                w.WriteLine(p.HasBias ? "float offset = bias[c];" : "float offset = 0f;");
+                if (m.UsesColumns && p.SlotLength > 1)
                 {
-                    w.WriteLine("int first = c * PlaneSize;");
-                    w.WriteLine("global::System.Array.Fill(_shift, _runningMean[c], first, PlaneSize);");
-                    w.WriteLine("global::System.Array.Fill(_scale, scale, first, PlaneSize);");
-                    w.WriteLine("global::System.Array.Fill(_offset, offset, first, PlaneSize);");
+                    w.WriteLine("int first = c * SlotLength;");
+                    w.WriteLine("global::System.Array.Fill(_shift, _runningMean[c], first, SlotLength);");
+                    w.WriteLine("global::System.Array.Fill(_scale, scale, first, SlotLength);");
+                    w.WriteLine("global::System.Array.Fill(_offset, offset, first, SlotLength);");
                 }
                 else
                 {
@@ -347,9 +396,9 @@ internal static partial class LayerEmitter
                 }
                 else
                 {
-                    using (w.Block("for (int c = 0; c < NumFeatures; c++)"))
+                    using (w.Block("for (int c = 0; c < Slots; c++)"))
                     {
-                        w.WriteLine("int plane = start + (c * PlaneSize);");
+                        w.WriteLine("int plane = start + (c * SlotLength);");
                         w.WriteLine($"NormalizePlane(ref {Unsafe}.Add(ref x, plane), ref {Unsafe}.Add(ref y, plane), _shift[c], _scale[c], _offset[c]);");
                     }
                 }
@@ -371,11 +420,11 @@ internal static partial class LayerEmitter
         }
         else
         {
-            KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, m.PlaneSize, $"Sum of one plane of {m.PlaneSize} elements (float partials flushed into a double total).");
+            KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, m.Plan.SlotLength, $"Sum of one plane of {m.Plan.SlotLength} elements (float partials flushed into a double total).");
             w.WriteLine();
-            KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, m.PlaneSize, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {m.PlaneSize} elements.");
+            KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, m.Plan.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {m.Plan.SlotLength} elements.");
             w.WriteLine();
-            KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", m.PlaneSize);
+            KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", m.Plan.SlotLength);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using NormGen.Generator.Helpers;
 using NormGen.Generator.Model;
 
@@ -12,71 +13,140 @@ internal static partial class LayerEmitter
     private static void WriteConstants(IndentedWriter w, LayerModel m)
     {
         NormPlan p = m.Plan;
-        w.WriteLine($$"""
-            /// <summary>Number of channels C (PyTorch's <c>num_features</c>).</summary>
-            public const int NumFeatures = {{m.Channels}};
+        switch (p.Kind)
+        {
+            case LayerKind.BatchNorm or LayerKind.InstanceNorm:
+                WriteConstant(w, "int", "NumFeatures", Literals.Int(p.Channels), "Number of channels C (PyTorch's <c>num_features</c>).");
+                break;
+            case LayerKind.GroupNorm:
+                WriteConstant(w, "int", "NumGroups", Literals.Int(p.Slots), "Number of groups G (PyTorch's <c>num_groups</c>).");
+                WriteConstant(w, "int", "NumChannels", Literals.Int(p.Channels), "Number of channels C (PyTorch's <c>num_channels</c>).");
+                break;
+            case LayerKind.LocalResponseNorm:
+                WriteConstant(w, "int", "Size", Literals.Int(p.Window!.Size), "Number of neighbouring channels in the window (PyTorch's <c>size</c>).");
+                WriteConstant(w, "int", "NumChannels", Literals.Int(p.Channels), "Number of channels C.");
+                WriteConstant(w, "double", "Alpha", Literals.Double(p.Window.Alpha), "Multiplicative factor (PyTorch's <c>alpha</c>).");
+                WriteConstant(w, "double", "Beta", Literals.Double(p.Window.Beta), "Exponent (PyTorch's <c>beta</c>).");
+                WriteConstant(w, "double", "K", Literals.Double(p.Window.K), "Additive factor (PyTorch's <c>k</c>).");
+                break;
+        }
 
-            /// <summary>Elements of one sample: {{string.Join(" x ", System.Linq.Enumerable.Select(p.SampleShape, Literals.Int))}}.</summary>
-            public const int SampleSize = {{m.SampleSize}};
+        string sampleDoc = p.Kind is LayerKind.LayerNorm or LayerKind.RmsNorm
+            ? $"Elements of one row (the normalized shape {string.Join(" x ", p.SampleShape.Select(Literals.Int))}); the number of rows is <c>input.Length / SampleSize</c>."
+            : $"Elements of one sample: {string.Join(" x ", p.SampleShape.Select(Literals.Int))}.";
+        WriteConstant(w, "int", "SampleSize", Literals.Int(m.SampleSize), sampleDoc);
+        if (p.Kind != LayerKind.LocalResponseNorm)
+        {
+            WriteConstant(w, "double", "Eps", Literals.Double(p.Eps), p.SubtractMean
+                ? "Value added to the variance for numerical stability (PyTorch's <c>eps</c>)."
+                : "Value added to the mean square for numerical stability (PyTorch's <c>eps</c>).");
+        }
 
-            /// <summary>Value added to the variance for numerical stability (PyTorch's <c>eps</c>).</summary>
-            public const double Eps = {{Literals.Double(p.Eps)}};
-
-            """);
         if (p.RunningStats == RunningStatsKind.Momentum)
         {
-            w.WriteLine($$"""
-                /// <summary>Weight of the batch statistics in the running-statistics update (PyTorch's <c>momentum</c>).</summary>
-                public const double Momentum = {{Literals.Double(p.Momentum)}};
-
-                """);
+            WriteConstant(w, "double", "Momentum", Literals.Double(p.Momentum), "Weight of the new statistics in the running-statistics update (PyTorch's <c>momentum</c>).");
         }
 
         w.WriteLine($$"""
-            /// <summary>Elements of one channel in one sample (the product of the spatial dimensions).</summary>
-            private const int PlaneSize = {{m.PlaneSize}};
+            /// <summary>Statistic slots per sample ({{SlotDescription(p)}}).</summary>
+            private const int Slots = {{p.Slots}};
 
-            // Static arrays rather than span properties over constants: those allocate per call in Debug builds.
+            /// <summary>Contiguous elements of one slot in one sample.</summary>
+            private const int SlotLength = {{p.SlotLength}};
 
-            /// <summary>The shape of one sample, channels first.</summary>
-            private static readonly int[] SampleShape = [{{m.SampleShapeList}}];
+            // A static array rather than a span property over constants: that allocates per call in Debug builds.
 
-            /// <summary>The input ranks PyTorch's {{p.ModuleName}} accepts.</summary>
-            private static readonly int[] AcceptedRanks = [{{string.Join(", ", System.Linq.Enumerable.Select(p.AcceptedRanks, Literals.Int))}}];
+            /// <summary>The shape of one sample{{(p.Kind is LayerKind.LayerNorm or LayerKind.RmsNorm ? " (the normalized shape)" : ", channels first")}}.</summary>
+            private static readonly int[] SampleShape = [{{LayerModel.ShapeList(p.SampleShape)}}];
 
             """);
+        if (p.AcceptedRanks.Count > 0)
+        {
+            w.WriteLine($$"""
+                /// <summary>The input ranks PyTorch's {{p.ModuleName}} accepts.</summary>
+                private static readonly int[] AcceptedRanks = [{{LayerModel.ShapeList(p.AcceptedRanks)}}];
+
+                """);
+        }
+    }
+
+    private static string SlotDescription(NormPlan p) => p.Kind switch
+    {
+        LayerKind.GroupNorm => "the groups",
+        LayerKind.LayerNorm or LayerKind.RmsNorm => "one: the whole row",
+        _ => "the channels",
+    };
+
+    private static void WriteConstant(IndentedWriter w, string type, string name, string value, string doc)
+    {
+        w.WriteLine($"/// <summary>{doc}</summary>");
+        w.WriteLine($"public const {type} {name} = {value};");
+        w.WriteLine();
     }
 
     private static void WriteFields(IndentedWriter w, LayerModel m)
     {
-        int c = m.Channels;
-        int k = m.ScratchLength;
-        string scope = m.UsesColumns ? "per element of a sample" : "per channel";
-        if (m.Plan.TracksRunningStats)
+        NormPlan p = m.Plan;
+        if (p.TracksRunningStats)
         {
             w.WriteLine($$"""
-                private readonly float[] _runningMean = new float[{{c}}];
-                private readonly float[] _runningVar = new float[{{c}}];
+                private readonly float[] _runningMean = new float[{{p.Channels}}];
+                private readonly float[] _runningVar = new float[{{p.Channels}}];
                 private readonly long[] _numBatchesTracked = new long[1];
                 private readonly {{Tensor}}<long> _numBatchesTrackedBuffer;
 
+                """);
+        }
+
+        if (p.TracksRunningStats && p.Scope == StatisticsScope.Batch)
+        {
+            w.WriteLine($$"""
                 // Batch statistics of the last training step, for the running-statistics update.
-                private readonly float[] _batchMean = new float[{{c}}];
-                private readonly float[] _batchVar = new float[{{c}}];
+                private readonly float[] _batchMean = new float[{{p.Channels}}];
+                private readonly float[] _batchVar = new float[{{p.Channels}}];
+
+                """);
+        }
+
+        if (p.Scope == StatisticsScope.Batch)
+        {
+            string scope = m.UsesColumns ? "per element of a sample" : "per channel";
+            int k = m.ScratchLength;
+            w.WriteLine($$"""
+                // Scratch ({{scope}}): sums of the first pass, deviations and squared deviations from the shift in
+                // the second pass, and the coefficients of y = (x - shift) * scale + offset.
+                private readonly double[] _sum = new double[{{k}}];
+                private readonly double[] _deviation = new double[{{k}}];
+                private readonly double[] _squares = new double[{{k}}];
+                private readonly float[] _shift = new float[{{k}}];
+                private readonly float[] _scale = new float[{{k}}];
+                private readonly float[] _offset = new float[{{k}}];
+
+                """);
+        }
+        else if (p.TracksRunningStats)
+        {
+            w.WriteLine($$"""
+                // Scratch per channel: sums over the batch of per-sample means and unbiased variances (training), and
+                // the coefficients of y = (x - shift) * scale + offset from the running statistics (eval).
+                private readonly double[] _meanSum = new double[{{p.Channels}}];
+                private readonly double[] _varSum = new double[{{p.Channels}}];
+                private readonly float[] _shift = new float[{{p.Channels}}];
+                private readonly float[] _scale = new float[{{p.Channels}}];
+                private readonly float[] _offset = new float[{{p.Channels}}];
+
+                """);
+        }
+        else if (p.Scope == StatisticsScope.ChannelWindow)
+        {
+            w.WriteLine($$"""
+                // Scratch: the squares of one sample, so that in-place calls read inputs before they are overwritten.
+                private readonly float[] _squares = new float[{{m.SampleSize}}];
 
                 """);
         }
 
         w.WriteLine($$"""
-            // Scratch ({{scope}}): sums of the first pass, deviations and squared deviations from the shift in
-            // the second pass, and the coefficients of y = (x - shift) * scale + offset.
-            private readonly double[] _sum = new double[{{k}}];
-            private readonly double[] _deviation = new double[{{k}}];
-            private readonly double[] _squares = new double[{{k}}];
-            private readonly float[] _shift = new float[{{k}}];
-            private readonly float[] _scale = new float[{{k}}];
-            private readonly float[] _offset = new float[{{k}}];
-
             private readonly (string Name, {{Parameter}} Parameter)[] _namedParameters;
             private readonly (string Name, {{ReadOnlyTensor}} Buffer)[] _namedBuffers;
 
@@ -86,28 +156,41 @@ internal static partial class LayerEmitter
     private static void WriteConstructor(IndentedWriter w, LayerModel m)
     {
         NormPlan p = m.Plan;
+        string initial = string.Join(", ", new[]
+        {
+            p.HasAffine ? "weight 1" : null,
+            p.HasBias ? "bias 0" : null,
+            p.TracksRunningStats ? "running_mean 0, running_var 1, num_batches_tracked 0" : null,
+        }.Where(s => s is not null));
         w.WriteLine("/// <summary>");
-        w.WriteLine("/// Creates the layer in training mode with PyTorch's initial values" + (p.HasAffine ? ": weight 1, bias 0" : "") +
-            (p.TracksRunningStats ? (p.HasAffine ? ", " : ": ") + "running_mean 0, running_var 1, num_batches_tracked 0" : "") + ".");
+        w.WriteLine("/// Creates the layer in training mode" + (initial.Length > 0 ? " with PyTorch's initial values: " + initial : "") + ".");
         w.WriteLine("/// </summary>");
         using (w.Block($"public {m.ClassName}()"))
         {
+            string shape = LayerModel.ShapeList(p.AffineShape);
             if (p.HasAffine)
             {
-                w.WriteLine($"Weight = new {Parameter}([NumFeatures], weightDecay: false);");
-                w.WriteLine($"Bias = new {Parameter}([NumFeatures], weightDecay: false);");
+                w.WriteLine($"Weight = new {Parameter}([{shape}], weightDecay: false);");
+            }
+
+            if (p.HasBias)
+            {
+                w.WriteLine($"Bias = new {Parameter}([{shape}], weightDecay: false);");
             }
 
             if (p.TracksRunningStats)
             {
-                w.WriteLine($"RunningMean = {Tensor}.Create(_runningMean, [NumFeatures]);");
-                w.WriteLine($"RunningVar = {Tensor}.Create(_runningVar, [NumFeatures]);");
+                w.WriteLine($"RunningMean = {Tensor}.Create(_runningMean, [{p.Channels}]);");
+                w.WriteLine($"RunningVar = {Tensor}.Create(_runningVar, [{p.Channels}]);");
                 w.WriteLine($"_numBatchesTrackedBuffer = {Tensor}.Create(_numBatchesTracked, [1]);");
             }
 
-            w.WriteLine(p.HasAffine
-                ? "_namedParameters = [(\"weight\", Weight), (\"bias\", Bias)];"
-                : $"_namedParameters = global::System.Array.Empty<(string, {Parameter})>();");
+            w.WriteLine(p.Affine switch
+            {
+                AffineKind.WeightAndBias => "_namedParameters = [(\"weight\", Weight), (\"bias\", Bias)];",
+                AffineKind.WeightOnly => "_namedParameters = [(\"weight\", Weight)];",
+                _ => $"_namedParameters = global::System.Array.Empty<(string, {Parameter})>();",
+            });
             w.WriteLine(p.TracksRunningStats
                 ? "_namedBuffers = [(\"running_mean\", RunningMean), (\"running_var\", RunningVar), (\"num_batches_tracked\", _numBatchesTrackedBuffer)];"
                 : $"_namedBuffers = global::System.Array.Empty<(string, {ReadOnlyTensor})>();");
@@ -119,9 +202,15 @@ internal static partial class LayerEmitter
 
     private static void WriteModeMembers(IndentedWriter w, LayerModel m)
     {
-        string usage = m.Plan.TracksRunningStats
-            ? "In training mode Forward normalizes with batch statistics and updates the running statistics; in eval mode it uses the running statistics."
-            : "This layer tracks no running statistics, so Forward normalizes with batch statistics in both modes.";
+        NormPlan p = m.Plan;
+        string usage = p.Kind switch
+        {
+            LayerKind.BatchNorm or LayerKind.InstanceNorm when p.TracksRunningStats =>
+                "In training mode Forward normalizes with batch statistics and updates the running statistics; in eval mode it uses the running statistics.",
+            LayerKind.BatchNorm or LayerKind.InstanceNorm =>
+                "This layer tracks no running statistics, so Forward normalizes with batch statistics in both modes.",
+            _ => $"{p.ModuleName} behaves the same in both modes; the flag exists as on every PyTorch module.",
+        };
         w.WriteLine($$"""
             /// <summary>
             /// True in training mode (the initial mode, as in PyTorch). {{usage}}
@@ -145,28 +234,38 @@ internal static partial class LayerEmitter
 
     private static void WriteParameterMembers(IndentedWriter w, LayerModel m)
     {
-        if (m.Plan.HasAffine)
+        NormPlan p = m.Plan;
+        string scope = m.ElementwiseAffine && p.Kind != LayerKind.GroupNorm ? "Learnable elementwise" : "Learnable per-channel";
+        string shape = LayerModel.ShapeList(p.AffineShape);
+        if (p.HasAffine)
         {
             w.WriteLine($$"""
-                /// <summary>Learnable per-channel scale γ (PyTorch's <c>weight</c>), shape [{{m.Channels}}], initialized to 1. Excluded from weight decay.</summary>
+                /// <summary>{{scope}} scale γ (PyTorch's <c>weight</c>), shape [{{shape}}], initialized to 1. Excluded from weight decay.</summary>
                 public {{Parameter}} Weight { get; }
 
-                /// <summary>Learnable per-channel shift β (PyTorch's <c>bias</c>), shape [{{m.Channels}}], initialized to 0. Excluded from weight decay.</summary>
+                """);
+        }
+
+        if (p.HasBias)
+        {
+            w.WriteLine($$"""
+                /// <summary>{{scope}} shift β (PyTorch's <c>bias</c>), shape [{{shape}}], initialized to 0. Excluded from weight decay.</summary>
                 public {{Parameter}} Bias { get; }
 
                 """);
         }
 
-        if (m.Plan.TracksRunningStats)
+        if (p.TracksRunningStats)
         {
+            string count = p.Kind == LayerKind.InstanceNorm ? "Always 0: like PyTorch's, InstanceNorm never counts batches (PyTorch's <c>num_batches_tracked</c>)." : "Number of training batches seen (PyTorch's <c>num_batches_tracked</c>).";
             w.WriteLine($$"""
-                /// <summary>Running mean per channel (PyTorch's <c>running_mean</c>), shape [{{m.Channels}}], initialized to 0.</summary>
+                /// <summary>Running mean per channel (PyTorch's <c>running_mean</c>), shape [{{p.Channels}}], initialized to 0.</summary>
                 public {{Tensor}}<float> RunningMean { get; }
 
-                /// <summary>Running unbiased variance per channel (PyTorch's <c>running_var</c>), shape [{{m.Channels}}], initialized to 1.</summary>
+                /// <summary>Running unbiased variance per channel (PyTorch's <c>running_var</c>), shape [{{p.Channels}}], initialized to 1.</summary>
                 public {{Tensor}}<float> RunningVar { get; }
 
-                /// <summary>Number of training batches seen (PyTorch's <c>num_batches_tracked</c>).</summary>
+                /// <summary>{{count}}</summary>
                 public long NumBatchesTracked => _numBatchesTracked[0];
 
                 """);
@@ -175,8 +274,14 @@ internal static partial class LayerEmitter
 
     private static void WriteEnumeration(IndentedWriter w, LayerModel m)
     {
-        string parameters = m.Plan.HasAffine ? "<c>weight</c>, <c>bias</c>" : "none: this layer has no affine parameters";
-        string buffers = m.Plan.TracksRunningStats ? "<c>running_mean</c>, <c>running_var</c>, <c>num_batches_tracked</c>" : "none: this layer tracks no running statistics";
+        NormPlan p = m.Plan;
+        string parameters = p.Affine switch
+        {
+            AffineKind.WeightAndBias => "<c>weight</c>, <c>bias</c>",
+            AffineKind.WeightOnly => "<c>weight</c>",
+            _ => "none: this layer has no affine parameters",
+        };
+        string buffers = p.TracksRunningStats ? "<c>running_mean</c>, <c>running_var</c>, <c>num_batches_tracked</c>" : "none: this layer tracks no running statistics";
         w.WriteLine($$"""
             /// <summary>The parameters under PyTorch's names, in PyTorch's order ({{parameters}}). Enumerating allocates nothing.</summary>
             public global::NormGen.NamedParameters NamedParameters() => new(_namedParameters);
@@ -204,9 +309,14 @@ internal static partial class LayerEmitter
                 """);
         }
 
+        string what = string.Join(", ", new[]
+        {
+            p.HasAffine ? "weight 1" : null,
+            p.HasBias ? "bias 0" : null,
+            p.TracksRunningStats ? "and the running statistics are reset too" : null,
+        }.Where(s => s is not null));
         w.WriteLine("/// <summary>");
-        w.WriteLine("/// Restores PyTorch's initial values, like its <c>reset_parameters()</c>" +
-            (p.HasAffine ? ": weight 1, bias 0" : "") + (p.TracksRunningStats ? (p.HasAffine ? ", and" : ":") + " the running statistics are reset too" : "") + ".");
+        w.WriteLine("/// Restores PyTorch's initial values, like its <c>reset_parameters()</c>" + (what.Length > 0 ? ": " + what : " (this layer has none)") + ".");
         w.WriteLine("/// </summary>");
         using (w.Block("public void ResetParameters()"))
         {
@@ -218,6 +328,10 @@ internal static partial class LayerEmitter
             if (p.HasAffine)
             {
                 w.WriteLine("Weight.DataSpan.Fill(1f);");
+            }
+
+            if (p.HasBias)
+            {
                 w.WriteLine("Bias.DataSpan.Clear();");
             }
         }

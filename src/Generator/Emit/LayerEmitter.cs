@@ -53,11 +53,18 @@ internal static partial class LayerEmitter
             WriteEnumeration(w, layer);
             WriteResets(w, layer);
             WriteForwardOverloads(w, layer);
-            WriteForwardCore(w, layer);
-            WriteStatistics(w, layer);
-            WriteRunningStatistics(w, layer);
-            WriteNormalize(w, layer);
-            WriteKernels(w, layer);
+            switch (layer.Plan.Scope)
+            {
+                case StatisticsScope.Batch:
+                    WriteBatchScopeForward(w, layer);
+                    break;
+                case StatisticsScope.Sample:
+                    WriteSampleScopeForward(w, layer);
+                    break;
+                default:
+                    WriteChannelWindowForward(w, layer);
+                    break;
+            }
         }
 
         for (int i = scopes.Count - 1; i >= 0; i--)
@@ -73,44 +80,44 @@ internal static partial class LayerEmitter
     {
         public LayerModel(LayerSpec spec)
         {
-            Spec = spec;
             Plan = spec.Plan;
             ClassName = spec.Hierarchy.ClassName;
         }
-
-        public LayerSpec Spec { get; }
 
         public NormPlan Plan { get; }
 
         public string ClassName { get; }
 
-        public int Channels => Plan.Slots;
-
-        public int PlaneSize => Plan.SlotLength;
-
         public int SampleSize => Plan.SampleSize;
 
         /// <summary>
-        /// Planes of at least one 128-bit vector are reduced plane by plane (sample outer, channel inner, so
+        /// BatchNorm planes of at least one 128-bit vector are reduced plane by plane (sample outer, channel inner, so
         /// memory is walked in order); shorter planes are reduced column-wise over whole samples instead.
         /// </summary>
-        public bool UsesColumns => PlaneSize < 4;
+        public bool UsesColumns => Plan.Scope == StatisticsScope.Batch && Plan.SlotLength < 4;
 
-        /// <summary>Length of the scratch arrays: per channel, or per element of a sample for the column strategy.</summary>
-        public int ScratchLength => UsesColumns ? SampleSize : Channels;
+        /// <summary>Length of the per-call scratch arrays of batch statistics: per slot, or per element for columns.</summary>
+        public int ScratchLength => UsesColumns ? SampleSize : Plan.Slots;
 
-        public string InputShapeText => "[N, " + string.Join(", ", Plan.SampleShape.Select(Literals.Int)) + "]";
+        /// <summary>Whether coefficients are per element (LayerNorm, RMSNorm, GroupNorm without spatial dimensions).</summary>
+        public bool ElementwiseAffine => Plan.HasAffine && Plan.AffineBlock == 1;
 
-        public string SampleShapeList => string.Join(", ", Plan.SampleShape.Select(Literals.Int));
+        public string InputShapeText => (Plan.Kind is LayerKind.LayerNorm or LayerKind.RmsNorm ? "[*, " : "[N, ") + ShapeList(Plan.SampleShape) + "]";
 
-        public string TorchSignature
+        public string TorchSignature => Plan.Kind switch
         {
-            get
-            {
-                string momentum = Plan.RunningStats == RunningStatsKind.Cumulative ? "None" : Literals.Doc(Plan.Momentum);
-                return $"{Plan.ModuleName}({Channels}, eps={Literals.Doc(Plan.Eps)}, momentum={momentum}, " +
-                    $"affine={(Plan.HasAffine ? "True" : "False")}, track_running_stats={(Plan.TracksRunningStats ? "True" : "False")})";
-            }
-        }
+            LayerKind.BatchNorm => $"{Plan.ModuleName}({Plan.Channels}, eps={Literals.Doc(Plan.Eps)}, momentum={(Plan.RunningStats == RunningStatsKind.Cumulative ? "None" : Literals.Doc(Plan.Momentum))}, " +
+                $"affine={Py(Plan.HasAffine)}, track_running_stats={Py(Plan.TracksRunningStats)})",
+            LayerKind.InstanceNorm => $"{Plan.ModuleName}({Plan.Channels}, eps={Literals.Doc(Plan.Eps)}, momentum={Literals.Doc(Plan.Momentum)}, " +
+                $"affine={Py(Plan.HasAffine)}, track_running_stats={Py(Plan.TracksRunningStats)})",
+            LayerKind.GroupNorm => $"GroupNorm({Plan.Slots}, {Plan.Channels}, eps={Literals.Doc(Plan.Eps)}, affine={Py(Plan.HasAffine)})",
+            LayerKind.LayerNorm => $"LayerNorm([{ShapeList(Plan.SampleShape)}], eps={Literals.Doc(Plan.Eps)}, elementwise_affine={Py(Plan.HasAffine)}, bias={Py(Plan.HasBias)})",
+            LayerKind.RmsNorm => $"RMSNorm([{ShapeList(Plan.SampleShape)}], eps={Literals.Doc(Plan.Eps)}, elementwise_affine={Py(Plan.HasAffine)})",
+            _ => $"LocalResponseNorm({Plan.Window!.Size}, alpha={Literals.Doc(Plan.Window.Alpha)}, beta={Literals.Doc(Plan.Window.Beta)}, k={Literals.Doc(Plan.Window.K)})",
+        };
+
+        public static string ShapeList(EquatableArray<int> shape) => string.Join(", ", shape.Select(Literals.Int));
+
+        private static string Py(bool value) => value ? "True" : "False";
     }
 }

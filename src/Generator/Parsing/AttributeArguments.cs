@@ -42,6 +42,22 @@ internal sealed class AttributeArguments
     /// <summary>The value of constructor parameter <paramref name="index"/>.</summary>
     public T Positional<T>(int index) => (T)_data.ConstructorArguments[index].Value!;
 
+    /// <summary>The elements of a <c>params int[]</c> constructor parameter at <paramref name="index"/>.</summary>
+    public int[] PositionalArray(int index) =>
+        _data.ConstructorArguments[index].Values.Select(v => (int)v.Value!).ToArray();
+
+    /// <summary>Location of element <paramref name="element"/> of the <c>params</c> parameter at <paramref name="index"/>.</summary>
+    public Location ParamsElementLocation(int index, int element)
+    {
+        if (_syntax?.ArgumentList is not { } list)
+        {
+            return Location;
+        }
+
+        ImmutableArray<AttributeArgumentSyntax> positional = list.Arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToImmutableArray();
+        return index + element < positional.Length ? positional[index + element].GetLocation() : Location;
+    }
+
     /// <summary>The name of constructor parameter <paramref name="index"/>.</summary>
     public string PositionalName(int index) => _data.AttributeConstructor!.Parameters[index].Name;
 

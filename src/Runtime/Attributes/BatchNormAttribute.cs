@@ -13,6 +13,9 @@ public abstract class BatchNormAttribute : NormalizationAttribute
         NumFeatures = numFeatures;
     }
 
+    /// <summary>Added to the variance for numerical stability (PyTorch's <c>eps</c>). Default <c>1e-5</c>.</summary>
+    public double Eps { get; set; } = 1e-5;
+
     /// <summary>Number of channels C (PyTorch's <c>num_features</c>).</summary>
     public int NumFeatures { get; }
 

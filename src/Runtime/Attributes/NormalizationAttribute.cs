@@ -13,7 +13,4 @@ public abstract class NormalizationAttribute : Attribute
     private protected NormalizationAttribute()
     {
     }
-
-    /// <summary>Added to the variance for numerical stability (PyTorch's <c>eps</c>). Default <c>1e-5</c>.</summary>
-    public double Eps { get; set; } = 1e-5;
 }

@@ -21,13 +21,16 @@ namespace Models
         /// <summary>Value added to the variance for numerical stability (PyTorch's <c>eps</c>).</summary>
         public const double Eps = 1E-05;
 
-        /// <summary>Weight of the batch statistics in the running-statistics update (PyTorch's <c>momentum</c>).</summary>
+        /// <summary>Weight of the new statistics in the running-statistics update (PyTorch's <c>momentum</c>).</summary>
         public const double Momentum = 0.1;
 
-        /// <summary>Elements of one channel in one sample (the product of the spatial dimensions).</summary>
-        private const int PlaneSize = 1;
+        /// <summary>Statistic slots per sample (the channels).</summary>
+        private const int Slots = 128;
 
-        // Static arrays rather than span properties over constants: those allocate per call in Debug builds.
+        /// <summary>Contiguous elements of one slot in one sample.</summary>
+        private const int SlotLength = 1;
+
+        // A static array rather than a span property over constants: that allocates per call in Debug builds.
 
         /// <summary>The shape of one sample, channels first.</summary>
         private static readonly int[] SampleShape = [128];
@@ -61,10 +64,10 @@ namespace Models
         /// </summary>
         public HeadNorm()
         {
-            Weight = new global::NormGen.Parameter([NumFeatures], weightDecay: false);
-            Bias = new global::NormGen.Parameter([NumFeatures], weightDecay: false);
-            RunningMean = global::System.Numerics.Tensors.Tensor.Create(_runningMean, [NumFeatures]);
-            RunningVar = global::System.Numerics.Tensors.Tensor.Create(_runningVar, [NumFeatures]);
+            Weight = new global::NormGen.Parameter([128], weightDecay: false);
+            Bias = new global::NormGen.Parameter([128], weightDecay: false);
+            RunningMean = global::System.Numerics.Tensors.Tensor.Create(_runningMean, [128]);
+            RunningVar = global::System.Numerics.Tensors.Tensor.Create(_runningVar, [128]);
             _numBatchesTrackedBuffer = global::System.Numerics.Tensors.Tensor.Create(_numBatchesTracked, [1]);
             _namedParameters = [("weight", Weight), ("bias", Bias)];
             _namedBuffers = [("running_mean", RunningMean), ("running_var", RunningVar), ("num_batches_tracked", _numBatchesTrackedBuffer)];
@@ -88,10 +91,10 @@ namespace Models
         /// <returns>This layer.</returns>
         public HeadNorm Eval() => Train(false);
 
-        /// <summary>Learnable per-channel scale γ (PyTorch's <c>weight</c>), shape [128], initialized to 1. Excluded from weight decay.</summary>
+        /// <summary>Learnable elementwise scale γ (PyTorch's <c>weight</c>), shape [128], initialized to 1. Excluded from weight decay.</summary>
         public global::NormGen.Parameter Weight { get; }
 
-        /// <summary>Learnable per-channel shift β (PyTorch's <c>bias</c>), shape [128], initialized to 0. Excluded from weight decay.</summary>
+        /// <summary>Learnable elementwise shift β (PyTorch's <c>bias</c>), shape [128], initialized to 0. Excluded from weight decay.</summary>
         public global::NormGen.Parameter Bias { get; }
 
         /// <summary>Running mean per channel (PyTorch's <c>running_mean</c>), shape [128], initialized to 0.</summary>
@@ -128,7 +131,7 @@ namespace Models
         }
 
         /// <summary>Applies the layer to <paramref name="input"/> of shape [N, 128] and returns a new output tensor of the same shape.</summary>
-        /// <exception cref="global::System.ArgumentException">The input's shape is not [N, 128], or batch statistics are needed and there is only one value per channel.</exception>
+        /// <exception cref="global::System.ArgumentException">The input's shape does not fit [N, 128] (messages as PyTorch's), or statistics would be computed over a single value.</exception>
         public global::System.Numerics.Tensors.Tensor<float> Forward(global::System.Numerics.Tensors.Tensor<float> input)
         {
             global::System.ArgumentNullException.ThrowIfNull(input);
@@ -138,10 +141,10 @@ namespace Models
         }
 
         /// <summary>Applies the layer to a dense tensor of shape [N, 128], writing <paramref name="output"/> (same shape; may be the same memory as the input).</summary>
-        /// <exception cref="global::System.ArgumentException">The rank or a dimension differs from [N, 128] (messages as PyTorch's), the output's shape differs, a tensor is not dense, or batch statistics are needed and there is only one value per channel.</exception>
+        /// <exception cref="global::System.ArgumentException">The rank or a dimension does not fit [N, 128] (messages as PyTorch's), the output's shape differs, a tensor is not dense, or statistics would be computed over a single value.</exception>
         public void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.TensorSpan<float> output)
         {
-            global::NormGen.LayerChecks.TensorShapes(input.Lengths, output.Lengths, input.IsDense, output.IsDense, SampleShape, AcceptedRanks, "HeadNorm", "running_mean");
+            global::NormGen.LayerChecks.TensorShapes(input.Lengths, output.Lengths, input.IsDense, output.IsDense, SampleShape, global::NormGen.RankRule.Listed, AcceptedRanks, "HeadNorm", global::NormGen.ChannelRule.RunningMean);
             Forward(
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in input.GetPinnableReference(), (int)input.FlattenedLength),
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output.GetPinnableReference(), (int)output.FlattenedLength));
@@ -151,7 +154,7 @@ namespace Models
         /// Applies the layer to contiguous [N, 128] data; N is <c>input.Length / SampleSize</c>. <paramref name="output"/> has the
         /// input's length and may be the same memory. A call that throws leaves the layer unchanged.
         /// </summary>
-        /// <exception cref="global::System.ArgumentException">The input length is not a multiple of <see cref="SampleSize"/>, the output length differs, the spans overlap partially, or batch statistics are needed and there is only one value per channel.</exception>
+        /// <exception cref="global::System.ArgumentException">The input length is not a multiple of <see cref="SampleSize"/>, the output length differs, or the spans overlap partially, or batch statistics are needed and there is only one value per channel.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);
@@ -189,7 +192,7 @@ namespace Models
         private void ComputeBatchStatistics(global::System.ReadOnlySpan<float> input, int batch)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-            double count = (double)batch * PlaneSize;
+            double count = (double)batch * SlotLength;
             global::System.Array.Clear(_sum);
             global::System.Array.Clear(_deviation);
             global::System.Array.Clear(_squares);
@@ -198,7 +201,7 @@ namespace Models
                 SumColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_sum));
             }
 
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 _shift[c] = (float)(_sum[c] / count);
             }
@@ -214,7 +217,7 @@ namespace Models
 
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 double deviation = _deviation[c];
                 double meanOffset = deviation / count; // mean - shift
@@ -236,7 +239,7 @@ namespace Models
         private void UpdateRunningStatistics()
         {
             const float momentum = (float)Momentum;
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 _runningMean[c] = (1f - momentum) * _runningMean[c] + momentum * _batchMean[c];
                 _runningVar[c] = (1f - momentum) * _runningVar[c] + momentum * _batchVar[c];
@@ -248,7 +251,7 @@ namespace Models
         {
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);
                 float scale = (float)(weight[c] * invStd);

@@ -21,13 +21,16 @@ namespace Models
         /// <summary>Value added to the variance for numerical stability (PyTorch's <c>eps</c>).</summary>
         public const double Eps = 1E-05;
 
-        /// <summary>Weight of the batch statistics in the running-statistics update (PyTorch's <c>momentum</c>).</summary>
+        /// <summary>Weight of the new statistics in the running-statistics update (PyTorch's <c>momentum</c>).</summary>
         public const double Momentum = 0.1;
 
-        /// <summary>Elements of one channel in one sample (the product of the spatial dimensions).</summary>
-        private const int PlaneSize = 16;
+        /// <summary>Statistic slots per sample (the channels).</summary>
+        private const int Slots = 64;
 
-        // Static arrays rather than span properties over constants: those allocate per call in Debug builds.
+        /// <summary>Contiguous elements of one slot in one sample.</summary>
+        private const int SlotLength = 16;
+
+        // A static array rather than a span property over constants: that allocates per call in Debug builds.
 
         /// <summary>The shape of one sample, channels first.</summary>
         private static readonly int[] SampleShape = [64, 16];
@@ -61,10 +64,10 @@ namespace Models
         /// </summary>
         public SeqNorm()
         {
-            Weight = new global::NormGen.Parameter([NumFeatures], weightDecay: false);
-            Bias = new global::NormGen.Parameter([NumFeatures], weightDecay: false);
-            RunningMean = global::System.Numerics.Tensors.Tensor.Create(_runningMean, [NumFeatures]);
-            RunningVar = global::System.Numerics.Tensors.Tensor.Create(_runningVar, [NumFeatures]);
+            Weight = new global::NormGen.Parameter([64], weightDecay: false);
+            Bias = new global::NormGen.Parameter([64], weightDecay: false);
+            RunningMean = global::System.Numerics.Tensors.Tensor.Create(_runningMean, [64]);
+            RunningVar = global::System.Numerics.Tensors.Tensor.Create(_runningVar, [64]);
             _numBatchesTrackedBuffer = global::System.Numerics.Tensors.Tensor.Create(_numBatchesTracked, [1]);
             _namedParameters = [("weight", Weight), ("bias", Bias)];
             _namedBuffers = [("running_mean", RunningMean), ("running_var", RunningVar), ("num_batches_tracked", _numBatchesTrackedBuffer)];
@@ -128,7 +131,7 @@ namespace Models
         }
 
         /// <summary>Applies the layer to <paramref name="input"/> of shape [N, 64, 16] and returns a new output tensor of the same shape.</summary>
-        /// <exception cref="global::System.ArgumentException">The input's shape is not [N, 64, 16], or batch statistics are needed and there is only one value per channel.</exception>
+        /// <exception cref="global::System.ArgumentException">The input's shape does not fit [N, 64, 16] (messages as PyTorch's), or statistics would be computed over a single value.</exception>
         public global::System.Numerics.Tensors.Tensor<float> Forward(global::System.Numerics.Tensors.Tensor<float> input)
         {
             global::System.ArgumentNullException.ThrowIfNull(input);
@@ -138,10 +141,10 @@ namespace Models
         }
 
         /// <summary>Applies the layer to a dense tensor of shape [N, 64, 16], writing <paramref name="output"/> (same shape; may be the same memory as the input).</summary>
-        /// <exception cref="global::System.ArgumentException">The rank or a dimension differs from [N, 64, 16] (messages as PyTorch's), the output's shape differs, a tensor is not dense, or batch statistics are needed and there is only one value per channel.</exception>
+        /// <exception cref="global::System.ArgumentException">The rank or a dimension does not fit [N, 64, 16] (messages as PyTorch's), the output's shape differs, a tensor is not dense, or statistics would be computed over a single value.</exception>
         public void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.TensorSpan<float> output)
         {
-            global::NormGen.LayerChecks.TensorShapes(input.Lengths, output.Lengths, input.IsDense, output.IsDense, SampleShape, AcceptedRanks, "SeqNorm", "running_mean");
+            global::NormGen.LayerChecks.TensorShapes(input.Lengths, output.Lengths, input.IsDense, output.IsDense, SampleShape, global::NormGen.RankRule.Listed, AcceptedRanks, "SeqNorm", global::NormGen.ChannelRule.RunningMean);
             Forward(
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in input.GetPinnableReference(), (int)input.FlattenedLength),
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output.GetPinnableReference(), (int)output.FlattenedLength));
@@ -151,7 +154,7 @@ namespace Models
         /// Applies the layer to contiguous [N, 64, 16] data; N is <c>input.Length / SampleSize</c>. <paramref name="output"/> has the
         /// input's length and may be the same memory. A call that throws leaves the layer unchanged.
         /// </summary>
-        /// <exception cref="global::System.ArgumentException">The input length is not a multiple of <see cref="SampleSize"/>, the output length differs, the spans overlap partially, or batch statistics are needed and there is only one value per channel.</exception>
+        /// <exception cref="global::System.ArgumentException">The input length is not a multiple of <see cref="SampleSize"/>, the output length differs, or the spans overlap partially, or batch statistics are needed and there is only one value per channel.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);
@@ -185,21 +188,21 @@ namespace Models
         private void ComputeBatchStatistics(global::System.ReadOnlySpan<float> input, int batch)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-            double count = (double)batch * PlaneSize;
+            double count = (double)batch * SlotLength;
             global::System.Array.Clear(_sum);
             global::System.Array.Clear(_deviation);
             global::System.Array.Clear(_squares);
             for (int n = 0; n < batch; n++)
             {
                 ref float sample = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize);
-                for (int c = 0; c < NumFeatures; c++)
+                for (int c = 0; c < Slots; c++)
                 {
-                    SumPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * PlaneSize), out double sum);
+                    SumPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * SlotLength), out double sum);
                     _sum[c] += sum;
                 }
             }
 
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 _shift[c] = (float)(_sum[c] / count);
             }
@@ -207,9 +210,9 @@ namespace Models
             for (int n = 0; n < batch; n++)
             {
                 ref float sample = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize);
-                for (int c = 0; c < NumFeatures; c++)
+                for (int c = 0; c < Slots; c++)
                 {
-                    SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * PlaneSize), _shift[c], out double dev, out double sq);
+                    SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * SlotLength), _shift[c], out double dev, out double sq);
                     _deviation[c] += dev;
                     _squares[c] += sq;
                 }
@@ -217,7 +220,7 @@ namespace Models
 
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 double deviation = _deviation[c];
                 double meanOffset = deviation / count; // mean - shift
@@ -239,7 +242,7 @@ namespace Models
         private void UpdateRunningStatistics()
         {
             const float momentum = (float)Momentum;
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 _runningMean[c] = (1f - momentum) * _runningMean[c] + momentum * _batchMean[c];
                 _runningVar[c] = (1f - momentum) * _runningVar[c] + momentum * _batchVar[c];
@@ -251,7 +254,7 @@ namespace Models
         {
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);
                 float scale = (float)(weight[c] * invStd);
@@ -270,9 +273,9 @@ namespace Models
             for (int n = 0; n < batch; n++)
             {
                 int start = n * SampleSize;
-                for (int c = 0; c < NumFeatures; c++)
+                for (int c = 0; c < Slots; c++)
                 {
-                    int plane = start + (c * PlaneSize);
+                    int plane = start + (c * SlotLength);
                     NormalizePlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, plane), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, plane), _shift[c], _scale[c], _offset[c]);
                 }
             }

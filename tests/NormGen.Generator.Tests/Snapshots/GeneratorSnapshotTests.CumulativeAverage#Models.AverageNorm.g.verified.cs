@@ -21,10 +21,13 @@ namespace Models
         /// <summary>Value added to the variance for numerical stability (PyTorch's <c>eps</c>).</summary>
         public const double Eps = 0.001;
 
-        /// <summary>Elements of one channel in one sample (the product of the spatial dimensions).</summary>
-        private const int PlaneSize = 3;
+        /// <summary>Statistic slots per sample (the channels).</summary>
+        private const int Slots = 32;
 
-        // Static arrays rather than span properties over constants: those allocate per call in Debug builds.
+        /// <summary>Contiguous elements of one slot in one sample.</summary>
+        private const int SlotLength = 3;
+
+        // A static array rather than a span property over constants: that allocates per call in Debug builds.
 
         /// <summary>The shape of one sample, channels first.</summary>
         private static readonly int[] SampleShape = [32, 3];
@@ -58,10 +61,10 @@ namespace Models
         /// </summary>
         public AverageNorm()
         {
-            Weight = new global::NormGen.Parameter([NumFeatures], weightDecay: false);
-            Bias = new global::NormGen.Parameter([NumFeatures], weightDecay: false);
-            RunningMean = global::System.Numerics.Tensors.Tensor.Create(_runningMean, [NumFeatures]);
-            RunningVar = global::System.Numerics.Tensors.Tensor.Create(_runningVar, [NumFeatures]);
+            Weight = new global::NormGen.Parameter([32], weightDecay: false);
+            Bias = new global::NormGen.Parameter([32], weightDecay: false);
+            RunningMean = global::System.Numerics.Tensors.Tensor.Create(_runningMean, [32]);
+            RunningVar = global::System.Numerics.Tensors.Tensor.Create(_runningVar, [32]);
             _numBatchesTrackedBuffer = global::System.Numerics.Tensors.Tensor.Create(_numBatchesTracked, [1]);
             _namedParameters = [("weight", Weight), ("bias", Bias)];
             _namedBuffers = [("running_mean", RunningMean), ("running_var", RunningVar), ("num_batches_tracked", _numBatchesTrackedBuffer)];
@@ -125,7 +128,7 @@ namespace Models
         }
 
         /// <summary>Applies the layer to <paramref name="input"/> of shape [N, 32, 3] and returns a new output tensor of the same shape.</summary>
-        /// <exception cref="global::System.ArgumentException">The input's shape is not [N, 32, 3], or batch statistics are needed and there is only one value per channel.</exception>
+        /// <exception cref="global::System.ArgumentException">The input's shape does not fit [N, 32, 3] (messages as PyTorch's), or statistics would be computed over a single value.</exception>
         public global::System.Numerics.Tensors.Tensor<float> Forward(global::System.Numerics.Tensors.Tensor<float> input)
         {
             global::System.ArgumentNullException.ThrowIfNull(input);
@@ -135,10 +138,10 @@ namespace Models
         }
 
         /// <summary>Applies the layer to a dense tensor of shape [N, 32, 3], writing <paramref name="output"/> (same shape; may be the same memory as the input).</summary>
-        /// <exception cref="global::System.ArgumentException">The rank or a dimension differs from [N, 32, 3] (messages as PyTorch's), the output's shape differs, a tensor is not dense, or batch statistics are needed and there is only one value per channel.</exception>
+        /// <exception cref="global::System.ArgumentException">The rank or a dimension does not fit [N, 32, 3] (messages as PyTorch's), the output's shape differs, a tensor is not dense, or statistics would be computed over a single value.</exception>
         public void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.TensorSpan<float> output)
         {
-            global::NormGen.LayerChecks.TensorShapes(input.Lengths, output.Lengths, input.IsDense, output.IsDense, SampleShape, AcceptedRanks, "AverageNorm", "running_mean");
+            global::NormGen.LayerChecks.TensorShapes(input.Lengths, output.Lengths, input.IsDense, output.IsDense, SampleShape, global::NormGen.RankRule.Listed, AcceptedRanks, "AverageNorm", global::NormGen.ChannelRule.RunningMean);
             Forward(
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in input.GetPinnableReference(), (int)input.FlattenedLength),
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output.GetPinnableReference(), (int)output.FlattenedLength));
@@ -148,7 +151,7 @@ namespace Models
         /// Applies the layer to contiguous [N, 32, 3] data; N is <c>input.Length / SampleSize</c>. <paramref name="output"/> has the
         /// input's length and may be the same memory. A call that throws leaves the layer unchanged.
         /// </summary>
-        /// <exception cref="global::System.ArgumentException">The input length is not a multiple of <see cref="SampleSize"/>, the output length differs, the spans overlap partially, or batch statistics are needed and there is only one value per channel.</exception>
+        /// <exception cref="global::System.ArgumentException">The input length is not a multiple of <see cref="SampleSize"/>, the output length differs, or the spans overlap partially, or batch statistics are needed and there is only one value per channel.</exception>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);
@@ -182,7 +185,7 @@ namespace Models
         private void ComputeBatchStatistics(global::System.ReadOnlySpan<float> input, int batch)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-            double count = (double)batch * PlaneSize;
+            double count = (double)batch * SlotLength;
             global::System.Array.Clear(_sum);
             global::System.Array.Clear(_deviation);
             global::System.Array.Clear(_squares);
@@ -191,11 +194,11 @@ namespace Models
                 SumColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_sum));
             }
 
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
-                int first = c * PlaneSize;
+                int first = c * SlotLength;
                 float shift = (float)(SumPlaneColumns(_sum, first) / count);
-                global::System.Array.Fill(_shift, shift, first, PlaneSize);
+                global::System.Array.Fill(_shift, shift, first, SlotLength);
             }
 
             for (int n = 0; n < batch; n++)
@@ -209,9 +212,9 @@ namespace Models
 
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
-                int first = c * PlaneSize;
+                int first = c * SlotLength;
                 double deviation = SumPlaneColumns(_deviation, first);
                 double meanOffset = deviation / count; // mean - shift
                 double m2 = global::System.Math.Max(SumPlaneColumns(_squares, first) - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
@@ -223,14 +226,14 @@ namespace Models
                 // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
                 _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : SumPlaneColumns(_sum, first) / count);
                 _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
-                global::System.Array.Fill(_scale, (float)scale, first, PlaneSize);
-                global::System.Array.Fill(_offset, (float)offset, first, PlaneSize);
+                global::System.Array.Fill(_scale, (float)scale, first, SlotLength);
+                global::System.Array.Fill(_offset, (float)offset, first, SlotLength);
             }
 
             static double SumPlaneColumns(double[] columns, int first)
             {
                 double total = 0;
-                for (int i = first; i < first + PlaneSize; i++)
+                for (int i = first; i < first + SlotLength; i++)
                 {
                     total += columns[i];
                 }
@@ -243,7 +246,7 @@ namespace Models
         private void UpdateRunningStatistics()
         {
             float momentum = (float)(1.0 / _numBatchesTracked[0]); // cumulative moving average (PyTorch's momentum=None)
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 _runningMean[c] = (1f - momentum) * _runningMean[c] + momentum * _batchMean[c];
                 _runningVar[c] = (1f - momentum) * _runningVar[c] + momentum * _batchVar[c];
@@ -255,15 +258,15 @@ namespace Models
         {
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
-            for (int c = 0; c < NumFeatures; c++)
+            for (int c = 0; c < Slots; c++)
             {
                 double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);
                 float scale = (float)(weight[c] * invStd);
                 float offset = bias[c];
-                int first = c * PlaneSize;
-                global::System.Array.Fill(_shift, _runningMean[c], first, PlaneSize);
-                global::System.Array.Fill(_scale, scale, first, PlaneSize);
-                global::System.Array.Fill(_offset, offset, first, PlaneSize);
+                int first = c * SlotLength;
+                global::System.Array.Fill(_shift, _runningMean[c], first, SlotLength);
+                global::System.Array.Fill(_scale, scale, first, SlotLength);
+                global::System.Array.Fill(_offset, offset, first, SlotLength);
             }
         }
 

@@ -1,0 +1,223 @@
+using NormGen.Generator.Helpers;
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator.Emit;
+
+internal static partial class LayerEmitter
+{
+    /// <summary>
+    /// InstanceNorm, GroupNorm, LayerNorm, RMSNorm: statistics per sample and slot. Each slot is reduced and then
+    /// normalized at once, while it is still in cache.
+    /// </summary>
+    private static void WriteSampleScopeForward(IndentedWriter w, LayerModel m)
+    {
+        NormPlan p = m.Plan;
+        bool tracks = p.TracksRunningStats;
+        string rule = p.Kind switch
+        {
+            LayerKind.InstanceNorm => ", or instance statistics are needed and there is only one spatial element",
+            LayerKind.GroupNorm when p.SlotLength == 1 => ", or there is only one value per group",
+            _ => "",
+        };
+        WriteSpanForwardDocs(w, m, rule);
+        using (w.Block("public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)"))
+        {
+            w.WriteLine("int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);");
+            if (tracks)
+            {
+                using (w.Block("if (!Training)"))
+                {
+                    w.WriteLine("// Eval mode with running statistics: the same per-channel coefficients for every sample.");
+                    w.WriteLine("UseRunningStatistics();");
+                    w.WriteLine("Normalize(input, output, batch);");
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            if (p.Kind == LayerKind.InstanceNorm && p.SlotLength == 1)
+            {
+                w.WriteLine("// One spatial element: instance statistics are undefined (PyTorch raises whatever N is).");
+                w.WriteLine("global::NormGen.LayerChecks.ThrowSingleSpatialElement(batch, SampleShape);");
+            }
+            else if (p.Kind == LayerKind.GroupNorm && p.SlotLength == 1)
+            {
+                using (w.Block("if (batch == 1)"))
+                {
+                    w.WriteLine("global::NormGen.LayerChecks.ThrowSingleValuePerGroup(batch, NumChannels, NumGroups, global::System.MemoryExtensions.AsSpan(SampleShape, 1));");
+                }
+            }
+
+            if (tracks)
+            {
+                w.WriteLine("global::System.Array.Clear(_meanSum);");
+                w.WriteLine("global::System.Array.Clear(_varSum);");
+            }
+
+            w.WriteLine("NormalizeSamples(input, output, batch);");
+            if (tracks)
+            {
+                using (w.Block("if (batch > 0)"))
+                {
+                    w.WriteLine("UpdateRunningStatistics(batch);");
+                }
+            }
+        }
+
+        w.WriteLine();
+        WriteNormalizeSamples(w, m);
+        if (tracks)
+        {
+            w.WriteLine("/// <summary>running = (1 - m) * running + m * (mean over the batch of the per-sample statistics), as PyTorch's InstanceNorm.</summary>");
+            using (w.Block("private void UpdateRunningStatistics(int batch)"))
+            {
+                w.WriteLine("const float momentum = (float)Momentum;");
+                using (w.Block("for (int c = 0; c < Slots; c++)"))
+                {
+                    w.WriteLine("_runningMean[c] = (1f - momentum) * _runningMean[c] + momentum * (float)(_meanSum[c] / batch);");
+                    w.WriteLine("_runningVar[c] = (1f - momentum) * _runningVar[c] + momentum * (float)(_varSum[c] / batch);");
+                }
+            }
+
+            w.WriteLine();
+            WriteUseRunningStatistics(w, m);
+            WriteNormalize(w, m);
+        }
+
+        if (p.SubtractMean)
+        {
+            KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, p.SlotLength, $"Sum of one slot of {p.SlotLength} elements (float partials flushed into a double total).");
+            w.WriteLine();
+        }
+
+        KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one slot of {p.SlotLength} elements.");
+        if (m.ElementwiseAffine)
+        {
+            w.WriteLine();
+            KernelEmitter.WriteElementwiseAffine(w, "NormalizeElementwise", p.SlotLength, p.HasBias);
+        }
+
+        if (!m.ElementwiseAffine || tracks)
+        {
+            w.WriteLine();
+            KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", tracks ? p.SlotLength : p.AffineBlock);
+        }
+    }
+
+    private static void WriteNormalizeSamples(IndentedWriter w, LayerModel m)
+    {
+        NormPlan p = m.Plan;
+        int blocks = p.SlotLength / p.AffineBlock;
+        w.WriteLine("/// <summary>Per sample and slot: statistics in two passes (a float shift near the mean, then exact deviations in double), then normalization.</summary>");
+        using (w.Block("private void NormalizeSamples(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
+        {
+            w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+            w.WriteLine($"ref float y = ref {MemoryMarshal}.GetReference(output);");
+            WriteWeightBiasLocals(w, m);
+            using (w.Block("for (int n = 0; n < batch; n++)"))
+            using (w.Block("for (int s = 0; s < Slots; s++)"))
+            {
+                w.WriteLine("int start = (n * SampleSize) + (s * SlotLength);");
+                w.WriteLine($"ref float slot = ref {Unsafe}.Add(ref x, start);");
+                if (p.SubtractMean)
+                {
+                    w.WriteLine("SumPlane(ref slot, out double sum);");
+                    w.WriteLine("float shift = (float)(sum / SlotLength);");
+                    w.WriteLine("SumDeviations(ref slot, shift, out double deviation, out double squares);");
+                    w.WriteLine("double meanOffset = deviation / SlotLength; // mean - shift");
+                    w.WriteLine("double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean");
+                    w.WriteLine(p.Eps == 0
+                        ? "double invStd = m2 == 0 ? 0 : 1 / global::System.Math.Sqrt(m2 / SlotLength); // PyTorch: 0 when var == 0 and eps == 0"
+                        : "double invStd = 1 / global::System.Math.Sqrt(m2 / SlotLength + Eps);");
+                    if (p.TracksRunningStats)
+                    {
+                        w.WriteLine("_meanSum[s] += shift + meanOffset;");
+                        w.WriteLine("_varSum[s] += m2 / (SlotLength - 1); // unbiased, for running_var");
+                    }
+                }
+                else
+                {
+                    w.WriteLine("// RMSNorm: no centering; the shift is 0, so the squares are the plain sum of x^2 (in double).");
+                    w.WriteLine("const float shift = 0f;");
+                    w.WriteLine("const double meanOffset = 0;");
+                    w.WriteLine("SumDeviations(ref slot, shift, out _, out double squares);");
+                    w.WriteLine("double invStd = 1 / global::System.Math.Sqrt(squares / SlotLength + Eps);");
+                }
+
+                if (m.ElementwiseAffine)
+                {
+                    string weight = $"ref weight[s * SlotLength]";
+                    string bias = p.HasBias ? ", ref bias[s * SlotLength]" : "";
+                    w.WriteLine($"NormalizeElementwise(ref slot, ref {Unsafe}.Add(ref y, start), shift, (float)invStd, (float)(-meanOffset * invStd), {weight}{bias});");
+                }
+                else if (blocks == 1)
+                {
+                    WriteBlockCoefficients(w, p, "s");
+                    w.WriteLine($"NormalizePlane(ref slot, ref {Unsafe}.Add(ref y, start), shift, (float)scale, (float)offset);");
+                }
+                else
+                {
+                    using (w.Block($"for (int b = 0; b < {blocks}; b++)"))
+                    {
+                        w.WriteLine($"int a = (s * {blocks}) + b; // channel");
+                        WriteBlockCoefficients(w, p, "a");
+                        w.WriteLine($"int at = start + (b * {p.AffineBlock});");
+                        w.WriteLine($"NormalizePlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), shift, (float)scale, (float)offset);");
+                    }
+                }
+            }
+        }
+
+        w.WriteLine();
+    }
+
+    private static void WriteBlockCoefficients(IndentedWriter w, NormPlan p, string index)
+    {
+        w.WriteLine(p.HasAffine ? $"double scale = weight[{index}] * invStd;" : "double scale = invStd;");
+        w.WriteLine(p.HasBias ? $"double offset = bias[{index}] - meanOffset * scale;" : "double offset = -meanOffset * scale;");
+    }
+
+    /// <summary>LocalResponseNorm: a window of neighbouring channels at every position.</summary>
+    private static void WriteChannelWindowForward(IndentedWriter w, LayerModel m)
+    {
+        WriteSpanForwardDocs(w, m, "");
+        w.WriteLine($$"""
+            public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);
+                for (int n = 0; n < batch; n++)
+                {
+                    int start = n * SampleSize;
+                    global::System.ReadOnlySpan<float> sample = input.Slice(start, SampleSize);
+                    global::System.Numerics.Tensors.TensorPrimitives.Multiply(sample, sample, _squares);
+                    NormalizeSample(sample, output.Slice(start, SampleSize), _squares);
+                }
+            }
+
+            /// <summary>
+            /// b = a * (K + Alpha / Size * (sum of a^2 over the window))^-Beta per position, the window zero-padded at the
+            /// edges (PyTorch pads ⌊Size/2⌋ channels before and ⌊(Size-1)/2⌋ after; the divisor is always Size). Sums in double.
+            /// </summary>
+            private static void NormalizeSample(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, global::System.ReadOnlySpan<float> squares)
+            {
+                for (int c = 0; c < NumChannels; c++)
+                {
+                    int first = global::System.Math.Max(0, c - (Size / 2));
+                    int last = global::System.Math.Min(NumChannels - 1, c + ((Size - 1) / 2));
+                    for (int i = 0; i < SlotLength; i++)
+                    {
+                        double sum = 0;
+                        for (int j = first; j <= last; j++)
+                        {
+                            sum += squares[(j * SlotLength) + i];
+                        }
+
+                        int at = (c * SlotLength) + i;
+                        y[at] = (float)(x[at] * global::System.Math.Pow(K + (Alpha / Size * sum), -Beta));
+                    }
+                }
+            }
+            """);
+    }
+}
