@@ -17,6 +17,8 @@ namespace NormGen.CodeFixes;
 /// Out-of-range attribute arguments whose fix is obvious: NG0103 (negative or NaN <c>Eps</c>) becomes PyTorch's
 /// default <c>1e-5</c>; NG0104 (<c>Momentum</c> outside [0, 1]) is clamped to the nearest bound, or set to PyTorch's
 /// default <c>0.1</c> when it is NaN. Both diagnostics are reported on the named argument (<c>Eps = -1</c>).
+/// The equivalence key is the diagnostic ID, so "fix all" repairs every Eps (or every Momentum) at once, each Momentum
+/// towards its own bound.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ArgumentRangeCodeFixProvider))]
 [Shared]
@@ -75,7 +77,7 @@ public sealed class ArgumentRangeCodeFixProvider : CodeFixProvider
             }
 
             context.RegisterCodeFix(
-                CodeAction.Create(f.title, ct => ReplaceAsync(context.Document, argument.Expression, f.replacement, ct), equivalenceKey: diagnostic.Id + ":" + f.replacement),
+                CodeAction.Create(f.title, ct => ReplaceAsync(context.Document, argument.Expression, f.replacement, ct), equivalenceKey: diagnostic.Id),
                 diagnostic);
         }
     }
@@ -88,10 +90,8 @@ public sealed class ArgumentRangeCodeFixProvider : CodeFixProvider
             return document;
         }
 
-        double value = double.Parse(replacement, NumberStyles.Float, CultureInfo.InvariantCulture);
-        LiteralExpressionSyntax literal = SyntaxFactory.LiteralExpression(
-            SyntaxKind.NumericLiteralExpression,
-            SyntaxFactory.Literal(replacement, value)).WithTriviaFrom(expression);
+        // Parsed, not built with SyntaxFactory.Literal: "1" must be an int literal, exactly as if the user had typed it.
+        ExpressionSyntax literal = SyntaxFactory.ParseExpression(replacement).WithTriviaFrom(expression);
         return document.WithSyntaxRoot(root.ReplaceNode(expression, literal));
     }
 }

@@ -19,6 +19,9 @@ namespace NormGen.CodeFixes;
 [Shared]
 public sealed class MakePartialCodeFixProvider : CodeFixProvider
 {
+    /// <summary>One key for both diagnostics, so that "fix all" makes every class and containing type partial in one go.</summary>
+    public const string EquivalenceKey = "NormGen.MakePartial";
+
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.ClassNotPartialId, DiagnosticDescriptors.ContainingTypeNotPartialId);
@@ -50,7 +53,7 @@ public sealed class MakePartialCodeFixProvider : CodeFixProvider
                 ? $"Make '{name}' partial"
                 : $"Make the containing type '{name}' partial";
             context.RegisterCodeFix(
-                CodeAction.Create(title, ct => AddPartialAsync(context.Document, declaration, ct), equivalenceKey: diagnostic.Id),
+                CodeAction.Create(title, ct => AddPartialAsync(context.Document, declaration, ct), equivalenceKey: EquivalenceKey),
                 diagnostic);
         }
     }
