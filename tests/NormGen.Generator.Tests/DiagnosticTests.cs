@@ -22,6 +22,13 @@ public sealed class DiagnosticTests
     [InlineData("NG0103", "[BatchNorm1d(4, Eps = double.NaN)] public partial class Norm { }", "Eps = double.NaN", "NaN")]
     [InlineData("NG0104", "[BatchNorm1d(4, Momentum = 1.5)] public partial class Norm { }", "Momentum = 1.5", "between 0 and 1")]
     [InlineData("NG0104", "[BatchNorm1d(4, Momentum = -0.1)] public partial class Norm { }", "Momentum = -0.1", "between 0 and 1")]
+    [InlineData("NG0105", "[GroupNorm(3, 8, 4, 4)] public partial class Norm { }", "3", "8 channels in 3 groups")]
+    [InlineData("NG0106", "[LayerNorm] public partial class Norm { }", "LayerNorm", "at least one normalized dimension")]
+    [InlineData("NG0106", "[LocalResponseNorm(5, 96)] public partial class Norm { }", "LocalResponseNorm(5, 96)", "at least one spatial dimension")]
+    [InlineData("NG0101", "[LayerNorm(16, 0)] public partial class Norm { }", "0", "'normalizedShape' of [LayerNorm]")]
+    [InlineData("NG0101", "[GroupNorm(2, 4, 7, -7)] public partial class Norm { }", "-7", "'spatial' of [GroupNorm]")]
+    [InlineData("NG0103", "[RmsNorm(64, Eps = -1)] public partial class Norm { }", "Eps = -1", "must be zero or positive")]
+    [InlineData("NG0104", "[InstanceNorm2d(4, 8, 8, Momentum = 2)] public partial class Norm { }", "Momentum = 2", "between 0 and 1")]
     public void ReportsDiagnosticAtLocation(string id, string declaration, string locationText, string messagePart)
     {
         string source = "using NormGen;\n" + declaration;
@@ -55,11 +62,16 @@ public sealed class DiagnosticTests
             [BatchNorm2d(64, 32, 32, Momentum = 0)] public partial class C { }
             [BatchNorm3d(16, 4, 8, 8, Affine = false, TrackRunningStats = false)] internal sealed partial class D { }
             public static partial class Holder { [BatchNorm1d(1)] public partial class E { } }
+            [LayerNorm(4, 4, Eps = 0)] public partial class F { }
+            [GroupNorm(1, 3)] public partial class G { }
+            [InstanceNorm1d(2, 2, Momentum = 1)] public partial class H { }
+            [RmsNorm(1)] public partial class I { }
+            [LocalResponseNorm(1, 1, 1, Beta = 0)] public partial class J { }
             """);
 
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(GeneratorHarness.CompilationProblems(run.Output));
-        Assert.Equal(5, run.Sources.Length);
+        Assert.Equal(10, run.Sources.Length);
     }
 
     [Fact]

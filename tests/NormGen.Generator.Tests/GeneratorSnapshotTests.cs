@@ -20,6 +20,15 @@ public sealed class GeneratorSnapshotTests
         { "AffineOff", "[BatchNorm2d(8, 5, 5, Affine = false)] public partial class PlainNorm { }" },
         { "TrackingOff", "[BatchNorm2d(8, 5, 5, TrackRunningStats = false)] public partial class BatchOnlyNorm { }" },
         { "CumulativeAverage", "[BatchNorm1d(32, Length = 3, CumulativeAverage = true, Eps = 1e-3)] public partial class AverageNorm { }" },
+        { "LayerNorm", "[LayerNorm(768)] public partial class BlockNorm { }" },
+        { "LayerNormNoBias", "[LayerNorm(16, 32, ElementwiseAffine = true, Bias = false)] public partial class PatchNorm { }" },
+        { "GroupNorm", "[GroupNorm(32, 256, 14, 14)] public partial class ResNorm { }" },
+        { "GroupNormFlat", "[GroupNorm(8, 64)] public partial class FlatGroupNorm { }" },
+        { "InstanceNorm1d", "[InstanceNorm1d(64, 100)] public partial class StyleNorm { }" },
+        { "InstanceNorm2dTracked", "[InstanceNorm2d(64, 28, 28, Affine = true, TrackRunningStats = true)] public partial class TrackedStyleNorm { }" },
+        { "InstanceNorm3d", "[InstanceNorm3d(8, 4, 16, 16)] public partial class VolumeStyleNorm { }" },
+        { "RmsNorm", "[RmsNorm(4096)] public partial class DecoderNorm { }" },
+        { "LocalResponseNorm", "[LocalResponseNorm(5, 96, 55, 55)] public partial class AlexNorm { }" },
     };
 
     [Theory]
