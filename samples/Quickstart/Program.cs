@@ -69,6 +69,29 @@ double expected = (input[0] - rm) / Math.Sqrt(rv + StemNorm.Eps);
 Console.WriteLine($"x[0] = {input[0]:0.0000}, (x - running_mean) / sqrt(running_var + eps) = {expected:0.0000}, layer output = {output[0]:0.0000}");
 Console.WriteLine($"num_batches_tracked still {norm.NumBatchesTracked}; Training = {norm.Training}");
 
+// 6. The rest of the family: LayerNorm normalizes each row, GroupNorm each group of channels of each sample.
+Section("6. [LayerNorm(8)] and [GroupNorm(2, 4, 3, 3)]: statistics per row and per (sample, group)");
+var tokenNorm = new TokenNorm();
+float[] tokens = [1, 2, 3, 4, 5, 6, 7, 8, 100, 100, 100, 100, 101, 101, 101, 101];
+float[] normalizedTokens = new float[tokens.Length];
+tokenNorm.Forward(tokens, normalizedTokens);
+Console.WriteLine($"rows                = {Format(tokens.AsSpan(0, 8))} and {Format(tokens.AsSpan(8, 8))}");
+Console.WriteLine($"LayerNorm row 0     = {Format(normalizedTokens.AsSpan(0, 8))}");
+Console.WriteLine($"LayerNorm row 1     = {Format(normalizedTokens.AsSpan(8, 8))}  (mean 100.5, std 0.5)");
+Console.WriteLine($"parameters          = {string.Join(", ", tokenNorm.NamedParameters().AsSpan().ToArray().Select(p => $"{p.Name} {Shape(p.Parameter.Data)}"))}; buffers: {tokenNorm.NamedBuffers().Count}");
+
+var groupNorm = new FeatureGroupNorm();
+float[] maps = new float[2 * FeatureGroupNorm.SampleSize];
+for (int i = 0; i < maps.Length; i++)
+{
+    maps[i] = i % 18 < 9 ? 10 + (i % 9) : -(i % 9);
+}
+
+float[] normalizedMaps = new float[maps.Length];
+groupNorm.Forward(maps, normalizedMaps);
+Console.WriteLine($"GroupNorm: {FeatureGroupNorm.NumGroups} groups of {FeatureGroupNorm.NumChannels / FeatureGroupNorm.NumGroups} channels; group means of the output = " +
+    Format(Enumerable.Range(0, 4).Select(g => normalizedMaps.AsSpan(g * 18, 18).ToArray().Average()).ToArray()));
+
 static void Section(string title)
 {
     Console.WriteLine();
