@@ -12,6 +12,7 @@ namespace NormGen.Optim;
 public abstract class Optimizer
 {
     private readonly ParameterGroup[] _groups;
+    private readonly IReadOnlyList<ParameterGroup> _readOnlyGroups;
 
     private protected Optimizer(IEnumerable<ParameterGroup> groups, bool sgd)
     {
@@ -42,6 +43,7 @@ public abstract class Optimizer
         }
 
         _groups = list.ToArray();
+        _readOnlyGroups = Array.AsReadOnly(_groups);
     }
 
     /// <summary>Wraps a plain parameter list in one group without overrides, as torch does.</summary>
@@ -58,7 +60,7 @@ public abstract class Optimizer
     }
 
     /// <summary>The parameter groups, in the order given (torch's <c>param_groups</c>).</summary>
-    public IReadOnlyList<ParameterGroup> ParameterGroups => _groups;
+    public IReadOnlyList<ParameterGroup> ParameterGroups => _readOnlyGroups;
 
     /// <summary>The groups as an array, for allocation-free iteration.</summary>
     private protected ParameterGroup[] Groups => _groups;

@@ -17,6 +17,7 @@ namespace NormGen.Optim;
 public sealed class ParameterGroup
 {
     private readonly Parameter[] _parameters;
+    private readonly IReadOnlyList<Parameter> _readOnlyParameters;
     private double? _lr;
     private double? _weightDecay;
     private double? _momentum;
@@ -54,12 +55,13 @@ public sealed class ParameterGroup
         }
 
         _parameters = list.ToArray();
+        _readOnlyParameters = Array.AsReadOnly(_parameters);
         Lr = lr;
         WeightDecay = weightDecay;
     }
 
     /// <summary>The parameters of the group, in the order given.</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
+    public IReadOnlyList<Parameter> Parameters => _readOnlyParameters;
 
     /// <summary>Learning rate (torch's <c>lr</c>), or null for the optimizer's default.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative or NaN.</exception>

@@ -37,6 +37,21 @@ public sealed class OptimizerBehaviorTests
     }
 
     [Fact]
+    public void APlainListBecomesOneGroupWithoutOverrides()
+    {
+        Parameter a = Filled(3, 70), b = Filled(4, 71);
+        var sgd = new Sgd([a, b], 0.1, momentum: 0.5);
+        ParameterGroup group = Assert.Single(sgd.ParameterGroups);
+        Assert.Equal([a, b], group.Parameters);
+        Assert.Null(group.Lr);
+        Assert.Null(group.Momentum);
+        Assert.Equal(0.1, sgd.Lr);
+        Assert.Equal(0.5, sgd.Momentum);
+        Assert.False(group.Parameters is Parameter[]); // read-only view: the optimizer's state is aligned with it
+        Assert.False(sgd.ParameterGroups is ParameterGroup[]);
+    }
+
+    [Fact]
     public void ZeroGradClearsEveryGroupAndLeavesValues()
     {
         Parameter a = Filled(5, 1), b = Filled(7, 2), c = Filled(3, 3);
