@@ -159,6 +159,51 @@ public static class LayerChecks
         throw new ArgumentException(
             $"Expected more than 1 spatial element when training, got input size {FormatShape(batchSize, sampleShape)}", "input");
 
+    /// <summary>
+    /// Checks the arguments of Backward: the gradient of the output has the input's length (or shape) and the last
+    /// Forward saw the same batch size.
+    /// </summary>
+    /// <param name="gradOutputLength">Length of the output gradient.</param>
+    /// <param name="inputLength">Length of the input.</param>
+    /// <param name="batchSize">N of this call.</param>
+    /// <param name="savedBatchSize">N of the last Forward, or -1 when there was none.</param>
+    public static void Backward(int gradOutputLength, int inputLength, int batchSize, int savedBatchSize)
+    {
+        if (gradOutputLength != inputLength)
+        {
+            ThrowGradOutputLength(inputLength, gradOutputLength);
+        }
+
+        if (savedBatchSize != batchSize)
+        {
+            ThrowNoMatchingForward(batchSize, savedBatchSize);
+        }
+    }
+
+    /// <summary>Checks that the output gradient of a tensor Backward has the input's shape.</summary>
+    public static void GradientShape(ReadOnlySpan<nint> input, ReadOnlySpan<nint> gradOutput, bool gradOutputIsDense)
+    {
+        if (!input.SequenceEqual(gradOutput))
+        {
+            throw new ArgumentException($"Expected gradOutput of shape {FormatShape(input)} (the input's shape), but got {FormatShape(gradOutput)}.", nameof(gradOutput));
+        }
+
+        if (!gradOutputIsDense)
+        {
+            throw new ArgumentException("Expected a dense (contiguous, row-major) gradOutput tensor.", nameof(gradOutput));
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowGradOutputLength(int inputLength, int gradOutputLength) =>
+        throw new ArgumentException($"Expected gradOutput length {inputLength} (the same as the input), but got {gradOutputLength}.", "gradOutput");
+
+    [DoesNotReturn]
+    private static void ThrowNoMatchingForward(int batchSize, int savedBatchSize) =>
+        throw new InvalidOperationException(savedBatchSize < 0
+            ? "Backward needs the statistics of a matching Forward, but Forward has not been called on this layer."
+            : $"Backward needs the statistics of a matching Forward: the last Forward had a batch of {savedBatchSize}, but Backward got a batch of {batchSize}.");
+
     // Throw helpers keep message formatting out of the checks, which run on every call (and, in unoptimized
     // builds, would otherwise allocate the interpolation state even when nothing is thrown).
     [DoesNotReturn]

@@ -27,15 +27,14 @@ internal static class KernelEmitter
     private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
 
     /// <summary>
-    /// <c>static void {name}(ref float p, [float shift,] out double total...)</c>: reduces <paramref name="length"/>
-    /// contiguous floats (one channel plane of one sample).
+    /// <c>static void {name}(inputs of the kind, out double total...)</c>: reduces <paramref name="length"/>
+    /// contiguous elements (one channel plane of one sample, or one slot).
     /// </summary>
     public static void WritePlaneReduction(IndentedWriter w, string name, ReductionKind kind, int length, string summary)
     {
-        string shiftParameter = kind == ReductionKind.Shifted ? ", float shift" : "";
         string outs = string.Join(", ", Map(kind.Accumulators, a => "out double " + a));
         WriteKernelHeader(w, summary);
-        using (w.Block($"private static void {name}(ref float p{shiftParameter}, {outs})"))
+        using (w.Block($"private static void {name}({kind.Parameters}, {outs})"))
         {
             WriteTotals(w, kind);
             foreach (VectorWidth v in VectorWidth.All)
@@ -57,7 +56,7 @@ internal static class KernelEmitter
 
             using (w.Block($"for (int i = 0; i < {length}; i++)"))
             {
-                kind.WriteScalarUpdate(w, $"{Unsafe}.Add(ref p, i)");
+                kind.WriteScalarUpdate(w, "i");
             }
 
             WriteAssignOuts(w, kind);
@@ -95,6 +94,97 @@ internal static class KernelEmitter
             using (w.Block($"for (int i = 0; i < {length}; i++)"))
             {
                 w.WriteLine($"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - shift) * scale + offset;");
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)</c>:
+    /// <c>dx = dy * a + (x - shift) * b + c</c> over one block of <paramref name="length"/> floats (backward, per-block affine).
+    /// </summary>
+    public static void WriteGradInputPlane(IndentedWriter w, string name, int length) => WriteElementwiseKernel(
+        w,
+        name,
+        "ref float x, ref float dy, ref float dx, float shift, float a, float b, float c",
+        length,
+        $"dx = dy * a + (x - shift) * b + c over one block of {length} elements.",
+        "dx",
+        v => new[] { $"{v.Float} center = {v.Type}.Create(shift);", $"{v.Float} va = {v.Type}.Create(a);", $"{v.Float} vb = {v.Type}.Create(b);", $"{v.Float} vc = {v.Type}.Create(c);" },
+        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, va, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, vb, vc))",
+        $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * a) + ((({Unsafe}.Add(ref x, i) - shift) * b) + c);");
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float weight, float shift, float r, float b, float c)</c>:
+    /// <c>dx = dy * weight * r + (x - shift) * b + c</c> element-wise (backward, per-element affine).
+    /// </summary>
+    public static void WriteGradInputElementwise(IndentedWriter w, string name, int length) => WriteElementwiseKernel(
+        w,
+        name,
+        "ref float x, ref float dy, ref float dx, ref float weight, float shift, float r, float b, float c",
+        length,
+        $"dx = dy * weight * r + (x - shift) * b + c element-wise over one row of {length} elements.",
+        "dx",
+        v => new[] { $"{v.Float} center = {v.Type}.Create(shift);", $"{v.Float} vr = {v.Type}.Create(r);", $"{v.Float} vb = {v.Type}.Create(b);", $"{v.Float} vc = {v.Type}.Create(c);" },
+        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)} * {Load(v, "weight", at)}, vr, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, vb, vc))",
+        $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * {Unsafe}.Add(ref weight, i) * r) + ((({Unsafe}.Add(ref x, i) - shift) * b) + c);");
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float dy, ref float gradWeight, float shift, float r, float c)</c>:
+    /// <c>gradWeight += dy * ((x - shift) * r + c)</c> element-wise, i.e. dy times the normalized input.
+    /// </summary>
+    public static void WriteAccumulateWeightGrad(IndentedWriter w, string name, int length) => WriteElementwiseKernel(
+        w,
+        name,
+        "ref float x, ref float dy, ref float gradWeight, float shift, float r, float c",
+        length,
+        $"gradWeight += dy * ((x - shift) * r + c) element-wise over one row of {length} elements.",
+        "gradWeight",
+        v => new[] { $"{v.Float} center = {v.Type}.Create(shift);", $"{v.Float} vr = {v.Type}.Create(r);", $"{v.Float} vc = {v.Type}.Create(c);" },
+        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, vr, vc), {Load(v, "gradWeight", at)})",
+        $"{Unsafe}.Add(ref gradWeight, i) += {Unsafe}.Add(ref dy, i) * ((({Unsafe}.Add(ref x, i) - shift) * r) + c);");
+
+    /// <summary>
+    /// An element-wise kernel over <paramref name="length"/> floats: per width, broadcasts then the vector expression
+    /// (last overlapping vector computed first, so in-place and read-modify-write destinations are safe); scalar fallback.
+    /// </summary>
+    private static void WriteElementwiseKernel(
+        IndentedWriter w,
+        string name,
+        string parameters,
+        int length,
+        string summary,
+        string destination,
+        Func<VectorWidth, string[]> prologue,
+        Func<VectorWidth, string, string> compute,
+        string scalarStatement)
+    {
+        WriteKernelHeader(w, summary);
+        using (w.Block($"private static void {name}({parameters})"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (length < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Enabled})"))
+                {
+                    foreach (string line in prologue(v))
+                    {
+                        w.WriteLine(line);
+                    }
+
+                    WriteElementwise(w, v, length, at => compute(v, at), destination);
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            using (w.Block($"for (int i = 0; i < {length}; i++)"))
+            {
+                w.WriteLine(scalarStatement);
             }
         }
     }
@@ -282,7 +372,7 @@ internal static class KernelEmitter
                 {
                     for (int k = 0; k < Unroll; k++)
                     {
-                        kind.WriteUpdate(w, v, k, Load(v, "p", Offset("i", k * lanes)), mask: null, tag: Literals.Int(k));
+                        kind.WriteUpdate(w, v, k, Offset("i", k * lanes), mask: null, tag: Literals.Int(k));
                     }
                 }
 
@@ -306,7 +396,7 @@ internal static class KernelEmitter
             {
                 for (int k = 0; k < Unroll; k++)
                 {
-                    kind.WriteUpdate(w, v, k, Load(v, "p", Literals.Int(start + (k * lanes))), mask: null, tag: Literals.Int(k));
+                    kind.WriteUpdate(w, v, k, Literals.Int(start + (k * lanes)), mask: null, tag: Literals.Int(k));
                 }
             }
             else if (loopVectors > 0)
@@ -315,19 +405,19 @@ internal static class KernelEmitter
                 {
                     for (int k = 0; k < Unroll; k++)
                     {
-                        kind.WriteUpdate(w, v, k, Load(v, "p", Offset("i", k * lanes)), mask: null, tag: Literals.Int(k));
+                        kind.WriteUpdate(w, v, k, Offset("i", k * lanes), mask: null, tag: Literals.Int(k));
                     }
                 }
             }
 
             for (int j = 0; j < restVectors - loopVectors; j++)
             {
-                kind.WriteUpdate(w, v, j, Load(v, "p", Literals.Int(start + ((loopVectors + j) * lanes))), mask: null, tag: "Rest" + Literals.Int(j));
+                kind.WriteUpdate(w, v, j, Literals.Int(start + ((loopVectors + j) * lanes)), mask: null, tag: "Rest" + Literals.Int(j));
             }
 
             if (remainder > 0)
             {
-                kind.WriteUpdate(w, v, (restVectors - loopVectors) % partials, Load(v, "p", Literals.Int(length - lanes)), "tail", tag: "Tail");
+                kind.WriteUpdate(w, v, (restVectors - loopVectors) % partials, Literals.Int(length - lanes), "tail", tag: "Tail");
             }
 
             WriteFlush(w, v, kind, partials);
@@ -361,7 +451,7 @@ internal static class KernelEmitter
     }
 
     /// <summary>Element-wise kernel body: last overlapping vector computed first, unrolled main loop, remainder, last stored.</summary>
-    private static void WriteElementwise(IndentedWriter w, VectorWidth v, int length, Func<string, string> compute)
+    private static void WriteElementwise(IndentedWriter w, VectorWidth v, int length, Func<string, string> compute, string destination = "y")
     {
         int lanes = v.Lanes;
         int vectors = length / lanes;
@@ -383,7 +473,7 @@ internal static class KernelEmitter
                 for (int k = 0; k < Unroll; k++)
                 {
                     string at = Offset("i", k * lanes);
-                    w.WriteLine(Store(v, compute(at), "y", at));
+                    w.WriteLine(Store(v, compute(at), destination, at));
                 }
             }
         }
@@ -391,12 +481,12 @@ internal static class KernelEmitter
         for (int j = loopVectors; j < vectors; j++)
         {
             string at = Literals.Int(j * lanes);
-            w.WriteLine(Store(v, compute(at), "y", at));
+            w.WriteLine(Store(v, compute(at), destination, at));
         }
 
         if (remainder > 0)
         {
-            w.WriteLine(Store(v, "last", "y", Literals.Int(length - lanes)));
+            w.WriteLine(Store(v, "last", destination, Literals.Int(length - lanes)));
         }
     }
 
@@ -430,7 +520,7 @@ internal static class KernelEmitter
 
     private static string Store(VectorWidth v, string value, string destination, string at) => $"{v.Type}.StoreUnsafe({value}, ref {destination}, {at});";
 
-    private static string Load(VectorWidth v, string source, string at) => $"{v.Type}.LoadUnsafe(ref {source}, {at})";
+    internal static string Load(VectorWidth v, string source, string at) => $"{v.Type}.LoadUnsafe(ref {source}, {at})";
 
     private static string Offset(string index, int delta)
     {

@@ -109,6 +109,9 @@ internal static partial class LayerEmitter
                     w.WriteLine("_numBatchesTracked[0]++;");
                 }
 
+                w.WriteLine("_savedBatch = batch;");
+                w.WriteLine("_savedBatchStatistics = true;");
+
                 using (w.Block("if (batch == 0)"))
                 {
                     w.WriteLine("return;");
@@ -125,6 +128,8 @@ internal static partial class LayerEmitter
             {
                 using (w.Block("else"))
                 {
+                    w.WriteLine("_savedBatch = batch;");
+                    w.WriteLine("_savedBatchStatistics = false;");
                     using (w.Block("if (batch == 0)"))
                     {
                         w.WriteLine("return;");
@@ -309,6 +314,8 @@ internal static partial class LayerEmitter
             : "double invStd = 1 / global::System.Math.Sqrt(variance + Eps);");
         w.WriteLine(p.HasAffine ? "double scale = weight[c] * invStd;" : "double scale = invStd;");
         w.WriteLine(p.HasBias ? "double offset = bias[c] - meanOffset * scale;" : "double offset = -meanOffset * scale;");
+        w.WriteLine($"_saveMean[c] = {shift} + meanOffset;");
+        w.WriteLine("_saveInvStd[c] = invStd;");
         if (p.TracksRunningStats)
         {
             w.WriteLine($"float shiftValue = {shift};");
@@ -354,6 +361,8 @@ internal static partial class LayerEmitter
             using (w.Block("for (int c = 0; c < Slots; c++)"))
             {
                 w.WriteLine("double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);");
+                w.WriteLine("_saveMean[c] = _runningMean[c];");
+                w.WriteLine("_saveInvStd[c] = invStd;");
                 w.WriteLine(p.HasAffine ? "float scale = (float)(weight[c] * invStd);" : "float scale = (float)invStd;");
                 w.WriteLine(p.HasBias ? "float offset = bias[c];" : "float offset = 0f;");
                 if (m.UsesColumns && p.SlotLength > 1)

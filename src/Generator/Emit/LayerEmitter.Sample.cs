@@ -28,6 +28,9 @@ internal static partial class LayerEmitter
                 using (w.Block("if (!Training)"))
                 {
                     w.WriteLine("// Eval mode with running statistics: the same per-channel coefficients for every sample.");
+                    w.WriteLine("EnsureSavedCapacity(1);");
+                    w.WriteLine("_savedBatch = batch;");
+                    w.WriteLine("_savedBatchStatistics = false;");
                     w.WriteLine("UseRunningStatistics();");
                     w.WriteLine("Normalize(input, output, batch);");
                     w.WriteLine("return;");
@@ -55,6 +58,13 @@ internal static partial class LayerEmitter
                 w.WriteLine("global::System.Array.Clear(_varSum);");
             }
 
+            w.WriteLine("EnsureSavedCapacity(batch);");
+            w.WriteLine("_savedBatch = batch;");
+            if (tracks)
+            {
+                w.WriteLine("_savedBatchStatistics = true;");
+            }
+
             w.WriteLine("NormalizeSamples(input, output, batch);");
             if (tracks)
             {
@@ -66,6 +76,18 @@ internal static partial class LayerEmitter
         }
 
         w.WriteLine();
+        w.WriteLine($$"""
+            /// <summary>Grows the saved statistics to <paramref name="batch"/> samples (allocates only when the batch grows).</summary>
+            private void EnsureSavedCapacity(int batch)
+            {
+                if (_saveMean.Length < batch * Slots)
+                {
+                    _saveMean = new double[batch * Slots];
+                    _saveInvStd = new double[batch * Slots];
+                }
+            }
+
+            """);
         WriteNormalizeSamples(w, m);
         if (tracks)
         {
@@ -130,6 +152,8 @@ internal static partial class LayerEmitter
                     w.WriteLine(p.Eps == 0
                         ? "double invStd = m2 == 0 ? 0 : 1 / global::System.Math.Sqrt(m2 / SlotLength); // PyTorch: 0 when var == 0 and eps == 0"
                         : "double invStd = 1 / global::System.Math.Sqrt(m2 / SlotLength + Eps);");
+                    w.WriteLine("_saveMean[(n * Slots) + s] = shift + meanOffset;");
+                    w.WriteLine("_saveInvStd[(n * Slots) + s] = invStd;");
                     if (p.TracksRunningStats)
                     {
                         w.WriteLine("_meanSum[s] += shift + meanOffset;");
@@ -143,6 +167,8 @@ internal static partial class LayerEmitter
                     w.WriteLine("const double meanOffset = 0;");
                     w.WriteLine("SumDeviations(ref slot, shift, out _, out double squares);");
                     w.WriteLine("double invStd = 1 / global::System.Math.Sqrt(squares / SlotLength + Eps);");
+                    w.WriteLine("_saveMean[(n * Slots) + s] = 0;");
+                    w.WriteLine("_saveInvStd[(n * Slots) + s] = invStd;");
                 }
 
                 if (m.ElementwiseAffine)
@@ -186,6 +212,7 @@ internal static partial class LayerEmitter
             public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
             {
                 int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);
+                _savedBatch = batch;
                 for (int n = 0; n < batch; n++)
                 {
                     int start = n * SampleSize;

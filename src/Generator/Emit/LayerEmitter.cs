@@ -47,6 +47,7 @@ internal static partial class LayerEmitter
         {
             WriteConstants(w, layer);
             WriteFields(w, layer);
+            WriteSavedStatisticsFields(w, layer);
             WriteConstructor(w, layer);
             WriteModeMembers(w, layer);
             WriteParameterMembers(w, layer);
@@ -65,6 +66,8 @@ internal static partial class LayerEmitter
                     WriteChannelWindowForward(w, layer);
                     break;
             }
+
+            WriteBackward(w, layer);
         }
 
         for (int i = scopes.Count - 1; i >= 0; i--)

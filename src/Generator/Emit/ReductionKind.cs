@@ -12,6 +12,11 @@ internal abstract class ReductionKind
 {
     public static readonly ReductionKind Sum = new SumKind();
     public static readonly ReductionKind Shifted = new ShiftedKind();
+    public static readonly ReductionKind Gradient = new GradientKind(weighted: false);
+    public static readonly ReductionKind WeightedGradient = new GradientKind(weighted: true);
+
+    /// <summary>The kernel's input parameters (before the <c>out double</c> totals).</summary>
+    public abstract string Parameters { get; }
 
     /// <summary>Accumulator names; each gets one double total and <c>unroll</c> vector partials.</summary>
     public abstract IReadOnlyList<string> Accumulators { get; }
@@ -25,15 +30,19 @@ internal abstract class ReductionKind
     /// <summary>Statements before the loops (broadcasts).</summary>
     public abstract void WritePrologue(IndentedWriter w, VectorWidth v);
 
-    /// <summary>Adds the vector <paramref name="load"/> into partial accumulators <paramref name="k"/>; masked lanes add nothing. <paramref name="tag"/> makes temporaries unique within a scope.</summary>
-    public abstract void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string load, string? mask, string tag);
+    /// <summary>Adds the vectors at offset <paramref name="at"/> into partial accumulators <paramref name="k"/>; masked lanes add nothing. <paramref name="tag"/> makes temporaries unique within a scope.</summary>
+    public abstract void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag);
 
-    /// <summary>Scalar accumulation of element <c>x</c> (a float) into the double totals.</summary>
-    public abstract void WriteScalarUpdate(IndentedWriter w, string x);
+    /// <summary>Scalar accumulation of element <paramref name="i"/> into the double totals.</summary>
+    public abstract void WriteScalarUpdate(IndentedWriter w, string i);
+
+    private static string Element(string source, string i) => $"global::System.Runtime.CompilerServices.Unsafe.Add(ref {source}, {i})";
 
     private sealed class SumKind : ReductionKind
     {
         public override IReadOnlyList<string> Accumulators { get; } = new[] { "sum" };
+
+        public override string Parameters => "ref float p";
 
         public override string PartialType(VectorWidth v) => v.Float;
 
@@ -43,17 +52,22 @@ internal abstract class ReductionKind
         {
         }
 
-        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string load, string? mask, string tag) =>
+        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag)
+        {
+            string load = KernelEmitter.Load(v, "p", at);
             w.WriteLine(mask is null
                 ? $"sum{k} += {load};"
                 : $"sum{k} += {v.Type}.ConditionalSelect({mask}, {load}, {v.Float}.Zero);");
+        }
 
-        public override void WriteScalarUpdate(IndentedWriter w, string x) => w.WriteLine($"sumTotal += {x};");
+        public override void WriteScalarUpdate(IndentedWriter w, string i) => w.WriteLine($"sumTotal += {Element("p", i)};");
     }
 
     private sealed class ShiftedKind : ReductionKind
     {
         public override IReadOnlyList<string> Accumulators { get; } = new[] { "dev", "sq" };
+
+        public override string Parameters => "ref float p, float shift";
 
         public override string PartialType(VectorWidth v) => v.Double;
 
@@ -65,8 +79,10 @@ internal abstract class ReductionKind
             w.WriteLine($"{v.Double} centerWide = {v.Type}.Create((double)shift);");
         }
 
-        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string load, string? mask, string tag)
+        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag)
         {
+            string load = KernelEmitter.Load(v, "p", at);
+
             // Masked lanes are replaced by the shift itself, so their deviation is exactly zero.
             string value = mask is null ? load : $"{v.Type}.ConditionalSelect({mask}, {load}, center)";
             w.WriteLine($"({v.Double} low{tag}, {v.Double} high{tag}) = {v.Type}.Widen({value});");
@@ -76,11 +92,65 @@ internal abstract class ReductionKind
             w.WriteLine($"sq{k} = {v.Type}.MultiplyAddEstimate(low{tag}, low{tag}, {v.Type}.MultiplyAddEstimate(high{tag}, high{tag}, sq{k}));");
         }
 
-        public override void WriteScalarUpdate(IndentedWriter w, string x)
+        public override void WriteScalarUpdate(IndentedWriter w, string i)
         {
-            w.WriteLine($"double d = (double){x} - shift;");
+            w.WriteLine($"double d = (double){Element("p", i)} - shift;");
             w.WriteLine("devTotal += d;");
             w.WriteLine("sqTotal += d * d;");
+        }
+    }
+
+    /// <summary>
+    /// Backward sums over a block: Σg and Σg·(x - shift) with g = dy (or dy·weight element-wise), in double.
+    /// </summary>
+    private sealed class GradientKind : ReductionKind
+    {
+        private readonly bool _weighted;
+
+        public GradientKind(bool weighted) => _weighted = weighted;
+
+        public override IReadOnlyList<string> Accumulators { get; } = new[] { "grad", "gradX" };
+
+        public override string Parameters => _weighted ? "ref float x, ref float dy, ref float weight, float shift" : "ref float x, ref float dy, float shift";
+
+        public override string PartialType(VectorWidth v) => v.Double;
+
+        public override string Flush(VectorWidth v, string partial) => $"{v.Type}.Sum({partial})";
+
+        public override void WritePrologue(IndentedWriter w, VectorWidth v)
+        {
+            w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
+            w.WriteLine($"{v.Double} centerWide = {v.Type}.Create((double)shift);");
+        }
+
+        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag)
+        {
+            string g = KernelEmitter.Load(v, "dy", at);
+            if (_weighted)
+            {
+                g = $"{g} * {KernelEmitter.Load(v, "weight", at)}";
+            }
+
+            string x = KernelEmitter.Load(v, "x", at);
+            if (mask is not null)
+            {
+                // Masked lanes were counted already: zero gradient and zero deviation, so Inf or NaN there cannot count twice.
+                g = $"{v.Type}.ConditionalSelect({mask}, {g}, {v.Float}.Zero)";
+                x = $"{v.Type}.ConditionalSelect({mask}, {x}, center)";
+            }
+
+            w.WriteLine($"({v.Double} gLow{tag}, {v.Double} gHigh{tag}) = {v.Type}.Widen({g});");
+            w.WriteLine($"({v.Double} xLow{tag}, {v.Double} xHigh{tag}) = {v.Type}.Widen({x});");
+            w.WriteLine($"grad{k} += gLow{tag} + gHigh{tag};");
+            w.WriteLine($"gradX{k} = {v.Type}.MultiplyAddEstimate(gLow{tag}, xLow{tag} - centerWide, {v.Type}.MultiplyAddEstimate(gHigh{tag}, xHigh{tag} - centerWide, gradX{k}));");
+        }
+
+        public override void WriteScalarUpdate(IndentedWriter w, string i)
+        {
+            string g = _weighted ? $"(double){Element("dy", i)} * {Element("weight", i)}" : $"(double){Element("dy", i)}";
+            w.WriteLine($"double g = {g};");
+            w.WriteLine("gradTotal += g;");
+            w.WriteLine($"gradXTotal += g * ((double){Element("x", i)} - shift);");
         }
     }
 }

@@ -59,6 +59,19 @@ namespace Models
         private readonly (string Name, global::NormGen.Parameter Parameter)[] _namedParameters;
         private readonly (string Name, global::System.Numerics.Tensors.IReadOnlyTensor Buffer)[] _namedBuffers;
 
+        // Saved by Forward for Backward (per channel): mean and inverse standard deviation, and the batch size (-1: no Forward yet).
+        private double[] _saveMean = new double[8];
+        private double[] _saveInvStd = new double[8];
+        private int _savedBatch = -1;
+        private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)
+
+        // Backward scratch per channel: Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
+        private readonly double[] _gradSum = new double[8];
+        private readonly double[] _gradXSum = new double[8];
+        private readonly float[] _gradA = new float[8];
+        private readonly float[] _gradB = new float[8];
+        private readonly float[] _gradC = new float[8];
+
         /// <summary>
         /// Creates the layer in training mode with PyTorch's initial values: running_mean 0, running_var 1, num_batches_tracked 0.
         /// </summary>
@@ -151,6 +164,8 @@ namespace Models
             if (Training)
             {
                 _numBatchesTracked[0]++;
+                _savedBatch = batch;
+                _savedBatchStatistics = true;
                 if (batch == 0)
                 {
                     return;
@@ -160,6 +175,8 @@ namespace Models
             }
             else
             {
+                _savedBatch = batch;
+                _savedBatchStatistics = false;
                 if (batch == 0)
                 {
                     return;
@@ -217,6 +234,8 @@ namespace Models
                 double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                 double scale = invStd;
                 double offset = -meanOffset * scale;
+                _saveMean[c] = _shift[c] + meanOffset;
+                _saveInvStd[c] = invStd;
                 float shiftValue = _shift[c];
                 // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
                 _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : _sum[c] / count);
@@ -243,6 +262,8 @@ namespace Models
             for (int c = 0; c < Slots; c++)
             {
                 double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);
+                _saveMean[c] = _runningMean[c];
+                _saveInvStd[c] = invStd;
                 float scale = (float)invStd;
                 float offset = 0f;
                 _shift[c] = _runningMean[c];
@@ -524,5 +545,272 @@ namespace Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * scale + offset;
             }
         }
+        /// <summary>
+        /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
+        /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output.
+        /// Uses the statistics that Forward saved (batch statistics in training mode, running statistics in eval mode).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The lengths do not match the input of Forward.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+        public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput)
+        {
+            int batch = global::NormGen.LayerChecks.BatchSize(input, gradInput, SampleSize, SampleShape);
+            global::NormGen.LayerChecks.Backward(gradOutput.Length, input.Length, batch, _savedBatch);
+            if (batch == 0)
+            {
+                return;
+            }
+
+            BackwardCore(input, gradOutput, gradInput, batch);
+        }
+
+        /// <summary>Backward pass on dense tensors of the input's shape; see the span overload.</summary>
+        /// <exception cref="global::System.ArgumentException">A shape does not match, or a tensor is not dense.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+        public void Backward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> gradOutput, global::System.Numerics.Tensors.TensorSpan<float> gradInput)
+        {
+            global::NormGen.LayerChecks.TensorShapes(input.Lengths, gradInput.Lengths, input.IsDense, gradInput.IsDense, SampleShape, global::NormGen.RankRule.Listed, AcceptedRanks, "PlainNorm", global::NormGen.ChannelRule.RunningMean);
+            global::NormGen.LayerChecks.GradientShape(input.Lengths, gradOutput.Lengths, gradOutput.IsDense);
+            Backward(
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in input.GetPinnableReference(), (int)input.FlattenedLength),
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in gradOutput.GetPinnableReference(), (int)gradOutput.FlattenedLength),
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gradInput.GetPinnableReference(), (int)gradInput.FlattenedLength));
+        }
+
+        /// <summary>Backward with per-channel statistics over the whole batch (or the running statistics in eval mode).</summary>
+        private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            global::System.Array.Clear(_gradSum);
+            global::System.Array.Clear(_gradXSum);
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = 0; c < Slots; c++)
+                {
+                    int at = (n * SampleSize) + (c * SlotLength);
+                    GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), (float)_saveMean[c], out double sumDy, out double sumDyX);
+                    _gradSum[c] += sumDy;
+                    _gradXSum[c] += sumDyX;
+                }
+            }
+
+            double count = (double)batch * SlotLength;
+            for (int c = 0; c < Slots; c++)
+            {
+                double mean = _saveMean[c];
+                double invStd = _saveInvStd[c];
+                float shift = (float)mean;
+                double sumDy = _gradSum[c];
+                double sumDyXmu = _gradXSum[c] - ((mean - shift) * sumDy); // Σ dy * (x - mean)
+                const double gamma = 1;
+                double a = invStd * gamma;
+                double b = 0, c0 = 0;
+                if (_savedBatchStatistics)
+                {
+                    double meanG = gamma * sumDy / count;
+                    double meanGx = gamma * sumDyXmu * invStd / count; // mean of g * x̂
+                    b = -invStd * invStd * meanGx;
+                    c0 = (-invStd * meanG) - (b * (mean - shift));
+                }
+                _gradA[c] = (float)a;
+                _gradB[c] = (float)b;
+                _gradC[c] = (float)c0;
+            }
+
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = 0; c < Slots; c++)
+                {
+                    int at = (n * SampleSize) + (c * SlotLength);
+                    GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), (float)_saveMean[c], _gradA[c], _gradB[c], _gradC[c]);
+                }
+            }
+        }
+
+        /// <summary>Σdy and Σdy·(x - shift) over one plane of 25 elements, in double.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradientSums(ref float x, ref float dy, float shift, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            if (global::NormGen.SimdMath.Use512)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                global::System.Runtime.Intrinsics.Vector512<double> centerWide = global::System.Runtime.Intrinsics.Vector512.Create((double)shift);
+                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(9);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> grad0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> grad1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> gradX0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> gradX1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    (global::System.Runtime.Intrinsics.Vector512<double> gLowRest0, global::System.Runtime.Intrinsics.Vector512<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0));
+                    (global::System.Runtime.Intrinsics.Vector512<double> xLowRest0, global::System.Runtime.Intrinsics.Vector512<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0));
+                    grad0 += gLowRest0 + gHighRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
+                    (global::System.Runtime.Intrinsics.Vector512<double> gLowTail, global::System.Runtime.Intrinsics.Vector512<double> gHighTail) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 9), global::System.Runtime.Intrinsics.Vector512<float>.Zero));
+                    (global::System.Runtime.Intrinsics.Vector512<double> xLowTail, global::System.Runtime.Intrinsics.Vector512<double> xHighTail) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 9), center));
+                    grad1 += gLowTail + gHighTail;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLowTail, xLowTail - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHighTail, xHighTail - centerWide, gradX1));
+                    gradTotal += global::System.Runtime.Intrinsics.Vector512.Sum(grad0 + grad1);
+                    gradXTotal += global::System.Runtime.Intrinsics.Vector512.Sum(gradX0 + gradX1);
+                }
+                grad = gradTotal;
+                gradX = gradXTotal;
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
+                global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(1);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> grad0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> grad1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> grad2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> grad3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> gradX0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> gradX1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> gradX2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> gradX3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    (global::System.Runtime.Intrinsics.Vector256<double> gLowRest0, global::System.Runtime.Intrinsics.Vector256<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0));
+                    (global::System.Runtime.Intrinsics.Vector256<double> xLowRest0, global::System.Runtime.Intrinsics.Vector256<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0));
+                    grad0 += gLowRest0 + gHighRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
+                    (global::System.Runtime.Intrinsics.Vector256<double> gLowRest1, global::System.Runtime.Intrinsics.Vector256<double> gHighRest1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 8));
+                    (global::System.Runtime.Intrinsics.Vector256<double> xLowRest1, global::System.Runtime.Intrinsics.Vector256<double> xHighRest1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8));
+                    grad1 += gLowRest1 + gHighRest1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLowRest1, xLowRest1 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHighRest1, xHighRest1 - centerWide, gradX1));
+                    (global::System.Runtime.Intrinsics.Vector256<double> gLowRest2, global::System.Runtime.Intrinsics.Vector256<double> gHighRest2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 16));
+                    (global::System.Runtime.Intrinsics.Vector256<double> xLowRest2, global::System.Runtime.Intrinsics.Vector256<double> xHighRest2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 16));
+                    grad2 += gLowRest2 + gHighRest2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLowRest2, xLowRest2 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHighRest2, xHighRest2 - centerWide, gradX2));
+                    (global::System.Runtime.Intrinsics.Vector256<double> gLowTail, global::System.Runtime.Intrinsics.Vector256<double> gHighTail) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 17), global::System.Runtime.Intrinsics.Vector256<float>.Zero));
+                    (global::System.Runtime.Intrinsics.Vector256<double> xLowTail, global::System.Runtime.Intrinsics.Vector256<double> xHighTail) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 17), center));
+                    grad3 += gLowTail + gHighTail;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLowTail, xLowTail - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHighTail, xHighTail - centerWide, gradX3));
+                    gradTotal += global::System.Runtime.Intrinsics.Vector256.Sum((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::System.Runtime.Intrinsics.Vector256.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                }
+                grad = gradTotal;
+                gradX = gradXTotal;
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
+                global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(1);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> grad0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> grad1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> grad2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> grad3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> gradX0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> gradX1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> gradX2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> gradX3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLow0, global::System.Runtime.Intrinsics.Vector128<double> gHigh0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLow0, global::System.Runtime.Intrinsics.Vector128<double> xHigh0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0));
+                    grad0 += gLow0 + gHigh0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLow1, global::System.Runtime.Intrinsics.Vector128<double> gHigh1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLow1, global::System.Runtime.Intrinsics.Vector128<double> xHigh1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4));
+                    grad1 += gLow1 + gHigh1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLow2, global::System.Runtime.Intrinsics.Vector128<double> gHigh2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 8));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLow2, global::System.Runtime.Intrinsics.Vector128<double> xHigh2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8));
+                    grad2 += gLow2 + gHigh2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLow3, global::System.Runtime.Intrinsics.Vector128<double> gHigh3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 12));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLow3, global::System.Runtime.Intrinsics.Vector128<double> xHigh3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12));
+                    grad3 += gLow3 + gHigh3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLowRest0, global::System.Runtime.Intrinsics.Vector128<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 16));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLowRest0, global::System.Runtime.Intrinsics.Vector128<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16));
+                    grad0 += gLowRest0 + gHighRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLowRest1, global::System.Runtime.Intrinsics.Vector128<double> gHighRest1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 20));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLowRest1, global::System.Runtime.Intrinsics.Vector128<double> xHighRest1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 20));
+                    grad1 += gLowRest1 + gHighRest1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLowRest1, xLowRest1 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHighRest1, xHighRest1 - centerWide, gradX1));
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLowTail, global::System.Runtime.Intrinsics.Vector128<double> gHighTail) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 21), global::System.Runtime.Intrinsics.Vector128<float>.Zero));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLowTail, global::System.Runtime.Intrinsics.Vector128<double> xHighTail) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 21), center));
+                    grad2 += gLowTail + gHighTail;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLowTail, xLowTail - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHighTail, xHighTail - centerWide, gradX2));
+                    gradTotal += global::System.Runtime.Intrinsics.Vector128.Sum((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::System.Runtime.Intrinsics.Vector128.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                }
+                grad = gradTotal;
+                gradX = gradXTotal;
+                return;
+            }
+
+            for (int i = 0; i < 25; i++)
+            {
+                double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
+                gradTotal += g;
+                gradXTotal += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift);
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>dx = dy * a + (x - shift) * b + c over one block of 25 elements.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        {
+            if (global::NormGen.SimdMath.Use512)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                global::System.Runtime.Intrinsics.Vector512<float> va = global::System.Runtime.Intrinsics.Vector512.Create(a);
+                global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
+                global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
+                global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 9), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 9) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 9);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<float> va = global::System.Runtime.Intrinsics.Vector256.Create(a);
+                global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
+                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
+                global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 17), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 17) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 8), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8) - center, vb, vc)), ref dx, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 16), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 16) - center, vb, vc)), ref dx, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 17);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+                global::System.Runtime.Intrinsics.Vector128<float> va = global::System.Runtime.Intrinsics.Vector128.Create(a);
+                global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
+                global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
+                global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 21), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 21) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, vb, vc)), ref dx, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 8), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8) - center, vb, vc)), ref dx, 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 12), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12) - center, vb, vc)), ref dx, 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 16), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 16) - center, vb, vc)), ref dx, 16);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 20), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 20) - center, vb, vc)), ref dx, 20);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref dx, 21);
+                return;
+            }
+
+            for (int i = 0; i < 25; i++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * a) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
+            }
+        }
+
     }
 }

@@ -59,6 +59,19 @@ namespace Models
         private readonly (string Name, global::NormGen.Parameter Parameter)[] _namedParameters;
         private readonly (string Name, global::System.Numerics.Tensors.IReadOnlyTensor Buffer)[] _namedBuffers;
 
+        // Saved by Forward for Backward (per channel): mean and inverse standard deviation, and the batch size (-1: no Forward yet).
+        private double[] _saveMean = new double[128];
+        private double[] _saveInvStd = new double[128];
+        private int _savedBatch = -1;
+        private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)
+
+        // Backward scratch per channel: Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
+        private readonly double[] _gradSum = new double[128];
+        private readonly double[] _gradXSum = new double[128];
+        private readonly float[] _gradA = new float[128];
+        private readonly float[] _gradB = new float[128];
+        private readonly float[] _gradC = new float[128];
+
         /// <summary>
         /// Creates the layer in training mode with PyTorch's initial values: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
         /// </summary>
@@ -165,6 +178,8 @@ namespace Models
                     global::NormGen.LayerChecks.ThrowSingleValuePerChannel(batch, SampleShape);
                 }
                 _numBatchesTracked[0]++;
+                _savedBatch = batch;
+                _savedBatchStatistics = true;
                 if (batch == 0)
                 {
                     return;
@@ -174,6 +189,8 @@ namespace Models
             }
             else
             {
+                _savedBatch = batch;
+                _savedBatchStatistics = false;
                 if (batch == 0)
                 {
                     return;
@@ -226,6 +243,8 @@ namespace Models
                 double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                 double scale = weight[c] * invStd;
                 double offset = bias[c] - meanOffset * scale;
+                _saveMean[c] = _shift[c] + meanOffset;
+                _saveInvStd[c] = invStd;
                 float shiftValue = _shift[c];
                 // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
                 _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : _sum[c] / count);
@@ -254,6 +273,8 @@ namespace Models
             for (int c = 0; c < Slots; c++)
             {
                 double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);
+                _saveMean[c] = _runningMean[c];
+                _saveInvStd[c] = invStd;
                 float scale = (float)(weight[c] * invStd);
                 float offset = bias[c];
                 _shift[c] = _runningMean[c];
@@ -427,5 +448,120 @@ namespace Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, i);
             }
         }
+        /// <summary>
+        /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
+        /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output. Adds the parameter gradients into <c>Weight.Grad</c> and <c>Bias.Grad</c>, as PyTorch's autograd accumulates.
+        /// Uses the statistics that Forward saved (batch statistics in training mode, running statistics in eval mode).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The lengths do not match the input of Forward.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+        public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput)
+        {
+            int batch = global::NormGen.LayerChecks.BatchSize(input, gradInput, SampleSize, SampleShape);
+            global::NormGen.LayerChecks.Backward(gradOutput.Length, input.Length, batch, _savedBatch);
+            if (batch == 0)
+            {
+                return;
+            }
+
+            BackwardCore(input, gradOutput, gradInput, batch);
+        }
+
+        /// <summary>Backward pass on dense tensors of the input's shape; see the span overload.</summary>
+        /// <exception cref="global::System.ArgumentException">A shape does not match, or a tensor is not dense.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+        public void Backward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> gradOutput, global::System.Numerics.Tensors.TensorSpan<float> gradInput)
+        {
+            global::NormGen.LayerChecks.TensorShapes(input.Lengths, gradInput.Lengths, input.IsDense, gradInput.IsDense, SampleShape, global::NormGen.RankRule.Listed, AcceptedRanks, "HeadNorm", global::NormGen.ChannelRule.RunningMean);
+            global::NormGen.LayerChecks.GradientShape(input.Lengths, gradOutput.Lengths, gradOutput.IsDense);
+            Backward(
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in input.GetPinnableReference(), (int)input.FlattenedLength),
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in gradOutput.GetPinnableReference(), (int)gradOutput.FlattenedLength),
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gradInput.GetPinnableReference(), (int)gradInput.FlattenedLength));
+        }
+
+        /// <summary>Backward with per-channel statistics over the whole batch (or the running statistics in eval mode).</summary>
+        private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            global::System.Array.Clear(_gradSum);
+            global::System.Array.Clear(_gradXSum);
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = 0; c < Slots; c++)
+                {
+                    int at = (n * SampleSize) + (c * SlotLength);
+                    GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), (float)_saveMean[c], out double sumDy, out double sumDyX);
+                    _gradSum[c] += sumDy;
+                    _gradXSum[c] += sumDyX;
+                }
+            }
+
+            global::System.Span<float> weight = Weight.DataSpan;
+            global::System.Span<float> weightGrad = Weight.GradSpan;
+            global::System.Span<float> biasGrad = Bias.GradSpan;
+            double count = (double)batch * SlotLength;
+            for (int c = 0; c < Slots; c++)
+            {
+                double mean = _saveMean[c];
+                double invStd = _saveInvStd[c];
+                float shift = (float)mean;
+                double sumDy = _gradSum[c];
+                double sumDyXmu = _gradXSum[c] - ((mean - shift) * sumDy); // Σ dy * (x - mean)
+                weightGrad[c] += (float)(sumDyXmu * invStd);
+                biasGrad[c] += (float)sumDy;
+                double gamma = weight[c];
+                double a = invStd * gamma;
+                double b = 0, c0 = 0;
+                if (_savedBatchStatistics)
+                {
+                    double meanG = gamma * sumDy / count;
+                    double meanGx = gamma * sumDyXmu * invStd / count; // mean of g * x̂
+                    b = -invStd * invStd * meanGx;
+                    c0 = (-invStd * meanG) - (b * (mean - shift));
+                }
+                _gradA[c] = (float)a;
+                _gradB[c] = (float)b;
+                _gradC[c] = (float)c0;
+            }
+
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = 0; c < Slots; c++)
+                {
+                    int at = (n * SampleSize) + (c * SlotLength);
+                    GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), (float)_saveMean[c], _gradA[c], _gradB[c], _gradC[c]);
+                }
+            }
+        }
+
+        /// <summary>Σdy and Σdy·(x - shift) over one plane of 1 elements, in double.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradientSums(ref float x, ref float dy, float shift, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            for (int i = 0; i < 1; i++)
+            {
+                double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
+                gradTotal += g;
+                gradXTotal += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift);
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>dx = dy * a + (x - shift) * b + c over one block of 1 elements.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        {
+            for (int i = 0; i < 1; i++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * a) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
+            }
+        }
+
     }
 }

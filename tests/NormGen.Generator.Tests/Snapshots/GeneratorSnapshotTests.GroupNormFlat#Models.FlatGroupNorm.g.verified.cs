@@ -41,6 +41,11 @@ namespace Models
         private readonly (string Name, global::NormGen.Parameter Parameter)[] _namedParameters;
         private readonly (string Name, global::System.Numerics.Tensors.IReadOnlyTensor Buffer)[] _namedBuffers;
 
+        // Saved by Forward for Backward (per sample and slot, grown to the largest batch seen): mean and inverse standard deviation, and the batch size (-1: no Forward yet).
+        private double[] _saveMean = new double[0];
+        private double[] _saveInvStd = new double[0];
+        private int _savedBatch = -1;
+
         /// <summary>
         /// Creates the layer in training mode with PyTorch's initial values: weight 1, bias 0.
         /// </summary>
@@ -119,7 +124,19 @@ namespace Models
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);
+            EnsureSavedCapacity(batch);
+            _savedBatch = batch;
             NormalizeSamples(input, output, batch);
+        }
+
+        /// <summary>Grows the saved statistics to <paramref name="batch"/> samples (allocates only when the batch grows).</summary>
+        private void EnsureSavedCapacity(int batch)
+        {
+            if (_saveMean.Length < batch * Slots)
+            {
+                _saveMean = new double[batch * Slots];
+                _saveInvStd = new double[batch * Slots];
+            }
         }
 
         /// <summary>Per sample and slot: statistics in two passes (a float shift near the mean, then exact deviations in double), then normalization.</summary>
@@ -141,6 +158,8 @@ namespace Models
                     double meanOffset = deviation / SlotLength; // mean - shift
                     double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
                     double invStd = 1 / global::System.Math.Sqrt(m2 / SlotLength + Eps);
+                    _saveMean[(n * Slots) + s] = shift + meanOffset;
+                    _saveInvStd[(n * Slots) + s] = invStd;
                     NormalizeElementwise(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, start), shift, (float)invStd, (float)(-meanOffset * invStd), ref weight[s * SlotLength], ref bias[s * SlotLength]);
                 }
             }
@@ -273,5 +292,186 @@ namespace Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = ((((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * invStd) + center) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, i);
             }
         }
+        /// <summary>
+        /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
+        /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output. Adds the parameter gradients into <c>Weight.Grad</c> and <c>Bias.Grad</c>, as PyTorch's autograd accumulates.
+        /// Uses the statistics that Forward saved (batch statistics in training mode, running statistics in eval mode).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The lengths do not match the input of Forward.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+        public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput)
+        {
+            int batch = global::NormGen.LayerChecks.BatchSize(input, gradInput, SampleSize, SampleShape);
+            global::NormGen.LayerChecks.Backward(gradOutput.Length, input.Length, batch, _savedBatch);
+            if (batch == 0)
+            {
+                return;
+            }
+
+            BackwardCore(input, gradOutput, gradInput, batch);
+        }
+
+        /// <summary>Backward pass on dense tensors of the input's shape; see the span overload.</summary>
+        /// <exception cref="global::System.ArgumentException">A shape does not match, or a tensor is not dense.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+        public void Backward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> gradOutput, global::System.Numerics.Tensors.TensorSpan<float> gradInput)
+        {
+            global::NormGen.LayerChecks.TensorShapes(input.Lengths, gradInput.Lengths, input.IsDense, gradInput.IsDense, SampleShape, global::NormGen.RankRule.AtLeastTwo, AcceptedRanks, "FlatGroupNorm", global::NormGen.ChannelRule.GroupNormWeight);
+            global::NormGen.LayerChecks.GradientShape(input.Lengths, gradOutput.Lengths, gradOutput.IsDense);
+            Backward(
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in input.GetPinnableReference(), (int)input.FlattenedLength),
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in gradOutput.GetPinnableReference(), (int)gradOutput.FlattenedLength),
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gradInput.GetPinnableReference(), (int)gradInput.FlattenedLength));
+        }
+
+        /// <summary>Backward with per-sample statistics (or, for eval with running statistics, per-channel constants).</summary>
+        private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            global::System.Span<float> weight = Weight.DataSpan;
+            global::System.Span<float> weightGrad = Weight.GradSpan;
+            global::System.Span<float> biasGrad = Bias.GradSpan;
+            for (int n = 0; n < batch; n++)
+            {
+                for (int s = 0; s < Slots; s++)
+                {
+                    int start = (n * SampleSize) + (s * SlotLength);
+                    double mean = _saveMean[(n * Slots) + s];
+                    double invStd = _saveInvStd[(n * Slots) + s];
+                    float shift = (float)mean;
+                    WeightedGradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref weight[s * SlotLength], shift, out double sumG, out double sumGX);
+                    double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)
+                    double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
+                    double b = -invStd * invStd * meanGx;
+                    double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));
+                    GradInputElementwise(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, start), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);
+                    AccumulateWeightGrad(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));
+                    global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad.Slice(s * SlotLength, SlotLength), gradOutput.Slice(start, SlotLength), biasGrad.Slice(s * SlotLength, SlotLength));
+                }
+            }
+        }
+
+        /// <summary>Σg and Σg·(x - shift) with g = dy * weight over one row of 8 elements, in double.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightedGradientSums(ref float x, ref float dy, ref float weight, float shift, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            if (global::NormGen.SimdMath.Use256)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> grad0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> gradX0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    (global::System.Runtime.Intrinsics.Vector256<double> gLowRest0, global::System.Runtime.Intrinsics.Vector256<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0));
+                    (global::System.Runtime.Intrinsics.Vector256<double> xLowRest0, global::System.Runtime.Intrinsics.Vector256<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0));
+                    grad0 += gLowRest0 + gHighRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
+                    gradTotal += global::System.Runtime.Intrinsics.Vector256.Sum(grad0);
+                    gradXTotal += global::System.Runtime.Intrinsics.Vector256.Sum(gradX0);
+                }
+                grad = gradTotal;
+                gradX = gradXTotal;
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> grad0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> grad1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> gradX0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> gradX1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLowRest0, global::System.Runtime.Intrinsics.Vector128<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLowRest0, global::System.Runtime.Intrinsics.Vector128<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0));
+                    grad0 += gLowRest0 + gHighRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLowRest1, global::System.Runtime.Intrinsics.Vector128<double> gHighRest1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLowRest1, global::System.Runtime.Intrinsics.Vector128<double> xHighRest1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4));
+                    grad1 += gLowRest1 + gHighRest1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLowRest1, xLowRest1 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHighRest1, xHighRest1 - centerWide, gradX1));
+                    gradTotal += global::System.Runtime.Intrinsics.Vector128.Sum(grad0 + grad1);
+                    gradXTotal += global::System.Runtime.Intrinsics.Vector128.Sum(gradX0 + gradX1);
+                }
+                grad = gradTotal;
+                gradX = gradXTotal;
+                return;
+            }
+
+            for (int i = 0; i < 8; i++)
+            {
+                double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i);
+                gradTotal += g;
+                gradXTotal += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift);
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>dx = dy * weight * r + (x - shift) * b + c element-wise over one row of 8 elements.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputElementwise(ref float x, ref float dy, ref float dx, ref float weight, float shift, float r, float b, float c)
+        {
+            if (global::NormGen.SimdMath.Use256)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
+                global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
+                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+                global::System.Runtime.Intrinsics.Vector128<float> vr = global::System.Runtime.Intrinsics.Vector128.Create(r);
+                global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
+                global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, vb, vc)), ref dx, 4);
+                return;
+            }
+
+            for (int i = 0; i < 8; i++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i) * r) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
+            }
+        }
+
+        /// <summary>gradWeight += dy * ((x - shift) * r + c) element-wise over one row of 8 elements.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void AccumulateWeightGrad(ref float x, ref float dy, ref float gradWeight, float shift, float r, float c)
+        {
+            if (global::NormGen.SimdMath.Use256)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
+                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, vr, vc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 0)), ref gradWeight, 0);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+                global::System.Runtime.Intrinsics.Vector128<float> vr = global::System.Runtime.Intrinsics.Vector128.Create(r);
+                global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, vr, vc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 0)), ref gradWeight, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, vr, vc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 4)), ref gradWeight, 4);
+                return;
+            }
+
+            for (int i = 0; i < 8; i++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradWeight, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * r) + c);
+            }
+        }
+
     }
 }

@@ -38,6 +38,11 @@ namespace Models
         private readonly (string Name, global::NormGen.Parameter Parameter)[] _namedParameters;
         private readonly (string Name, global::System.Numerics.Tensors.IReadOnlyTensor Buffer)[] _namedBuffers;
 
+        // Saved by Forward for Backward (per sample and slot, grown to the largest batch seen): mean and inverse standard deviation, and the batch size (-1: no Forward yet).
+        private double[] _saveMean = new double[0];
+        private double[] _saveInvStd = new double[0];
+        private int _savedBatch = -1;
+
         /// <summary>
         /// Creates the layer in training mode.
         /// </summary>
@@ -106,7 +111,19 @@ namespace Models
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);
+            EnsureSavedCapacity(batch);
+            _savedBatch = batch;
             NormalizeSamples(input, output, batch);
+        }
+
+        /// <summary>Grows the saved statistics to <paramref name="batch"/> samples (allocates only when the batch grows).</summary>
+        private void EnsureSavedCapacity(int batch)
+        {
+            if (_saveMean.Length < batch * Slots)
+            {
+                _saveMean = new double[batch * Slots];
+                _saveInvStd = new double[batch * Slots];
+            }
         }
 
         /// <summary>Per sample and slot: statistics in two passes (a float shift near the mean, then exact deviations in double), then normalization.</summary>
@@ -126,6 +143,8 @@ namespace Models
                     double meanOffset = deviation / SlotLength; // mean - shift
                     double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
                     double invStd = 1 / global::System.Math.Sqrt(m2 / SlotLength + Eps);
+                    _saveMean[(n * Slots) + s] = shift + meanOffset;
+                    _saveInvStd[(n * Slots) + s] = invStd;
                     double scale = invStd;
                     double offset = -meanOffset * scale;
                     NormalizePlane(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, start), shift, (float)scale, (float)offset);
@@ -439,5 +458,290 @@ namespace Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * scale + offset;
             }
         }
+        /// <summary>
+        /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
+        /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output.
+        /// Uses the statistics that Forward saved (batch statistics in training mode, running statistics in eval mode).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The lengths do not match the input of Forward.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+        public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput)
+        {
+            int batch = global::NormGen.LayerChecks.BatchSize(input, gradInput, SampleSize, SampleShape);
+            global::NormGen.LayerChecks.Backward(gradOutput.Length, input.Length, batch, _savedBatch);
+            if (batch == 0)
+            {
+                return;
+            }
+
+            BackwardCore(input, gradOutput, gradInput, batch);
+        }
+
+        /// <summary>Backward pass on dense tensors of the input's shape; see the span overload.</summary>
+        /// <exception cref="global::System.ArgumentException">A shape does not match, or a tensor is not dense.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+        public void Backward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> gradOutput, global::System.Numerics.Tensors.TensorSpan<float> gradInput)
+        {
+            global::NormGen.LayerChecks.TensorShapes(input.Lengths, gradInput.Lengths, input.IsDense, gradInput.IsDense, SampleShape, global::NormGen.RankRule.ListedOrUnbatched, AcceptedRanks, "StyleNorm", global::NormGen.ChannelRule.Specialized);
+            global::NormGen.LayerChecks.GradientShape(input.Lengths, gradOutput.Lengths, gradOutput.IsDense);
+            Backward(
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in input.GetPinnableReference(), (int)input.FlattenedLength),
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in gradOutput.GetPinnableReference(), (int)gradOutput.FlattenedLength),
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gradInput.GetPinnableReference(), (int)gradInput.FlattenedLength));
+        }
+
+        /// <summary>Backward with per-sample statistics (or, for eval with running statistics, per-channel constants).</summary>
+        private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            for (int n = 0; n < batch; n++)
+            {
+                for (int s = 0; s < Slots; s++)
+                {
+                    int start = (n * SampleSize) + (s * SlotLength);
+                    double mean = _saveMean[(n * Slots) + s];
+                    double invStd = _saveInvStd[(n * Slots) + s];
+                    float shift = (float)mean;
+                    double sumG = 0, sumGXmu = 0;
+                    for (int block = 0; block < 1; block++)
+                    {
+                        int at = start + (block * 100);
+                        GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), shift, out double sumDy, out double sumDyX);
+                        double sumDyXmu = sumDyX - ((mean - shift) * sumDy);
+                        sumG += sumDy;
+                        sumGXmu += sumDyXmu;
+                    }
+                    double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
+                    double b = -invStd * invStd * meanGx;
+                    double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));
+                    for (int block = 0; block < 1; block++)
+                    {
+                        int at = start + (block * 100);
+                        double a = invStd;
+                        GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), shift, (float)a, (float)b, (float)c0);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Σdy and Σdy·(x - shift) over one block of 100 elements, in double.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradientSums(ref float x, ref float dy, float shift, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            if (global::NormGen.SimdMath.Use512)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                global::System.Runtime.Intrinsics.Vector512<double> centerWide = global::System.Runtime.Intrinsics.Vector512.Create((double)shift);
+                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(4);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> grad0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> grad1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> grad2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> grad3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> gradX0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> gradX1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> gradX2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<double> gradX3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    (global::System.Runtime.Intrinsics.Vector512<double> gLow0, global::System.Runtime.Intrinsics.Vector512<double> gHigh0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0));
+                    (global::System.Runtime.Intrinsics.Vector512<double> xLow0, global::System.Runtime.Intrinsics.Vector512<double> xHigh0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0));
+                    grad0 += gLow0 + gHigh0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
+                    (global::System.Runtime.Intrinsics.Vector512<double> gLow1, global::System.Runtime.Intrinsics.Vector512<double> gHigh1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 16));
+                    (global::System.Runtime.Intrinsics.Vector512<double> xLow1, global::System.Runtime.Intrinsics.Vector512<double> xHigh1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 16));
+                    grad1 += gLow1 + gHigh1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
+                    (global::System.Runtime.Intrinsics.Vector512<double> gLow2, global::System.Runtime.Intrinsics.Vector512<double> gHigh2) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 32));
+                    (global::System.Runtime.Intrinsics.Vector512<double> xLow2, global::System.Runtime.Intrinsics.Vector512<double> xHigh2) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 32));
+                    grad2 += gLow2 + gHigh2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
+                    (global::System.Runtime.Intrinsics.Vector512<double> gLow3, global::System.Runtime.Intrinsics.Vector512<double> gHigh3) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 48));
+                    (global::System.Runtime.Intrinsics.Vector512<double> xLow3, global::System.Runtime.Intrinsics.Vector512<double> xHigh3) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 48));
+                    grad3 += gLow3 + gHigh3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
+                    (global::System.Runtime.Intrinsics.Vector512<double> gLowRest0, global::System.Runtime.Intrinsics.Vector512<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 64));
+                    (global::System.Runtime.Intrinsics.Vector512<double> xLowRest0, global::System.Runtime.Intrinsics.Vector512<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 64));
+                    grad0 += gLowRest0 + gHighRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
+                    (global::System.Runtime.Intrinsics.Vector512<double> gLowRest1, global::System.Runtime.Intrinsics.Vector512<double> gHighRest1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 80));
+                    (global::System.Runtime.Intrinsics.Vector512<double> xLowRest1, global::System.Runtime.Intrinsics.Vector512<double> xHighRest1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 80));
+                    grad1 += gLowRest1 + gHighRest1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLowRest1, xLowRest1 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHighRest1, xHighRest1 - centerWide, gradX1));
+                    (global::System.Runtime.Intrinsics.Vector512<double> gLowTail, global::System.Runtime.Intrinsics.Vector512<double> gHighTail) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 84), global::System.Runtime.Intrinsics.Vector512<float>.Zero));
+                    (global::System.Runtime.Intrinsics.Vector512<double> xLowTail, global::System.Runtime.Intrinsics.Vector512<double> xHighTail) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 84), center));
+                    grad2 += gLowTail + gHighTail;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLowTail, xLowTail - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHighTail, xHighTail - centerWide, gradX2));
+                    gradTotal += global::System.Runtime.Intrinsics.Vector512.Sum((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::System.Runtime.Intrinsics.Vector512.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                }
+                grad = gradTotal;
+                gradX = gradXTotal;
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
+                global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(4);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> grad0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> grad1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> grad2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> grad3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> gradX0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> gradX1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> gradX2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<double> gradX3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    for (nuint i = 0; i < 96; i += 32)
+                    {
+                        (global::System.Runtime.Intrinsics.Vector256<double> gLow0, global::System.Runtime.Intrinsics.Vector256<double> gHigh0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i));
+                        (global::System.Runtime.Intrinsics.Vector256<double> xLow0, global::System.Runtime.Intrinsics.Vector256<double> xHigh0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i));
+                        grad0 += gLow0 + gHigh0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
+                        (global::System.Runtime.Intrinsics.Vector256<double> gLow1, global::System.Runtime.Intrinsics.Vector256<double> gHigh1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8));
+                        (global::System.Runtime.Intrinsics.Vector256<double> xLow1, global::System.Runtime.Intrinsics.Vector256<double> xHigh1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8));
+                        grad1 += gLow1 + gHigh1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
+                        (global::System.Runtime.Intrinsics.Vector256<double> gLow2, global::System.Runtime.Intrinsics.Vector256<double> gHigh2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16));
+                        (global::System.Runtime.Intrinsics.Vector256<double> xLow2, global::System.Runtime.Intrinsics.Vector256<double> xHigh2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16));
+                        grad2 += gLow2 + gHigh2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
+                        (global::System.Runtime.Intrinsics.Vector256<double> gLow3, global::System.Runtime.Intrinsics.Vector256<double> gHigh3) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24));
+                        (global::System.Runtime.Intrinsics.Vector256<double> xLow3, global::System.Runtime.Intrinsics.Vector256<double> xHigh3) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24));
+                        grad3 += gLow3 + gHigh3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
+                    }
+                    (global::System.Runtime.Intrinsics.Vector256<double> gLowTail, global::System.Runtime.Intrinsics.Vector256<double> gHighTail) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 92), global::System.Runtime.Intrinsics.Vector256<float>.Zero));
+                    (global::System.Runtime.Intrinsics.Vector256<double> xLowTail, global::System.Runtime.Intrinsics.Vector256<double> xHighTail) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 92), center));
+                    grad0 += gLowTail + gHighTail;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLowTail, xLowTail - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHighTail, xHighTail - centerWide, gradX0));
+                    gradTotal += global::System.Runtime.Intrinsics.Vector256.Sum((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::System.Runtime.Intrinsics.Vector256.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                }
+                grad = gradTotal;
+                gradX = gradXTotal;
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<double> grad0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> grad1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> grad2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> grad3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> gradX0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> gradX1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> gradX2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<double> gradX3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    for (nuint i = 0; i < 96; i += 16)
+                    {
+                        (global::System.Runtime.Intrinsics.Vector128<double> gLow0, global::System.Runtime.Intrinsics.Vector128<double> gHigh0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i));
+                        (global::System.Runtime.Intrinsics.Vector128<double> xLow0, global::System.Runtime.Intrinsics.Vector128<double> xHigh0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
+                        grad0 += gLow0 + gHigh0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
+                        (global::System.Runtime.Intrinsics.Vector128<double> gLow1, global::System.Runtime.Intrinsics.Vector128<double> gHigh1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4));
+                        (global::System.Runtime.Intrinsics.Vector128<double> xLow1, global::System.Runtime.Intrinsics.Vector128<double> xHigh1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4));
+                        grad1 += gLow1 + gHigh1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
+                        (global::System.Runtime.Intrinsics.Vector128<double> gLow2, global::System.Runtime.Intrinsics.Vector128<double> gHigh2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8));
+                        (global::System.Runtime.Intrinsics.Vector128<double> xLow2, global::System.Runtime.Intrinsics.Vector128<double> xHigh2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8));
+                        grad2 += gLow2 + gHigh2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
+                        (global::System.Runtime.Intrinsics.Vector128<double> gLow3, global::System.Runtime.Intrinsics.Vector128<double> gHigh3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12));
+                        (global::System.Runtime.Intrinsics.Vector128<double> xLow3, global::System.Runtime.Intrinsics.Vector128<double> xHigh3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12));
+                        grad3 += gLow3 + gHigh3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
+                    }
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLowRest0, global::System.Runtime.Intrinsics.Vector128<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 96));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLowRest0, global::System.Runtime.Intrinsics.Vector128<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 96));
+                    grad0 += gLowRest0 + gHighRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
+                    gradTotal += global::System.Runtime.Intrinsics.Vector128.Sum((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::System.Runtime.Intrinsics.Vector128.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                }
+                grad = gradTotal;
+                gradX = gradXTotal;
+                return;
+            }
+
+            for (int i = 0; i < 100; i++)
+            {
+                double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
+                gradTotal += g;
+                gradXTotal += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift);
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>dx = dy * a + (x - shift) * b + c over one block of 100 elements.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        {
+            if (global::NormGen.SimdMath.Use512)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                global::System.Runtime.Intrinsics.Vector512<float> va = global::System.Runtime.Intrinsics.Vector512.Create(a);
+                global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
+                global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
+                global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 84), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 84) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 16), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 16) - center, vb, vc)), ref dx, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 32), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 32) - center, vb, vc)), ref dx, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 48), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 48) - center, vb, vc)), ref dx, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 64), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 64) - center, vb, vc)), ref dx, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 80), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 80) - center, vb, vc)), ref dx, 80);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 84);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<float> va = global::System.Runtime.Intrinsics.Vector256.Create(a);
+                global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
+                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
+                global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 92), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 92) - center, vb, vc));
+                for (nuint i = 0; i < 96; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, vb, vc)), ref dx, i + 24);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 92);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+                global::System.Runtime.Intrinsics.Vector128<float> va = global::System.Runtime.Intrinsics.Vector128.Create(a);
+                global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
+                global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
+                for (nuint i = 0; i < 96; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, vb, vc)), ref dx, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, vb, vc)), ref dx, i + 12);
+                }
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 96), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 96) - center, vb, vc)), ref dx, 96);
+                return;
+            }
+
+            for (int i = 0; i < 100; i++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * a) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
+            }
+        }
+
     }
 }

@@ -50,6 +50,11 @@ namespace Models
         private readonly (string Name, global::NormGen.Parameter Parameter)[] _namedParameters;
         private readonly (string Name, global::System.Numerics.Tensors.IReadOnlyTensor Buffer)[] _namedBuffers;
 
+        // Backward: the batch size of the last Forward (-1: none), and scratch for the window terms.
+        private int _savedBatch = -1;
+        private readonly double[] _powers = new double[290400];
+        private readonly double[] _terms = new double[290400];
+
         /// <summary>
         /// Creates the layer in training mode.
         /// </summary>
@@ -118,6 +123,7 @@ namespace Models
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);
+            _savedBatch = batch;
             for (int n = 0; n < batch; n++)
             {
                 int start = n * SampleSize;
@@ -150,5 +156,87 @@ namespace Models
                 }
             }
         }
+        /// <summary>
+        /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
+        /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output.
+        /// Uses the statistics that Forward saved (batch statistics in training mode, running statistics in eval mode).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">The lengths do not match the input of Forward.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+        public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput)
+        {
+            int batch = global::NormGen.LayerChecks.BatchSize(input, gradInput, SampleSize, SampleShape);
+            global::NormGen.LayerChecks.Backward(gradOutput.Length, input.Length, batch, _savedBatch);
+            if (batch == 0)
+            {
+                return;
+            }
+
+            BackwardCore(input, gradOutput, gradInput, batch);
+        }
+
+        /// <summary>Backward pass on dense tensors of the input's shape; see the span overload.</summary>
+        /// <exception cref="global::System.ArgumentException">A shape does not match, or a tensor is not dense.</exception>
+        /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+        public void Backward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> gradOutput, global::System.Numerics.Tensors.TensorSpan<float> gradInput)
+        {
+            global::NormGen.LayerChecks.TensorShapes(input.Lengths, gradInput.Lengths, input.IsDense, gradInput.IsDense, SampleShape, global::NormGen.RankRule.AtLeastThree, AcceptedRanks, "AlexNorm", global::NormGen.ChannelRule.Specialized);
+            global::NormGen.LayerChecks.GradientShape(input.Lengths, gradOutput.Lengths, gradOutput.IsDense);
+            Backward(
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in input.GetPinnableReference(), (int)input.FlattenedLength),
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(in gradOutput.GetPinnableReference(), (int)gradOutput.FlattenedLength),
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gradInput.GetPinnableReference(), (int)gradInput.FlattenedLength));
+        }
+
+        /// <summary>Backward of LocalResponseNorm per sample, in double.</summary>
+        private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
+        {
+            for (int n = 0; n < batch; n++)
+            {
+                int start = n * SampleSize;
+                global::System.ReadOnlySpan<float> x = input.Slice(start, SampleSize);
+                global::System.ReadOnlySpan<float> dy = gradOutput.Slice(start, SampleSize);
+                global::System.Span<float> dx = gradInput.Slice(start, SampleSize);
+                global::System.Numerics.Tensors.TensorPrimitives.Multiply(x, x, _squares);
+                for (int c = 0; c < NumChannels; c++)
+                {
+                    int first = global::System.Math.Max(0, c - (Size / 2));
+                    int last = global::System.Math.Min(NumChannels - 1, c + ((Size - 1) / 2));
+                    for (int i = 0; i < SlotLength; i++)
+                    {
+                        double sum = 0;
+                        for (int j = first; j <= last; j++)
+                        {
+                            sum += _squares[(j * SlotLength) + i];
+                        }
+
+                        int at = (c * SlotLength) + i;
+                        double d = K + (Alpha / Size * sum);
+                        double power = global::System.Math.Pow(d, -Beta);
+                        _powers[at] = power;
+                        _terms[at] = dy[at] * (double)x[at] * power / d;
+                    }
+                }
+
+                for (int j = 0; j < NumChannels; j++)
+                {
+                    // Channel j lies in the windows of channels j - ⌊Size/2⌋ .. j + ⌊(Size-1)/2⌋ mirrored: c - ⌊Size/2⌋ <= j <= c + ⌊(Size-1)/2⌋.
+                    int first = global::System.Math.Max(0, j - ((Size - 1) / 2));
+                    int last = global::System.Math.Min(NumChannels - 1, j + (Size / 2));
+                    for (int i = 0; i < SlotLength; i++)
+                    {
+                        double sum = 0;
+                        for (int c = first; c <= last; c++)
+                        {
+                            sum += _terms[(c * SlotLength) + i];
+                        }
+
+                        int at = (j * SlotLength) + i;
+                        dx[at] = (float)((dy[at] * _powers[at]) - (2 * Alpha * Beta / Size * x[at] * sum));
+                    }
+                }
+            }
+        }
+
     }
 }

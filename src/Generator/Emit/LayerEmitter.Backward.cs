@@ -1,0 +1,389 @@
+using NormGen.Generator.Helpers;
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator.Emit;
+
+/// <summary>
+/// The backward pass. With g = dy * weight and x̂ = (x - mean) * invStd over one statistic slot of n elements
+/// (for BatchNorm: over the whole batch), PyTorch's formulas reduce to
+/// <c>dx = invStd * (g - mean(g) - x̂ * mean(g * x̂))</c> (RMSNorm: no <c>mean(g)</c> term, x̂ = x * invStd),
+/// <c>dweight += Σ dy * x̂</c> and <c>dbias += Σ dy</c>. With running statistics (eval) the statistics are constants:
+/// <c>dx = dy * weight * invStd</c>. Each slot takes one reduction pass (Σg and Σg·(x - shift) in double) and one
+/// element-wise pass <c>dx = dy * a + (x - shift) * b + c</c>.
+/// </summary>
+internal static partial class LayerEmitter
+{
+    private static void WriteSavedStatisticsFields(IndentedWriter w, LayerModel m)
+    {
+        NormPlan p = m.Plan;
+        if (p.Scope == StatisticsScope.ChannelWindow)
+        {
+            w.WriteLine($$"""
+                // Backward: the batch size of the last Forward (-1: none), and scratch for the window terms.
+                private int _savedBatch = -1;
+                private readonly double[] _powers = new double[{{m.SampleSize}}];
+                private readonly double[] _terms = new double[{{m.SampleSize}}];
+
+                """);
+            return;
+        }
+
+        string size = p.Scope == StatisticsScope.Batch ? Literals.Int(p.Slots) : "0";
+        string scope = p.Scope == StatisticsScope.Batch ? "per channel" : "per sample and slot, grown to the largest batch seen";
+        w.WriteLine($$"""
+            // Saved by Forward for Backward ({{scope}}): mean and inverse standard deviation, and the batch size (-1: no Forward yet).
+            private double[] _saveMean = new double[{{size}}];
+            private double[] _saveInvStd = new double[{{size}}];
+            private int _savedBatch = -1;
+            """);
+        if (p.Scope == StatisticsScope.Batch || p.TracksRunningStats)
+        {
+            w.WriteLine("private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)");
+        }
+
+        w.WriteLine();
+        if (p.Scope == StatisticsScope.Batch || p.TracksRunningStats)
+        {
+            w.WriteLine($$"""
+                // Backward scratch per channel: Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
+                private readonly double[] _gradSum = new double[{{p.Slots}}];
+                private readonly double[] _gradXSum = new double[{{p.Slots}}];
+                private readonly float[] _gradA = new float[{{p.Slots}}];
+                private readonly float[] _gradB = new float[{{p.Slots}}];
+                private readonly float[] _gradC = new float[{{p.Slots}}];
+
+                """);
+        }
+    }
+
+    private static void WriteBackward(IndentedWriter w, LayerModel m)
+    {
+        NormPlan p = m.Plan;
+        string check = p.Kind is LayerKind.LayerNorm or LayerKind.RmsNorm
+            ? "global::NormGen.LayerChecks.RowShapes(input.Lengths, gradInput.Lengths, input.IsDense, gradInput.IsDense, SampleShape);"
+            : $"global::NormGen.LayerChecks.TensorShapes(input.Lengths, gradInput.Lengths, input.IsDense, gradInput.IsDense, SampleShape, global::NormGen.RankRule.{RankRule(p)}, {(p.AcceptedRanks.Count > 0 ? "AcceptedRanks" : "default")}, \"{m.ClassName}\", global::NormGen.ChannelRule.{ChannelRule(p)});";
+        string accumulates = p.HasAffine ? " Adds the parameter gradients into <c>Weight.Grad</c>" + (p.HasBias ? " and <c>Bias.Grad</c>" : "") + ", as PyTorch's autograd accumulates." : "";
+        w.WriteLine($$"""
+            /// <summary>
+            /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
+            /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output.{{accumulates}}
+            /// Uses the statistics that Forward saved (batch statistics in training mode, running statistics in eval mode).
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">The lengths do not match the input of Forward.</exception>
+            /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+            public void Backward(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput)
+            {
+                int batch = global::NormGen.LayerChecks.BatchSize(input, gradInput, SampleSize, SampleShape);
+                global::NormGen.LayerChecks.Backward(gradOutput.Length, input.Length, batch, _savedBatch);
+                if (batch == 0)
+                {
+                    return;
+                }
+
+                BackwardCore(input, gradOutput, gradInput, batch);
+            }
+
+            /// <summary>Backward pass on dense tensors of the input's shape; see the span overload.</summary>
+            /// <exception cref="global::System.ArgumentException">A shape does not match, or a tensor is not dense.</exception>
+            /// <exception cref="global::System.InvalidOperationException">No Forward, or the last Forward had a different batch size.</exception>
+            public void Backward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> gradOutput, global::System.Numerics.Tensors.TensorSpan<float> gradInput)
+            {
+                {{check}}
+                global::NormGen.LayerChecks.GradientShape(input.Lengths, gradOutput.Lengths, gradOutput.IsDense);
+                Backward(
+                    {{MemoryMarshal}}.CreateReadOnlySpan(in input.GetPinnableReference(), (int)input.FlattenedLength),
+                    {{MemoryMarshal}}.CreateReadOnlySpan(in gradOutput.GetPinnableReference(), (int)gradOutput.FlattenedLength),
+                    {{MemoryMarshal}}.CreateSpan(ref gradInput.GetPinnableReference(), (int)gradInput.FlattenedLength));
+            }
+
+            """);
+
+        switch (p.Scope)
+        {
+            case StatisticsScope.Batch:
+                WritePerChannelBackward(w, m, perSample: false);
+                break;
+            case StatisticsScope.Sample:
+                WriteSampleBackward(w, m);
+                break;
+            default:
+                WriteWindowBackward(w);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// BatchNorm (and InstanceNorm in eval mode with running statistics): per-channel statistics shared by every
+    /// sample. Pass 1 reduces per channel over all samples; pass 2 writes dx.
+    /// </summary>
+    private static void WritePerChannelBackward(IndentedWriter w, LayerModel m, bool perSample)
+    {
+        NormPlan p = m.Plan;
+        string name = perSample ? "BackwardWithRunningStatistics" : "BackwardCore";
+        w.WriteLine(perSample
+            ? "/// <summary>Backward with the running statistics of eval mode: per-channel constants, no statistics terms.</summary>"
+            : "/// <summary>Backward with per-channel statistics over the whole batch (or the running statistics in eval mode).</summary>");
+        using (w.Block($"private void {name}(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)"))
+        {
+            w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+            w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
+            w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
+            w.WriteLine("global::System.Array.Clear(_gradSum);");
+            w.WriteLine("global::System.Array.Clear(_gradXSum);");
+            using (w.Block("for (int n = 0; n < batch; n++)"))
+            using (w.Block("for (int c = 0; c < Slots; c++)"))
+            {
+                w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
+                w.WriteLine($"GradientSums(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), (float)_saveMean[c], out double sumDy, out double sumDyX);");
+                w.WriteLine("_gradSum[c] += sumDy;");
+                w.WriteLine("_gradXSum[c] += sumDyX;");
+            }
+
+            w.WriteLine();
+            WriteGradLocals(w, p);
+            w.WriteLine("double count = (double)batch * SlotLength;");
+            using (w.Block("for (int c = 0; c < Slots; c++)"))
+            {
+                w.WriteLine("double mean = _saveMean[c];");
+                w.WriteLine("double invStd = _saveInvStd[c];");
+                w.WriteLine("float shift = (float)mean;");
+                w.WriteLine("double sumDy = _gradSum[c];");
+                w.WriteLine("double sumDyXmu = _gradXSum[c] - ((mean - shift) * sumDy); // Σ dy * (x - mean)");
+                WriteAccumulateBlockGrads(w, p, "c");
+                w.WriteLine(p.HasAffine ? "double gamma = weight[c];" : "const double gamma = 1;");
+                w.WriteLine("double a = invStd * gamma;");
+                if (perSample)
+                {
+                    w.WriteLine("double b = 0, c0 = 0;");
+                }
+                else
+                {
+                    using (w.Block("double b = 0, c0 = 0;\nif (_savedBatchStatistics)", "}"))
+                    {
+                        w.WriteLine("double meanG = gamma * sumDy / count;");
+                        w.WriteLine("double meanGx = gamma * sumDyXmu * invStd / count; // mean of g * x̂");
+                        w.WriteLine("b = -invStd * invStd * meanGx;");
+                        w.WriteLine("c0 = (-invStd * meanG) - (b * (mean - shift));");
+                    }
+                }
+
+                w.WriteLine("_gradA[c] = (float)a;");
+                w.WriteLine("_gradB[c] = (float)b;");
+                w.WriteLine("_gradC[c] = (float)c0;");
+            }
+
+            w.WriteLine();
+            using (w.Block("for (int n = 0; n < batch; n++)"))
+            using (w.Block("for (int c = 0; c < Slots; c++)"))
+            {
+                w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
+                w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), (float)_saveMean[c], _gradA[c], _gradB[c], _gradC[c]);");
+            }
+        }
+
+        w.WriteLine();
+        if (!perSample)
+        {
+            KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, p.SlotLength, $"Σdy and Σdy·(x - shift) over one plane of {p.SlotLength} elements, in double.");
+            w.WriteLine();
+            KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", p.SlotLength);
+            w.WriteLine();
+        }
+    }
+
+    private static void WriteGradLocals(IndentedWriter w, NormPlan p)
+    {
+        if (p.HasAffine)
+        {
+            w.WriteLine("global::System.Span<float> weight = Weight.DataSpan;");
+            w.WriteLine("global::System.Span<float> weightGrad = Weight.GradSpan;");
+        }
+
+        if (p.HasBias)
+        {
+            w.WriteLine("global::System.Span<float> biasGrad = Bias.GradSpan;");
+        }
+    }
+
+    private static void WriteAccumulateBlockGrads(IndentedWriter w, NormPlan p, string index)
+    {
+        if (p.HasAffine)
+        {
+            w.WriteLine($"weightGrad[{index}] += (float)(sumDyXmu * invStd);");
+        }
+
+        if (p.HasBias)
+        {
+            w.WriteLine($"biasGrad[{index}] += (float)sumDy;");
+        }
+    }
+
+    /// <summary>Per-sample kinds: each (sample, slot) has its own statistics; each slot is reduced then written.</summary>
+    private static void WriteSampleBackward(IndentedWriter w, LayerModel m)
+    {
+        NormPlan p = m.Plan;
+        int blocks = p.SlotLength / p.AffineBlock;
+        if (p.TracksRunningStats)
+        {
+            WritePerChannelBackward(w, m, perSample: true);
+        }
+
+        w.WriteLine("/// <summary>Backward with per-sample statistics (or, for eval with running statistics, per-channel constants).</summary>");
+        using (w.Block("private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)"))
+        {
+            if (p.TracksRunningStats)
+            {
+                using (w.Block("if (!_savedBatchStatistics)"))
+                {
+                    w.WriteLine("BackwardWithRunningStatistics(input, gradOutput, gradInput, batch);");
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+            w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
+            w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
+            WriteGradLocals(w, p);
+            using (w.Block("for (int n = 0; n < batch; n++)"))
+            using (w.Block("for (int s = 0; s < Slots; s++)"))
+            {
+                w.WriteLine("int start = (n * SampleSize) + (s * SlotLength);");
+                w.WriteLine("double mean = _saveMean[(n * Slots) + s];");
+                w.WriteLine("double invStd = _saveInvStd[(n * Slots) + s];");
+                w.WriteLine("float shift = (float)mean;");
+                if (m.ElementwiseAffine)
+                {
+                    w.WriteLine($"WeightedGradientSums(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref weight[s * SlotLength], shift, out double sumG, out double sumGX);");
+                    w.WriteLine("double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)");
+                    WriteSlotCoefficients(w, p);
+                    w.WriteLine($"GradInputElementwise(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref {Unsafe}.Add(ref dx, start), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);");
+                    w.WriteLine($"AccumulateWeightGrad(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));");
+                    if (p.HasBias)
+                    {
+                        w.WriteLine("global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad.Slice(s * SlotLength, SlotLength), gradOutput.Slice(start, SlotLength), biasGrad.Slice(s * SlotLength, SlotLength));");
+                    }
+                }
+                else
+                {
+                    w.WriteLine("double sumG = 0, sumGXmu = 0;");
+                    using (w.Block($"for (int block = 0; block < {blocks}; block++)"))
+                    {
+                        w.WriteLine($"int at = start + (block * {p.AffineBlock});");
+                        w.WriteLine($"GradientSums(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), shift, out double sumDy, out double sumDyX);");
+                        w.WriteLine("double sumDyXmu = sumDyX - ((mean - shift) * sumDy);");
+                        if (p.HasAffine)
+                        {
+                            w.WriteLine($"int a = (s * {blocks}) + block; // channel");
+                            WriteAccumulateBlockGrads(w, p, "a");
+                            w.WriteLine("sumG += weight[a] * sumDy;");
+                            w.WriteLine("sumGXmu += weight[a] * sumDyXmu;");
+                        }
+                        else
+                        {
+                            w.WriteLine("sumG += sumDy;");
+                            w.WriteLine("sumGXmu += sumDyXmu;");
+                        }
+                    }
+
+                    WriteSlotCoefficients(w, p);
+                    using (w.Block($"for (int block = 0; block < {blocks}; block++)"))
+                    {
+                        w.WriteLine($"int at = start + (block * {p.AffineBlock});");
+                        w.WriteLine(p.HasAffine ? $"double a = invStd * weight[(s * {blocks}) + block];" : "double a = invStd;");
+                        w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), shift, (float)a, (float)b, (float)c0);");
+                    }
+                }
+            }
+        }
+
+        w.WriteLine();
+        if (m.ElementwiseAffine)
+        {
+            KernelEmitter.WritePlaneReduction(w, "WeightedGradientSums", ReductionKind.WeightedGradient, p.SlotLength, $"Σg and Σg·(x - shift) with g = dy * weight over one row of {p.SlotLength} elements, in double.");
+            w.WriteLine();
+            KernelEmitter.WriteGradInputElementwise(w, "GradInputElementwise", p.SlotLength);
+            w.WriteLine();
+            KernelEmitter.WriteAccumulateWeightGrad(w, "AccumulateWeightGrad", p.SlotLength);
+            w.WriteLine();
+        }
+
+        bool planes = !m.ElementwiseAffine || p.TracksRunningStats;
+        if (planes)
+        {
+            int length = p.TracksRunningStats ? p.SlotLength : p.AffineBlock;
+            KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, length, $"Σdy and Σdy·(x - shift) over one block of {length} elements, in double.");
+            w.WriteLine();
+            KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", length);
+            w.WriteLine();
+        }
+    }
+
+    /// <summary>Declares b and c0 of dx = dy * weight * invStd + (x - shift) * b + c0 from the slot's sums.</summary>
+    private static void WriteSlotCoefficients(IndentedWriter w, NormPlan p)
+    {
+        w.WriteLine("double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂");
+        w.WriteLine("double b = -invStd * invStd * meanGx;");
+        w.WriteLine(p.SubtractMean
+            ? "double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));"
+            : "double c0 = -(b * (mean - shift)); // RMSNorm: no mean(g) term");
+    }
+
+    /// <summary>LocalResponseNorm: dx_j = dy_j D_j^-β - (2αβ/size) x_j Σ over windows containing j of dy_c x_c D_c^(-β-1).</summary>
+    private static void WriteWindowBackward(IndentedWriter w)
+    {
+        w.WriteLine($$"""
+            /// <summary>Backward of LocalResponseNorm per sample, in double.</summary>
+            private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
+            {
+                for (int n = 0; n < batch; n++)
+                {
+                    int start = n * SampleSize;
+                    global::System.ReadOnlySpan<float> x = input.Slice(start, SampleSize);
+                    global::System.ReadOnlySpan<float> dy = gradOutput.Slice(start, SampleSize);
+                    global::System.Span<float> dx = gradInput.Slice(start, SampleSize);
+                    global::System.Numerics.Tensors.TensorPrimitives.Multiply(x, x, _squares);
+                    for (int c = 0; c < NumChannels; c++)
+                    {
+                        int first = global::System.Math.Max(0, c - (Size / 2));
+                        int last = global::System.Math.Min(NumChannels - 1, c + ((Size - 1) / 2));
+                        for (int i = 0; i < SlotLength; i++)
+                        {
+                            double sum = 0;
+                            for (int j = first; j <= last; j++)
+                            {
+                                sum += _squares[(j * SlotLength) + i];
+                            }
+
+                            int at = (c * SlotLength) + i;
+                            double d = K + (Alpha / Size * sum);
+                            double power = global::System.Math.Pow(d, -Beta);
+                            _powers[at] = power;
+                            _terms[at] = dy[at] * (double)x[at] * power / d;
+                        }
+                    }
+
+                    for (int j = 0; j < NumChannels; j++)
+                    {
+                        // Channel j lies in the windows of channels j - ⌊Size/2⌋ .. j + ⌊(Size-1)/2⌋ mirrored: c - ⌊Size/2⌋ <= j <= c + ⌊(Size-1)/2⌋.
+                        int first = global::System.Math.Max(0, j - ((Size - 1) / 2));
+                        int last = global::System.Math.Min(NumChannels - 1, j + (Size / 2));
+                        for (int i = 0; i < SlotLength; i++)
+                        {
+                            double sum = 0;
+                            for (int c = first; c <= last; c++)
+                            {
+                                sum += _terms[(c * SlotLength) + i];
+                            }
+
+                            int at = (j * SlotLength) + i;
+                            dx[at] = (float)((dy[at] * _powers[at]) - (2 * Alpha * Beta / Size * x[at] * sum));
+                        }
+                    }
+                }
+            }
+
+            """);
+    }
+}
