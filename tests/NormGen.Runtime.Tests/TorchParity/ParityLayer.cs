@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace NormGen.Runtime.Tests.TorchParity;
 
@@ -17,17 +18,15 @@ internal sealed class ParityLayer
 {
     public required string Name { get; init; }
 
-    /// <summary>The layer's <c>NumFeatures</c> constant.</summary>
-    public required int NumFeatures { get; init; }
-
-    /// <summary>The layer's <c>SampleSize</c> constant.</summary>
+    /// <summary>The layer's <c>SampleSize</c> constant (elements of one sample, or of one row for LayerNorm).</summary>
     public required int SampleSize { get; init; }
 
-    /// <summary>Whether the class was declared with Affine = true (Weight/Bias exist).</summary>
-    public required bool Affine { get; init; }
-
-    /// <summary>Whether the class was declared with TrackRunningStats = true (RunningMean/RunningVar/NumBatchesTracked exist).</summary>
-    public required bool TrackRunningStats { get; init; }
+    /// <summary>
+    /// The layer's configuration constants, keyed by the torch constructor argument they must equal
+    /// (e.g. <c>("num_features", NumFeatures)</c>, <c>("eps", Eps)</c>); the key <c>sample_shape[0]</c> stands
+    /// for the input's channel dimension, which LocalResponseNorm's constructor does not take.
+    /// </summary>
+    public required IReadOnlyList<(string Key, double Value)> Constants { get; init; }
 
     public required Func<bool> Training { get; init; }
 
@@ -39,10 +38,13 @@ internal sealed class ParityLayer
 
     public required ForwardFunc Forward { get; init; }
 
+    /// <summary>Null when the class has no weight (Affine/ElementwiseAffine = false, LocalResponseNorm).</summary>
     public SpanFunc? Weight { get; init; }
 
+    /// <summary>Null when the class has no bias (also LayerNorm with Bias = false).</summary>
     public SpanFunc? Bias { get; init; }
 
+    /// <summary>Null when the class does not track running statistics (as are <see cref="RunningVar"/> and <see cref="NumBatchesTracked"/>).</summary>
     public SpanFunc? RunningMean { get; init; }
 
     public SpanFunc? RunningVar { get; init; }

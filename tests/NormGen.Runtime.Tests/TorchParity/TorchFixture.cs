@@ -7,20 +7,29 @@ using System.Text.Json;
 
 namespace NormGen.Runtime.Tests.TorchParity;
 
-/// <summary>One step of a fixture: a forward in train or eval mode and the state PyTorch had after it.</summary>
+/// <summary>
+/// One step of a fixture: a forward in train or eval mode and the state PyTorch had after it; or, for an error
+/// step, a forward PyTorch rejects (<see cref="ErrorMessage"/>), after which the state is the one before it.
+/// </summary>
 internal sealed class FixtureStep
 {
     public required int Index { get; init; }
 
     public required bool Training { get; init; }
 
-    /// <summary>(N, C, spatial...).</summary>
+    /// <summary>(N, C, spatial...), or (rows..., normalized...) for LayerNorm.</summary>
     public required int[] InputShape { get; init; }
 
     public required float[] Input { get; init; }
 
-    /// <summary>PyTorch's output for <see cref="Input"/>.</summary>
-    public required float[] Output { get; init; }
+    /// <summary>PyTorch's output for <see cref="Input"/>; null for an error step.</summary>
+    public float[]? Output { get; init; }
+
+    /// <summary>The exception type PyTorch raised (e.g. <c>ValueError</c>); null unless this is an error step.</summary>
+    public string? ErrorType { get; init; }
+
+    /// <summary>PyTorch's message; the layer's ArgumentException message must start with it (see <see cref="TorchFixture.ExpectedMessage"/>).</summary>
+    public string? ErrorMessage { get; init; }
 
     /// <summary>Buffers after the step; null when the layer does not track running stats.</summary>
     public float[]? RunningMean { get; init; }
@@ -32,7 +41,8 @@ internal sealed class FixtureStep
     /// <summary>Optional remark, e.g. which channel carries the +1e3 offset.</summary>
     public string? Note { get; init; }
 
-    public int BatchSize => InputShape[0];
+    /// <summary>Samples (N) or, for LayerNorm, rows: the input's element count over the sample size.</summary>
+    public required int BatchSize { get; init; }
 
     public string Describe()
         => $"step {Index} ({(Training ? "train" : "eval")}, input ({string.Join(", ", InputShape)}){(Note is null ? "" : ", " + Note)})";
@@ -49,23 +59,35 @@ internal sealed class TorchFixture
 
     public required string ClassName { get; init; }
 
+    /// <summary>The torch module, e.g. <c>torch.nn.BatchNorm2d</c>.</summary>
     public required string TorchModule { get; init; }
 
-    public required int NumFeatures { get; init; }
+    /// <summary>The module without prefix and dimension suffix: BatchNorm, InstanceNorm, GroupNorm, LayerNorm or LocalResponseNorm.</summary>
+    public required string Family { get; init; }
 
+    /// <summary>The torch constructor's keyword arguments, as written to the fixture.</summary>
+    public required IReadOnlyDictionary<string, JsonElement> Ctor { get; init; }
+
+    /// <summary>The constructor arguments as compact JSON, for messages.</summary>
+    public required string CtorText { get; init; }
+
+    /// <summary>Channels C (dimension 1 of the input); 0 for LayerNorm.</summary>
+    public required int Channels { get; init; }
+
+    /// <summary>GroupNorm's num_groups; 0 otherwise.</summary>
+    public required int Groups { get; init; }
+
+    /// <summary>eps; 0 for LocalResponseNorm, which has none.</summary>
     public required double Eps { get; init; }
-
-    /// <summary>PyTorch momentum; null means cumulative moving average (CumulativeAverage = true).</summary>
-    public required double? Momentum { get; init; }
-
-    public required bool Affine { get; init; }
 
     public required bool TrackRunningStats { get; init; }
 
+    /// <summary>(C, spatial...), or the normalized shape for LayerNorm.</summary>
     public required int[] SampleShape { get; init; }
 
     public required int SampleSize { get; init; }
 
+    /// <summary>Per channel (BatchNorm, InstanceNorm, GroupNorm) or per element of the normalized shape (LayerNorm); null without weight.</summary>
     public float[]? Weight { get; init; }
 
     public float[]? Bias { get; init; }
@@ -75,6 +97,11 @@ internal sealed class TorchFixture
     public float[]? InitialRunningVar { get; init; }
 
     public long? InitialNumBatchesTracked { get; init; }
+
+    /// <summary>Running statistics PyTorch's buffers were set to after construction (eval-only fixtures); null otherwise.</summary>
+    public float[]? LoadedRunningMean { get; init; }
+
+    public float[]? LoadedRunningVar { get; init; }
 
     public required IReadOnlyList<FixtureStep> Steps { get; init; }
 
@@ -114,10 +141,21 @@ internal sealed class TorchFixture
         }
 
         JsonElement ctor = root.GetProperty("ctor");
-        JsonElement momentum = ctor.GetProperty("momentum");
-        bool affine = ctor.GetProperty("affine").GetBoolean();
-        bool track = ctor.GetProperty("track_running_stats").GetBoolean();
+        var ctorArgs = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (JsonProperty property in ctor.EnumerateObject())
+        {
+            ctorArgs.Add(property.Name, property.Value.Clone());
+        }
 
+        string module = root.GetProperty("torch_module").GetString()!;
+        string family = module.StartsWith("torch.nn.", StringComparison.Ordinal) ? module["torch.nn.".Length..] : module;
+        if (family.EndsWith("1d", StringComparison.Ordinal) || family.EndsWith("2d", StringComparison.Ordinal) || family.EndsWith("3d", StringComparison.Ordinal))
+        {
+            family = family[..^2];
+        }
+
+        int[] sampleShape = Ints(root.GetProperty("sample_shape"));
+        int sampleSize = root.GetProperty("sample_size").GetInt32();
         var steps = new List<FixtureStep>();
         int index = 0;
         foreach (JsonElement s in root.GetProperty("steps").EnumerateArray())
@@ -130,6 +168,7 @@ internal sealed class TorchFixture
             }
 
             string mode = s.GetProperty("mode").GetString()!;
+            JsonElement? error = s.TryGetProperty("error", out JsonElement e) ? e : null;
             steps.Add(new FixtureStep
             {
                 Index = index++,
@@ -140,34 +179,59 @@ internal sealed class TorchFixture
                     _ => throw new InvalidDataException($"{path}: unknown mode '{mode}'."),
                 },
                 InputShape = shape,
+                BatchSize = checked((int)(count / sampleSize)),
                 Input = Tensor(s.GetProperty("input"), checked((int)count), path),
-                Output = Tensor(s.GetProperty("output"), checked((int)count), path),
+                Output = s.TryGetProperty("output", out JsonElement output) ? Tensor(output, checked((int)count), path) : null,
+                ErrorType = error?.GetProperty("torch_exception").GetString(),
+                ErrorMessage = error?.GetProperty("message").GetString(),
                 RunningMean = OptionalFloats(s, "running_mean"),
                 RunningVar = OptionalFloats(s, "running_var"),
                 NumBatchesTracked = s.TryGetProperty("num_batches_tracked", out JsonElement nbt) ? nbt.GetInt64() : null,
                 Note = s.TryGetProperty("note", out JsonElement note) ? note.GetString() : null,
             });
+
+            if ((steps[^1].Output is null) == (steps[^1].ErrorMessage is null))
+            {
+                throw new InvalidDataException($"{path}: step {index - 1} must have either an output or an error.");
+            }
         }
 
         return new TorchFixture
         {
             ClassName = root.GetProperty("class").GetString()!,
-            TorchModule = root.GetProperty("torch_module").GetString()!,
-            NumFeatures = ctor.GetProperty("num_features").GetInt32(),
-            Eps = ctor.GetProperty("eps").GetDouble(),
-            Momentum = momentum.ValueKind == JsonValueKind.Null ? null : momentum.GetDouble(),
-            Affine = affine,
-            TrackRunningStats = track,
-            SampleShape = Ints(root.GetProperty("sample_shape")),
-            SampleSize = root.GetProperty("sample_size").GetInt32(),
+            TorchModule = module,
+            Family = family,
+            Ctor = ctorArgs,
+            CtorText = JsonSerializer.Serialize(ctor),
+            Channels = family switch
+            {
+                "LayerNorm" => 0,
+                "GroupNorm" => ctorArgs["num_channels"].GetInt32(),
+                "LocalResponseNorm" => sampleShape[0],
+                _ => ctorArgs["num_features"].GetInt32(),
+            },
+            Groups = family == "GroupNorm" ? ctorArgs["num_groups"].GetInt32() : 0,
+            Eps = ctorArgs.TryGetValue("eps", out JsonElement eps) ? eps.GetDouble() : 0,
+            TrackRunningStats = ctorArgs.TryGetValue("track_running_stats", out JsonElement track) && track.GetBoolean(),
+            SampleShape = sampleShape,
+            SampleSize = sampleSize,
             Weight = OptionalFloats(root, "weight"),
             Bias = OptionalFloats(root, "bias"),
             InitialRunningMean = OptionalFloats(root, "initial_running_mean"),
             InitialRunningVar = OptionalFloats(root, "initial_running_var"),
             InitialNumBatchesTracked = root.TryGetProperty("initial_num_batches_tracked", out JsonElement n0) ? n0.GetInt64() : null,
+            LoadedRunningMean = OptionalFloats(root, "loaded_running_mean"),
+            LoadedRunningVar = OptionalFloats(root, "loaded_running_var"),
             Steps = steps,
         };
     }
+
+    /// <summary>
+    /// PyTorch's error message as NormGen prints it: shapes appear as <c>[2, 3, 1, 1]</c> where PyTorch prints
+    /// <c>torch.Size([2, 3, 1, 1])</c> (see the README's deviations).
+    /// </summary>
+    public static string ExpectedMessage(string torchMessage)
+        => System.Text.RegularExpressions.Regex.Replace(torchMessage, @"torch\.Size\((\[[^\]]*\])\)", "$1");
 
     private static int[] Ints(JsonElement array)
     {
