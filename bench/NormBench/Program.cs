@@ -1,0 +1,49 @@
+using System;
+using System.Linq;
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+
+namespace NormBench;
+
+/// <summary>
+/// Entry point: BenchmarkDotNet's switcher, so the usual command-line options apply
+/// (<c>--filter '*'</c>, <c>--job short</c>, <c>--exporters json csv</c>, ...); bench/run_all.sh shows the options used for
+/// docs/performance.md. Every class carries its own name as its category and benchmarks are grouped by category, so
+/// with <c>--join</c> (one build, one table) the Ratio column is still relative to the copy of that class's tensor.
+/// <c>--check</c> only runs every class's setup, which checks that all implementations agree, and each benchmark once.
+/// </summary>
+public static class Program
+{
+    /// <summary>Runs the benchmarks selected by <paramref name="args"/>.</summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length == 1 && args[0] == "--check")
+        {
+            return Check();
+        }
+
+        IConfig config = ManualConfig.Create(DefaultConfig.Instance)
+            .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory);
+        BenchmarkDotNet.Reports.Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config).ToArray();
+        return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+
+    private static int Check()
+    {
+        foreach (Type type in typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && t.GetCustomAttribute<BenchmarkCategoryAttribute>() is not null))
+        {
+            object benchmark = Activator.CreateInstance(type)!;
+            type.GetMethod("Setup")!.Invoke(benchmark, null);
+            foreach (MethodInfo method in type.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null))
+            {
+                method.Invoke(benchmark, null);
+            }
+
+            Console.WriteLine($"{type.Name}: setup and its checks passed; every benchmark ran once");
+        }
+
+        return 0;
+    }
+}

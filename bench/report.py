@@ -1,0 +1,295 @@
+#!/usr/bin/python3
+"""Joins BenchmarkDotNet's JSON export and bench/torch_bench.py's JSON into one table of ratios and an SVG chart.
+
+    /usr/bin/python3 bench/report.py --dotnet bench/results/dotnet/results --torch bench/results/torch.json --out bench/results
+
+Writes report.md (tables in ms and ratios, the goal checks of issue 5), summary.json (the same numbers) and chart.svg
+(time / copy time per implementation, log scale). Standard library only.
+"""
+
+import argparse
+import glob
+import html
+import json
+import math
+import os
+
+CASES = [
+    ("BatchNorm1d256x512", "BatchNorm1d (256, 512)", "batchnorm"),
+    ("BatchNorm1d64x128x256", "BatchNorm1d (64, 128, 256)", "batchnorm"),
+    ("BatchNorm2d32x64x32x32", "BatchNorm2d (32, 64, 32, 32)", "batchnorm"),
+    ("BatchNorm2d64x256x14x14", "BatchNorm2d (64, 256, 14, 14)", "batchnorm"),
+    ("BatchNorm2d8x32x112x112", "BatchNorm2d (8, 32, 112, 112)", "batchnorm"),
+    ("BatchNorm2d128x512x7x7", "BatchNorm2d (128, 512, 7, 7)", "batchnorm"),
+    ("LayerNorm8192x768", "LayerNorm(768), 8192 rows", "layernorm"),
+    ("GroupNorm32x256x14x14", "GroupNorm(32, 256), (32, 256, 14, 14)", "groupnorm"),
+]
+SMALL_SPATIAL = {"BatchNorm2d64x256x14x14", "BatchNorm2d128x512x7x7"}
+MODES = [("train", "train forward"), ("eval", "eval forward"), ("train_backward", "train forward+backward")]
+# BenchmarkDotNet method names per mode and implementation.
+DOTNET_METHODS = {
+    "train": {"generated": "TrainGenerated", "naive": "TrainNaive", "dynamic": "TrainDynamic"},
+    "eval": {"generated": "EvalGenerated", "naive": "EvalNaive", "dynamic": "EvalDynamic"},
+    "train_backward": {"generated": "TrainBackwardGenerated", "naive": "TrainBackwardNaive", "dynamic": "TrainBackwardDynamic"},
+}
+TORCH_MODES = {"train": "train_forward", "eval": "eval_forward", "train_backward": "train_forward_backward"}
+PASSES = {
+    "BatchNorm1d256x512": "Passes1d256x512",
+    "BatchNorm1d64x128x256": "Passes1d64x128x256",
+    "BatchNorm2d32x64x32x32": "Passes2d32x64x32x32",
+    "BatchNorm2d64x256x14x14": "Passes2d64x256x14x14",
+    "BatchNorm2d8x32x112x112": "Passes2d8x32x112x112",
+    "BatchNorm2d128x512x7x7": "Passes2d128x512x7x7",
+}
+
+
+def load_dotnet(folder):
+    """{(type, method): {"median_ms", "mean_ms", "stddev_ms", "allocated"}} from every BenchmarkDotNet JSON report in folder."""
+    results = {}
+    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        for b in data.get("Benchmarks", []):
+            stats = b.get("Statistics")
+            if not stats:
+                continue  # failed benchmark
+            memory = b.get("Memory") or {}
+            results[(b["Type"], b["Method"])] = {
+                "median_ms": stats["Median"] / 1e6,
+                "mean_ms": stats["Mean"] / 1e6,
+                "stddev_ms": stats["StandardDeviation"] / 1e6,
+                "allocated": memory.get("BytesAllocatedPerOperation"),
+            }
+    return results
+
+
+def load_torch(path):
+    """{(case, threads): run} from torch_bench.py's JSON."""
+    if not path or not os.path.exists(path):
+        return {}, None
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    return {(r["case"], r["threads"]): r for r in data["runs"]}, data.get("torch")
+
+
+def build_rows(dotnet, torch):
+    rows = []
+    for case, label, kind in CASES:
+        copy = dotnet.get((case, "Copy"))
+        for mode, mode_label in MODES:
+            row = {"case": case, "label": label, "kind": kind, "mode": mode, "mode_label": mode_label, "note": ""}
+            row["copy_ms"] = copy["median_ms"] if copy else None
+            methods = DOTNET_METHODS[mode]
+            if kind != "batchnorm" and mode == "eval":
+                # No running statistics: eval is the same computation as train; measured once.
+                methods = DOTNET_METHODS["train"]
+                row["note"] = "same computation as train (no running statistics)"
+            for impl, method in methods.items():
+                r = dotnet.get((case, method))
+                row[impl + "_ms"] = r["median_ms"] if r else None
+                row[impl + "_alloc"] = r["allocated"] if r else None
+            for threads in (1, 2):
+                t = torch.get((case, threads))
+                row[f"torch{threads}_ms"] = t[TORCH_MODES[mode]]["median_s"] * 1e3 if t else None
+                row[f"torch{threads}_copy_ms"] = t["copy"]["median_s"] * 1e3 if t else None
+            rows.append(row)
+    return rows
+
+
+def ratio(a, b):
+    return a / b if a is not None and b is not None and b > 0 else None
+
+
+def fmt(x, digits=3):
+    if x is None:
+        return "n/a"
+    if x >= 100:
+        return f"{x:.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    return f"{x:.{digits}f}" if x < 1 else f"{x:.2f}"
+
+
+def fx(x):
+    return "n/a" if x is None else f"{x:.2f}x"
+
+
+def write_markdown(rows, dotnet, torch_version, machine, out):
+    lines = []
+    lines.append("# Benchmark results\n")
+    if machine:
+        lines.append("```\n" + machine.strip() + "\n```\n")
+    lines.append(f"PyTorch: {torch_version or 'not run'}. All times are medians. `n/a`: not measured (see notes).\n")
+
+    lines.append("## Times (ms)\n")
+    lines.append("| case | mode | copy (.NET) | generated | naive scalar | non-specialized | copy (torch) | torch 1 thread | torch 2 threads |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        dyn = r["dynamic_ms"]
+        dyn_text = fmt(dyn) if dyn is not None else ("none" if r["kind"] != "batchnorm" else "n/a")
+        lines.append(
+            f"| {r['label']} | {r['mode_label']} | {fmt(r['copy_ms'])} | {fmt(r['generated_ms'])} | {fmt(r['naive_ms'])} | {dyn_text} | "
+            f"{fmt(r['torch1_copy_ms'])} | {fmt(r['torch1_ms'])} | {fmt(r['torch2_ms'])} |")
+
+    lines.append("\n## Ratios\n")
+    lines.append("Time / copy time of the same tensor, each side against its own copy measured in the same run; "
+                 "speed-ups are the other implementation's time / the generated layer's time.\n")
+    lines.append("| case | mode | generated / copy | naive / copy | non-specialized / copy | torch 1t / copy | torch 2t / copy | "
+                 "generated vs torch 1t | generated vs torch 2t | generated vs non-specialized | allocated (B/op) |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        alloc = r["generated_alloc"]
+        lines.append(
+            f"| {r['label']} | {r['mode_label']} | {fx(ratio(r['generated_ms'], r['copy_ms']))} | {fx(ratio(r['naive_ms'], r['copy_ms']))} | "
+            f"{fx(ratio(r['dynamic_ms'], r['copy_ms'])) if r['kind'] == 'batchnorm' else 'none'} | "
+            f"{fx(ratio(r['torch1_ms'], r['torch1_copy_ms']))} | {fx(ratio(r['torch2_ms'], r['torch2_copy_ms']))} | "
+            f"{fx(ratio(r['torch1_ms'], r['generated_ms']))} | {fx(ratio(r['torch2_ms'], r['generated_ms']))} | "
+            f"{fx(ratio(r['dynamic_ms'], r['generated_ms'])) if r['kind'] == 'batchnorm' else 'none'} | "
+            f"{'n/a' if alloc is None else alloc} |")
+
+    passes = []
+    for case, label, _ in CASES:
+        p = PASSES.get(case)
+        if not p or (p, "Copy") not in dotnet:
+            continue
+        copy = dotnet[(p, "Copy")]["median_ms"]
+        get = lambda m: dotnet.get((p, m), {}).get("median_ms")
+        stats, first, norm, read = get("Statistics"), get("FirstPass"), get("Normalize"), get("ReadOnly")
+        second = stats - first if stats is not None and first is not None else None
+        passes.append((label, copy, read, first, second, stats, norm))
+    if passes:
+        lines.append("\n## Where the training forward goes (generated BatchNorm, ms and / copy)\n")
+        lines.append("Pass 1: float-shift sums; pass 2: exact deviations in double (statistics minus pass 1); pass 3: normalize. "
+                     "Read-only: `TensorPrimitives.Sum` over the tensor (the floor of a statistics pass).\n")
+        lines.append("| case | copy | read-only | pass 1 | pass 2 | passes 1+2 | pass 3 (normalize) |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        for label, copy, read, first, second, stats, norm in passes:
+            cell = lambda v: "n/a" if v is None else f"{fmt(v)} ({v / copy:.2f}x)"
+            lines.append(f"| {label} | {fmt(copy)} | {cell(read)} | {cell(first)} | {cell(second)} | {cell(stats)} | {cell(norm)} |")
+
+    lines.append("\n## Goals of issue 5\n")
+    for goal in goal_checks(rows):
+        lines.append(f"- {goal}")
+    with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def goal_checks(rows):
+    def collect(mode, fn, kinds=None):
+        values = []
+        for r in rows:
+            if r["mode"] != mode or (kinds and r["kind"] not in kinds):
+                continue
+            if mode == "eval" and r["kind"] != "batchnorm":
+                continue  # the same measurement as train
+            v = fn(r)
+            if v is not None:
+                values.append((v, r["label"]))
+        return values
+
+    def verdict(values, limit, at_most, text):
+        if not values:
+            return f"{text}: not measured"
+        worst = max(values) if at_most else min(values)
+        failing = [f"{l} {v:.2f}x" for v, l in values if (v > limit if at_most else v < limit)]
+        ok = not failing
+        return (f"{text}: {'MET' if ok else 'NOT MET'} ({'worst' if at_most else 'lowest'} {worst[0]:.2f}x, {worst[1]}"
+                + ("" if ok else f"; failing: {', '.join(failing)}") + ")")
+
+    out = []
+    gen_copy = lambda r: ratio(r["generated_ms"], r["copy_ms"])
+    out.append(verdict(collect("train", gen_copy), 1.5, True, "Training forward at most 1.5x copy"))
+    out.append(verdict(collect("eval", gen_copy), 1.15, True, "Eval forward at most 1.15x copy (BatchNorm; LayerNorm/GroupNorm have no separate eval)"))
+    out.append(verdict(collect("train_backward", gen_copy), 4.0, True, "Training forward+backward at most 4x copy"))
+    vs_torch = lambda r: ratio(r["torch1_ms"], r["generated_ms"])
+    out.append(verdict(collect("train", vs_torch, {"batchnorm"}), 8.0, False, "At least 8x faster than PyTorch 1 thread, BatchNorm training forward"))
+    out.append(verdict(collect("train_backward", vs_torch, {"batchnorm"}), 4.0, False, "At least 4x faster than PyTorch 1 thread, forward+backward"))
+    every = [v for m in ("train", "eval", "train_backward") for v in collect(m, vs_torch)]
+    out.append(verdict(every, 1.0, False, "Faster than PyTorch 1 thread on every case and mode measured"))
+    vs_dyn = lambda r: ratio(r["dynamic_ms"], r["generated_ms"])
+    small = [v for m in ("train", "eval") for v in collect(m, lambda r: vs_dyn(r) if r["case"] in SMALL_SPATIAL else None)]
+    out.append(verdict(small, 2.0, False, "At least 2x faster than the non-specialized path on 7x7 and 14x14"))
+    alld = [v for m in ("train", "eval") for v in collect(m, vs_dyn)]
+    out.append(verdict(alld, 1.0, False, "Never slower than the non-specialized path"))
+    allocs = [(r["generated_alloc"], r["label"] + " " + r["mode_label"]) for r in rows if r["generated_alloc"] is not None]
+    if allocs:
+        bad = [f"{l}: {a} B" for a, l in allocs if a]
+        out.append("Zero bytes allocated per call: " + ("MET (all 0 B/op)" if not bad else "NOT MET (" + "; ".join(bad) + ")"))
+    out.append("With 2 threads, at least 1.7x the single-thread throughput: NOT MEASURABLE (the generated layers are single-threaded)")
+    return out
+
+
+def write_svg(rows, path):
+    series = [
+        ("generated", "NormGen generated", "#1f77b4", lambda r: ratio(r["generated_ms"], r["copy_ms"])),
+        ("dynamic", "NormGen non-specialized", "#9467bd", lambda r: ratio(r["dynamic_ms"], r["copy_ms"])),
+        ("naive", "naive scalar (C#)", "#8c8c8c", lambda r: ratio(r["naive_ms"], r["copy_ms"])),
+        ("torch1", "PyTorch 1.13, 1 thread", "#d62728", lambda r: ratio(r["torch1_ms"], r["torch1_copy_ms"])),
+        ("torch2", "PyTorch 1.13, 2 threads", "#ff9896", lambda r: ratio(r["torch2_ms"], r["torch2_copy_ms"])),
+    ]
+    shown = [r for r in rows if not (r["mode"] == "eval" and r["kind"] != "batchnorm")]
+    values = [f(r) for r in shown for _, _, _, f in series if f(r)]
+    lo, hi = 0.5, max(2.0, max(values) * 1.2 if values else 100)
+    left, right, top, bar, gap = 330, 40, 70, 7, 10
+    width = 1100
+    plot = width - left - right
+    height = top + sum(len(series) * bar + gap for _ in shown) + 60
+
+    def x(v):
+        return left + plot * (math.log10(v) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))
+
+    s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+         f'<rect width="{width}" height="{height}" fill="white"/>',
+         f'<text x="{left}" y="20" font-size="14" font-weight="bold">Time / copy time of the same tensor (log scale; lower is better; 1 = a copy)</text>']
+    lx = left
+    for _, name, color, _ in series:
+        s.append(f'<rect x="{lx}" y="32" width="10" height="10" fill="{color}"/><text x="{lx + 14}" y="41">{html.escape(name)}</text>')
+        lx += 14 + 7 * len(name) + 20
+    decades = [0.5, 1, 1.15, 1.5, 2, 4, 5, 10, 20, 50, 100, 200, 500, 1000]
+    bottom = height - 40
+    for d in decades:
+        if lo <= d <= hi:
+            dash = ' stroke-dasharray="4,3"' if d in (1.15, 1.5, 4) else ""
+            color = "#2ca02c" if d in (1.15, 1.5, 4) else "#ccc"
+            s.append(f'<line x1="{x(d):.1f}" y1="{top - 8}" x2="{x(d):.1f}" y2="{bottom}" stroke="{color}"{dash}/>')
+            s.append(f'<text x="{x(d):.1f}" y="{bottom + 14}" text-anchor="middle">{d:g}</text>')
+    s.append(f'<text x="{left + plot / 2}" y="{bottom + 30}" text-anchor="middle">time / copy (green dashed: goals 1.15x eval, 1.5x train, 4x forward+backward)</text>')
+    y = top
+    for r in shown:
+        group_h = len(series) * bar
+        s.append(f'<text x="{left - 8}" y="{y + group_h / 2 - 2:.1f}" text-anchor="end">{html.escape(r["label"])}</text>')
+        s.append(f'<text x="{left - 8}" y="{y + group_h / 2 + 10:.1f}" text-anchor="end" fill="#555">{html.escape(r["mode_label"])}</text>')
+        for key, _, color, f in series:
+            v = f(r)
+            if v:
+                s.append(f'<rect x="{left}" y="{y}" width="{max(1.0, x(max(v, lo)) - left):.1f}" height="{bar - 1}" fill="{color}"><title>{key}: {v:.2f}x</title></rect>')
+                s.append(f'<text x="{x(max(v, lo)) + 3:.1f}" y="{y + bar - 1}" font-size="8">{v:.2f}</text>')
+            y += bar
+        y += gap
+    s.append("</svg>")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(s) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dotnet", required=True, help="BenchmarkDotNet results folder (*.json)")
+    parser.add_argument("--torch", help="torch_bench.py JSON")
+    parser.add_argument("--machine", help="machine summary text")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    dotnet = load_dotnet(args.dotnet)
+    torch, torch_version = load_torch(args.torch)
+    rows = build_rows(dotnet, torch)
+    machine = open(args.machine, encoding="utf-8").read() if args.machine and os.path.exists(args.machine) else ""
+    os.makedirs(args.out, exist_ok=True)
+    write_markdown(rows, dotnet, torch_version, machine, args.out)
+    write_svg(rows, os.path.join(args.out, "chart.svg"))
+    with open(os.path.join(args.out, "summary.json"), "w", encoding="utf-8") as f:
+        json.dump({"torch": torch_version, "rows": rows, "goals": goal_checks(rows)}, f, indent=1)
+    print(open(os.path.join(args.out, "report.md"), encoding="utf-8").read())
+
+
+if __name__ == "__main__":
+    main()
