@@ -44,13 +44,34 @@ public sealed class NormLayerGenerator : IIncrementalGenerator
             context.RegisterSourceOutput(specs, static (spc, spec) =>
                 spc.AddSource(spec.Hierarchy.FullyQualifiedMetadataName + ".g.cs", LayerEmitter.Emit(spec)));
 
-            context.RegisterSourceOutput(diagnostics, static (spc, list) =>
-            {
-                foreach (Diagnostic diagnostic in list)
-                {
-                    spc.ReportDiagnostic(diagnostic);
-                }
-            });
+            context.RegisterSourceOutput(diagnostics, ReportDiagnostics);
+        }
+
+        IncrementalValuesProvider<ModuleParseResult> modules = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                ModuleParser.ModuleAttribute,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                transform: static (ctx, ct) => ModuleParser.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.ModuleParse);
+
+        IncrementalValuesProvider<ModuleSpec> moduleSpecs = modules
+            .Select(static (result, _) => result.Spec)
+            .Where(static spec => spec is not null)
+            .Select(static (spec, _) => spec!)
+            .WithTrackingName(TrackingNames.ModuleSpec);
+
+        context.RegisterSourceOutput(moduleSpecs, static (spc, spec) =>
+            spc.AddSource(spec.Hierarchy.FullyQualifiedMetadataName + ".g.cs", ModuleEmitter.Emit(spec)));
+        context.RegisterSourceOutput(
+            modules.Select(static (result, _) => result.Diagnostics).Where(static d => !d.IsDefaultOrEmpty),
+            ReportDiagnostics);
+    }
+
+    private static void ReportDiagnostics(SourceProductionContext context, ImmutableArray<Diagnostic> diagnostics)
+    {
+        foreach (Diagnostic diagnostic in diagnostics)
+        {
+            context.ReportDiagnostic(diagnostic);
         }
     }
 }

@@ -11,4 +11,10 @@ public static class TrackingNames
 
     /// <summary>Diagnostics only.</summary>
     public const string Diagnostics = "Diagnostics";
+
+    /// <summary>The transform of one <c>[Module]</c>.</summary>
+    public const string ModuleParse = "ModuleParse";
+
+    /// <summary>The cacheable module model.</summary>
+    public const string ModuleSpec = "ModuleSpec";
 }

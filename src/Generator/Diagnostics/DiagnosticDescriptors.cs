@@ -3,7 +3,8 @@ using Microsoft.CodeAnalysis;
 namespace NormGen.Generator.Diagnostics;
 
 /// <summary>
-/// Every diagnostic the generator reports. IDs: NG0001-NG0099 declaration shape, NG0100-NG0199 attribute arguments.
+/// Every diagnostic the generator reports. IDs: NG0001-NG0099 declaration shape, NG0100-NG0199 attribute arguments,
+/// NG0200-NG0299 modules.
 /// Each message says what is wrong and how to fix it.
 /// </summary>
 internal static class DiagnosticDescriptors
@@ -21,6 +22,7 @@ internal static class DiagnosticDescriptors
     public const string InvalidMomentumId = "NG0104";
     public const string GroupsDoNotDivideChannelsId = "NG0105";
     public const string MissingDimensionId = "NG0106";
+    public const string DuplicateStateKeyId = "NG0201";
 
     public static readonly DiagnosticDescriptor ClassNotPartial = Create(
         ClassNotPartialId,
@@ -71,6 +73,11 @@ internal static class DiagnosticDescriptors
         MissingDimensionId,
         "Layer needs at least one dimension",
         "[{0}] needs at least one {1}; add it to the attribute's arguments");
+
+    public static readonly DiagnosticDescriptor DuplicateStateKey = Create(
+        DuplicateStateKeyId,
+        "Two module members have the same state key",
+        "In module '{0}', the members '{1}' and '{2}' both have the state key '{3}'; rename one or give it another key with [StateKey(\"...\")]");
 
     private static DiagnosticDescriptor Create(string id, string title, string message) => new(
         id,

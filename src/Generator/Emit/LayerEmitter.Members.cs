@@ -229,6 +229,8 @@ internal static partial class LayerEmitter
             /// <returns>This layer.</returns>
             public {{m.ClassName}} Eval() => Train(false);
 
+            global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
+
             """);
     }
 

@@ -149,14 +149,18 @@ internal static partial class LayerEmitter
                     w.WriteLine("SumDeviations(ref slot, shift, out double deviation, out double squares);");
                     w.WriteLine("double meanOffset = deviation / SlotLength; // mean - shift");
                     w.WriteLine("double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean");
-                    w.WriteLine(p.Eps == 0
+                    // InstanceNorm runs through PyTorch's batch_norm, whose inverse std is 0 for var == 0 and eps == 0;
+                    // LayerNorm and GroupNorm compute 1 / sqrt(var + eps) as is (a constant slot with eps = 0 gives NaN).
+                    w.WriteLine(p.Eps == 0 && p.Kind == LayerKind.InstanceNorm
                         ? "double invStd = m2 == 0 ? 0 : 1 / global::System.Math.Sqrt(m2 / SlotLength); // PyTorch: 0 when var == 0 and eps == 0"
                         : "double invStd = 1 / global::System.Math.Sqrt(m2 / SlotLength + Eps);");
-                    w.WriteLine("_saveMean[(n * Slots) + s] = shift + meanOffset;");
+                    w.WriteLine("// With Inf or NaN in the slot the shift is not finite; PyTorch's mean is then the plain sum's.");
+                    w.WriteLine("double mean = float.IsFinite(shift) ? shift + meanOffset : sum / SlotLength;");
+                    w.WriteLine("_saveMean[(n * Slots) + s] = mean;");
                     w.WriteLine("_saveInvStd[(n * Slots) + s] = invStd;");
                     if (p.TracksRunningStats)
                     {
-                        w.WriteLine("_meanSum[s] += shift + meanOffset;");
+                        w.WriteLine("_meanSum[s] += mean;");
                         w.WriteLine("_varSum[s] += m2 / (SlotLength - 1); // unbiased, for running_var");
                     }
                 }

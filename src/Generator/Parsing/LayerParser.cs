@@ -38,7 +38,7 @@ internal static class LayerParser
             return new ParseResult(null, diagnostics.ToImmutableArray());
         }
 
-        CheckDeclaration(type, declaration, args.DisplayName, diagnostics);
+        DeclarationChecks.Check(type, declaration, args.DisplayName, diagnostics);
         cancellationToken.ThrowIfCancellationRequested();
 
         NormPlan? plan = LayerKinds.Map(metadataName, args, diagnostics);
@@ -47,7 +47,7 @@ internal static class LayerParser
             return new ParseResult(null, diagnostics.ToImmutableArray());
         }
 
-        return new ParseResult(new LayerSpec(GetHierarchy(type, declaration), plan), ImmutableArray<Diagnostic>.Empty);
+        return new ParseResult(new LayerSpec(DeclarationChecks.GetHierarchy(type, declaration), plan), ImmutableArray<Diagnostic>.Empty);
     }
 
     /// <summary>
@@ -89,52 +89,4 @@ internal static class LayerParser
         return false;
     }
 
-    private static void CheckDeclaration(INamedTypeSymbol type, ClassDeclarationSyntax declaration, string attributeName, List<Diagnostic> diagnostics)
-    {
-        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-        {
-            diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ClassNotPartial, declaration.Identifier.GetLocation(), type.Name, attributeName));
-        }
-
-        for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax container; parent = parent.Parent)
-        {
-            if (!container.Modifiers.Any(SyntaxKind.PartialKeyword))
-            {
-                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ContainingTypeNotPartial, container.Identifier.GetLocation(), container.Identifier.ValueText, type.Name));
-            }
-        }
-
-        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
-        {
-            if (t.TypeParameters.Length > 0)
-            {
-                Location location = ReferenceEquals(t, type) && declaration.TypeParameterList is { } list ? list.GetLocation() : declaration.Identifier.GetLocation();
-                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.GenericClass, location, type.Name));
-                break;
-            }
-        }
-    }
-
-    private static HierarchyInfo GetHierarchy(INamedTypeSymbol type, ClassDeclarationSyntax declaration)
-    {
-        var containing = new List<ContainingType>();
-        for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax container; parent = parent.Parent)
-        {
-            containing.Insert(0, new ContainingType(Keyword(container), container.Identifier.ValueText));
-        }
-
-        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        string metadataName = type.ToDisplayString(new SymbolDisplayFormat(
-            typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces));
-        return new HierarchyInfo(metadataName, ns, type.Name, containing.ToEquatableArray());
-    }
-
-    private static string Keyword(TypeDeclarationSyntax container) => container switch
-    {
-        RecordDeclarationSyntax r when r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
-        RecordDeclarationSyntax => "record",
-        StructDeclarationSyntax => "struct",
-        InterfaceDeclarationSyntax => "interface",
-        _ => "class",
-    };
 }

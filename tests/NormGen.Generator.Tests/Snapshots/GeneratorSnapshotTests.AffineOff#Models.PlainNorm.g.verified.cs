@@ -10,7 +10,7 @@ namespace Models
     /// whose loop bounds are this shape's constants.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen.Generator", "1.0.0.0")]
-    partial class PlainNorm
+    partial class PlainNorm : global::NormGen.IModule
     {
         /// <summary>Number of channels C (PyTorch's <c>num_features</c>).</summary>
         public const int NumFeatures = 8;
@@ -101,6 +101,8 @@ namespace Models
         /// <summary>Sets eval mode, like PyTorch's <c>eval()</c>.</summary>
         /// <returns>This layer.</returns>
         public PlainNorm Eval() => Train(false);
+
+        global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
 
         /// <summary>Running mean per channel (PyTorch's <c>running_mean</c>), shape [8], initialized to 0.</summary>
         public global::System.Numerics.Tensors.Tensor<float> RunningMean { get; }

@@ -10,7 +10,7 @@ namespace Models
     /// whose loop bounds are this shape's constants.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen.Generator", "1.0.0.0")]
-    partial class TailNorm
+    partial class TailNorm : global::NormGen.IModule
     {
         /// <summary>Number of channels C (PyTorch's <c>num_features</c>).</summary>
         public const int NumFeatures = 512;
@@ -103,6 +103,8 @@ namespace Models
         /// <summary>Sets eval mode, like PyTorch's <c>eval()</c>.</summary>
         /// <returns>This layer.</returns>
         public TailNorm Eval() => Train(false);
+
+        global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
 
         /// <summary>Learnable per-channel scale γ (PyTorch's <c>weight</c>), shape [512], initialized to 1. Excluded from weight decay.</summary>
         public global::NormGen.Parameter Weight { get; }

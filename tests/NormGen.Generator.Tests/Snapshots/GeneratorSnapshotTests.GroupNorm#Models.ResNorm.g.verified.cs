@@ -10,7 +10,7 @@ namespace Models
     /// whose loop bounds are this shape's constants.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen.Generator", "1.0.0.0")]
-    partial class ResNorm
+    partial class ResNorm : global::NormGen.IModule
     {
         /// <summary>Number of groups G (PyTorch's <c>num_groups</c>).</summary>
         public const int NumGroups = 32;
@@ -74,6 +74,8 @@ namespace Models
         /// <summary>Sets eval mode, like PyTorch's <c>eval()</c>.</summary>
         /// <returns>This layer.</returns>
         public ResNorm Eval() => Train(false);
+
+        global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
 
         /// <summary>Learnable per-channel scale γ (PyTorch's <c>weight</c>), shape [256], initialized to 1. Excluded from weight decay.</summary>
         public global::NormGen.Parameter Weight { get; }
@@ -158,7 +160,9 @@ namespace Models
                     double meanOffset = deviation / SlotLength; // mean - shift
                     double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
                     double invStd = 1 / global::System.Math.Sqrt(m2 / SlotLength + Eps);
-                    _saveMean[(n * Slots) + s] = shift + meanOffset;
+                    // With Inf or NaN in the slot the shift is not finite; PyTorch's mean is then the plain sum's.
+                    double mean = float.IsFinite(shift) ? shift + meanOffset : sum / SlotLength;
+                    _saveMean[(n * Slots) + s] = mean;
                     _saveInvStd[(n * Slots) + s] = invStd;
                     for (int b = 0; b < 8; b++)
                     {

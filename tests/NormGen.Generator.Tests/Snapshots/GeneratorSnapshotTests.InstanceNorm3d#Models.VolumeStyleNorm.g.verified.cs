@@ -10,7 +10,7 @@ namespace Models
     /// whose loop bounds are this shape's constants.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen.Generator", "1.0.0.0")]
-    partial class VolumeStyleNorm
+    partial class VolumeStyleNorm : global::NormGen.IModule
     {
         /// <summary>Number of channels C (PyTorch's <c>num_features</c>).</summary>
         public const int NumFeatures = 8;
@@ -69,6 +69,8 @@ namespace Models
         /// <summary>Sets eval mode, like PyTorch's <c>eval()</c>.</summary>
         /// <returns>This layer.</returns>
         public VolumeStyleNorm Eval() => Train(false);
+
+        global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
 
         /// <summary>The parameters under PyTorch's names, in PyTorch's order (none: this layer has no affine parameters). Enumerating allocates nothing.</summary>
         public global::NormGen.NamedParameters NamedParameters() => new(_namedParameters);
@@ -143,7 +145,9 @@ namespace Models
                     double meanOffset = deviation / SlotLength; // mean - shift
                     double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
                     double invStd = 1 / global::System.Math.Sqrt(m2 / SlotLength + Eps);
-                    _saveMean[(n * Slots) + s] = shift + meanOffset;
+                    // With Inf or NaN in the slot the shift is not finite; PyTorch's mean is then the plain sum's.
+                    double mean = float.IsFinite(shift) ? shift + meanOffset : sum / SlotLength;
+                    _saveMean[(n * Slots) + s] = mean;
                     _saveInvStd[(n * Slots) + s] = invStd;
                     double scale = invStd;
                     double offset = -meanOffset * scale;

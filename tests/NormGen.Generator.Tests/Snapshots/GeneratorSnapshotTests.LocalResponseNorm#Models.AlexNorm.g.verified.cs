@@ -10,7 +10,7 @@ namespace Models
     /// whose loop bounds are this shape's constants.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen.Generator", "1.0.0.0")]
-    partial class AlexNorm
+    partial class AlexNorm : global::NormGen.IModule
     {
         /// <summary>Number of neighbouring channels in the window (PyTorch's <c>size</c>).</summary>
         public const int Size = 5;
@@ -81,6 +81,8 @@ namespace Models
         /// <summary>Sets eval mode, like PyTorch's <c>eval()</c>.</summary>
         /// <returns>This layer.</returns>
         public AlexNorm Eval() => Train(false);
+
+        global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
 
         /// <summary>The parameters under PyTorch's names, in PyTorch's order (none: this layer has no affine parameters). Enumerating allocates nothing.</summary>
         public global::NormGen.NamedParameters NamedParameters() => new(_namedParameters);

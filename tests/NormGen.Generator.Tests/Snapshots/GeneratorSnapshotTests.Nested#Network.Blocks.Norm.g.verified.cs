@@ -12,7 +12,7 @@ partial record Network
         /// whose loop bounds are this shape's constants.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen.Generator", "1.0.0.0")]
-        partial class Norm
+        partial class Norm : global::NormGen.IModule
         {
             /// <summary>Number of channels C (PyTorch's <c>num_features</c>).</summary>
             public const int NumFeatures = 4;
@@ -105,6 +105,8 @@ partial record Network
             /// <summary>Sets eval mode, like PyTorch's <c>eval()</c>.</summary>
             /// <returns>This layer.</returns>
             public Norm Eval() => Train(false);
+
+            global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
 
             /// <summary>Learnable elementwise scale γ (PyTorch's <c>weight</c>), shape [4], initialized to 1. Excluded from weight decay.</summary>
             public global::NormGen.Parameter Weight { get; }

@@ -10,7 +10,7 @@ namespace Models
     /// whose loop bounds are this shape's constants.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen.Generator", "1.0.0.0")]
-    partial class DecoderNorm
+    partial class DecoderNorm : global::NormGen.IModule
     {
         /// <summary>Elements of one row (the normalized shape 4096); the number of rows is <c>input.Length / SampleSize</c>.</summary>
         public const int SampleSize = 4096;
@@ -64,6 +64,8 @@ namespace Models
         /// <summary>Sets eval mode, like PyTorch's <c>eval()</c>.</summary>
         /// <returns>This layer.</returns>
         public DecoderNorm Eval() => Train(false);
+
+        global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
 
         /// <summary>Learnable elementwise scale γ (PyTorch's <c>weight</c>), shape [4096], initialized to 1. Excluded from weight decay.</summary>
         public global::NormGen.Parameter Weight { get; }
