@@ -43,8 +43,11 @@ PASSES = {
 }
 
 
+STAT = "min"
+
+
 def load_dotnet(folder):
-    """{(type, method): {"median_ms", "mean_ms", "stddev_ms", "allocated"}} from every BenchmarkDotNet JSON report in folder."""
+    """{(type, method): {"ms" (the chosen statistic), "median_ms", "min_ms", ...}} from every BenchmarkDotNet JSON report in folder."""
     results = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         with open(path, encoding="utf-8") as f:
@@ -55,6 +58,8 @@ def load_dotnet(folder):
                 continue  # failed benchmark
             memory = b.get("Memory") or {}
             results[(b["Type"], b["Method"])] = {
+                "ms": (stats["Min"] if STAT == "min" else stats["Median"]) / 1e6,
+                "min_ms": stats["Min"] / 1e6,
                 "median_ms": stats["Median"] / 1e6,
                 "mean_ms": stats["Mean"] / 1e6,
                 "stddev_ms": stats["StandardDeviation"] / 1e6,
@@ -72,13 +77,35 @@ def load_torch(path):
     return {(r["case"], r["threads"]): r for r in data["runs"]}, data.get("torch")
 
 
-def build_rows(dotnet, torch):
+def load_paired(path):
+    """{(type, method): median per-round ratio to the copy} from NormBench --paired."""
+    if not path or not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return {(r["Type"], r["Method"]): r["RatioMedian"] for r in json.load(f)["results"]}
+
+
+def load_summary(path):
+    """min / median / max of the 1-minute load averages logged during the run."""
+    if not path or not os.path.exists(path):
+        return None
+    values = sorted(float(line.split()[1]) for line in open(path, encoding="utf-8") if len(line.split()) >= 2)
+    if not values:
+        return None
+    return {"min": values[0], "median": values[len(values) // 2], "max": values[-1], "samples": len(values)}
+
+
+def torch_time(run, mode):
+    return run[mode]["min_s" if STAT == "min" else "median_s"] * 1e3
+
+
+def build_rows(dotnet, torch, paired):
     rows = []
     for case, label, kind in CASES:
         copy = dotnet.get((case, "Copy"))
         for mode, mode_label in MODES:
             row = {"case": case, "label": label, "kind": kind, "mode": mode, "mode_label": mode_label, "note": ""}
-            row["copy_ms"] = copy["median_ms"] if copy else None
+            row["copy_ms"] = copy["ms"] if copy else None
             methods = DOTNET_METHODS[mode]
             if kind != "batchnorm" and mode == "eval":
                 # No running statistics: eval is the same computation as train; measured once.
@@ -86,12 +113,13 @@ def build_rows(dotnet, torch):
                 row["note"] = "same computation as train (no running statistics)"
             for impl, method in methods.items():
                 r = dotnet.get((case, method))
-                row[impl + "_ms"] = r["median_ms"] if r else None
+                row[impl + "_ms"] = r["ms"] if r else None
                 row[impl + "_alloc"] = r["allocated"] if r else None
+                row[impl + "_paired"] = paired.get((case, method))
             for threads in (1, 2):
                 t = torch.get((case, threads))
-                row[f"torch{threads}_ms"] = t[TORCH_MODES[mode]]["median_s"] * 1e3 if t else None
-                row[f"torch{threads}_copy_ms"] = t["copy"]["median_s"] * 1e3 if t else None
+                row[f"torch{threads}_ms"] = torch_time(t, TORCH_MODES[mode]) if t else None
+                row[f"torch{threads}_copy_ms"] = torch_time(t, "copy") if t else None
             rows.append(row)
     return rows
 
@@ -114,12 +142,18 @@ def fx(x):
     return "n/a" if x is None else f"{x:.2f}x"
 
 
-def write_markdown(rows, dotnet, torch_version, machine, out):
+def write_markdown(rows, dotnet, torch_version, machine, load, out):
     lines = []
     lines.append("# Benchmark results\n")
     if machine:
         lines.append("```\n" + machine.strip() + "\n```\n")
-    lines.append(f"PyTorch: {torch_version or 'not run'}. All times are medians. `n/a`: not measured (see notes).\n")
+    statistic = ("the best (minimum) iteration of BenchmarkDotNet / repetition of torch_bench.py, the least disturbed by other load"
+                 if STAT == "min" else "medians")
+    lines.append(f"PyTorch: {torch_version or 'not run'}. Times: {statistic}. `n/a`: not measured (see notes).")
+    if load:
+        lines.append(f"1-minute load average during the run (2 cores): min {load['min']:.1f}, median {load['median']:.1f}, max {load['max']:.1f} "
+                     f"({load['samples']} samples).")
+    lines.append("")
 
     lines.append("## Times (ms)\n")
     lines.append("| case | mode | copy (.NET) | generated | naive scalar | non-specialized | copy (torch) | torch 1 thread | torch 2 threads |")
@@ -134,13 +168,15 @@ def write_markdown(rows, dotnet, torch_version, machine, out):
     lines.append("\n## Ratios\n")
     lines.append("Time / copy time of the same tensor, each side against its own copy measured in the same run; "
                  "speed-ups are the other implementation's time / the generated layer's time.\n")
-    lines.append("| case | mode | generated / copy | naive / copy | non-specialized / copy | torch 1t / copy | torch 2t / copy | "
+    lines.append("Paired: the same ratio measured in one process, copy and benchmark alternating (median of 15 rounds); "
+                 "the goal checks below use it where it exists.\n")
+    lines.append("| case | mode | generated / copy | generated / copy (paired) | naive / copy | non-specialized / copy | torch 1t / copy | torch 2t / copy | "
                  "generated vs torch 1t | generated vs torch 2t | generated vs non-specialized | allocated (B/op) |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         alloc = r["generated_alloc"]
         lines.append(
-            f"| {r['label']} | {r['mode_label']} | {fx(ratio(r['generated_ms'], r['copy_ms']))} | {fx(ratio(r['naive_ms'], r['copy_ms']))} | "
+            f"| {r['label']} | {r['mode_label']} | {fx(ratio(r['generated_ms'], r['copy_ms']))} | {fx(r['generated_paired'])} | {fx(ratio(r['naive_ms'], r['copy_ms']))} | "
             f"{fx(ratio(r['dynamic_ms'], r['copy_ms'])) if r['kind'] == 'batchnorm' else 'none'} | "
             f"{fx(ratio(r['torch1_ms'], r['torch1_copy_ms']))} | {fx(ratio(r['torch2_ms'], r['torch2_copy_ms']))} | "
             f"{fx(ratio(r['torch1_ms'], r['generated_ms']))} | {fx(ratio(r['torch2_ms'], r['generated_ms']))} | "
@@ -152,8 +188,8 @@ def write_markdown(rows, dotnet, torch_version, machine, out):
         p = PASSES.get(case)
         if not p or (p, "Copy") not in dotnet:
             continue
-        copy = dotnet[(p, "Copy")]["median_ms"]
-        get = lambda m: dotnet.get((p, m), {}).get("median_ms")
+        copy = dotnet[(p, "Copy")]["ms"]
+        get = lambda m: dotnet.get((p, m), {}).get("ms")
         stats, first, norm, read = get("Statistics"), get("FirstPass"), get("Normalize"), get("ReadOnly")
         second = stats - first if stats is not None and first is not None else None
         passes.append((label, copy, read, first, second, stats, norm))
@@ -197,7 +233,7 @@ def goal_checks(rows):
                 + ("" if ok else f"; failing: {', '.join(failing)}") + ")")
 
     out = []
-    gen_copy = lambda r: ratio(r["generated_ms"], r["copy_ms"])
+    gen_copy = lambda r: r["generated_paired"] if r.get("generated_paired") is not None else ratio(r["generated_ms"], r["copy_ms"])
     out.append(verdict(collect("train", gen_copy), 1.5, True, "Training forward at most 1.5x copy"))
     out.append(verdict(collect("eval", gen_copy), 1.15, True, "Eval forward at most 1.15x copy (BatchNorm; LayerNorm/GroupNorm have no separate eval)"))
     out.append(verdict(collect("train_backward", gen_copy), 4.0, True, "Training forward+backward at most 4x copy"))
@@ -276,18 +312,24 @@ def main():
     parser.add_argument("--dotnet", required=True, help="BenchmarkDotNet results folder (*.json)")
     parser.add_argument("--torch", help="torch_bench.py JSON")
     parser.add_argument("--machine", help="machine summary text")
+    parser.add_argument("--paired", help="NormBench --paired JSON")
+    parser.add_argument("--load", help="load-average log")
+    parser.add_argument("--stat", choices=["min", "median"], default="min")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
+    global STAT
+    STAT = args.stat
     dotnet = load_dotnet(args.dotnet)
     torch, torch_version = load_torch(args.torch)
-    rows = build_rows(dotnet, torch)
+    rows = build_rows(dotnet, torch, load_paired(args.paired))
+    load = load_summary(args.load)
     machine = open(args.machine, encoding="utf-8").read() if args.machine and os.path.exists(args.machine) else ""
     os.makedirs(args.out, exist_ok=True)
-    write_markdown(rows, dotnet, torch_version, machine, args.out)
+    write_markdown(rows, dotnet, torch_version, machine, load, args.out)
     write_svg(rows, os.path.join(args.out, "chart.svg"))
     with open(os.path.join(args.out, "summary.json"), "w", encoding="utf-8") as f:
-        json.dump({"torch": torch_version, "rows": rows, "goals": goal_checks(rows)}, f, indent=1)
+        json.dump({"torch": torch_version, "statistic": STAT, "load": load, "rows": rows, "goals": goal_checks(rows)}, f, indent=1)
     print(open(os.path.join(args.out, "report.md"), encoding="utf-8").read())
 
 

@@ -7,8 +7,9 @@ training forward (batch statistics and the running-statistics update), eval forw
 forward+backward records the graph and calls torch.autograd.grad.
 
 Timing: each measurement warms up (at least 3 calls and 0.2 s), calibrates a number of calls per repetition so that a
-repetition lasts at least 2 ms, then times at least --min-reps repetitions (and until --min-time seconds have passed) with
-time.perf_counter_ns; the result is the median time per call. Writes JSON (--out).
+repetition lasts at least --block-ms (20 ms by default), then times at least --min-reps repetitions (and until --min-time seconds have passed) with
+time.perf_counter_ns; the results are the median and the minimum time per call over the repetitions (the
+minimum is the least disturbed by other load on a shared machine; bench/report.py uses it by default). Writes JSON (--out).
 
     /usr/bin/python3 bench/torch_bench.py --threads 1 2 --out bench/results/torch.json
 """
@@ -35,7 +36,7 @@ CASES = [
 ]
 
 
-def measure(fn, min_reps, min_time):
+def measure(fn, min_reps, min_time, block_s):
     """Median seconds per call of fn(), with the repetitions' spread."""
     warm_start = time.perf_counter_ns()
     calls = 0
@@ -43,11 +44,12 @@ def measure(fn, min_reps, min_time):
         fn()
         calls += 1
 
-    # Calls per repetition: enough for 2 ms, so perf_counter_ns and loop overhead are negligible.
+    # Calls per repetition: enough for one block, so perf_counter_ns and loop overhead are negligible.
     start = time.perf_counter_ns()
-    fn()
-    single = max(time.perf_counter_ns() - start, 1)
-    inner = max(1, int(2e6 // single))
+    for _ in range(3):
+        fn()
+    single = max((time.perf_counter_ns() - start) / 3, 1)
+    inner = max(1, int(block_s * 1e9 // single))
 
     samples = []
     begin = time.perf_counter_ns()
@@ -72,7 +74,7 @@ def measure(fn, min_reps, min_time):
     }
 
 
-def run_case(name, kind, shape, factory, min_reps, min_time):
+def run_case(name, kind, shape, factory, min_reps, min_time, block_s):
     gen = torch.Generator().manual_seed(1)
     x = torch.rand(shape, generator=gen) * 4 - 1  # uniform in [-1, 3): the same distribution as the .NET benchmarks
     grad = torch.randn(shape, generator=gen)
@@ -98,12 +100,12 @@ def run_case(name, kind, shape, factory, min_reps, min_time):
         torch.autograd.grad(y, (xr,) + params, grad)
 
     results = {"case": name, "kind": kind, "shape": list(shape), "bytes": x.numel() * 4}
-    results["copy"] = measure(copy, min_reps, min_time)
+    results["copy"] = measure(copy, min_reps, min_time, block_s)
     module.train()
-    results["train_forward"] = measure(train_forward, min_reps, min_time)
-    results["train_forward_backward"] = measure(train_forward_backward, min_reps, min_time)
+    results["train_forward"] = measure(train_forward, min_reps, min_time, block_s)
+    results["train_forward_backward"] = measure(train_forward_backward, min_reps, min_time, block_s)
     module.eval()
-    results["eval_forward"] = measure(eval_forward, min_reps, min_time)
+    results["eval_forward"] = measure(eval_forward, min_reps, min_time, block_s)
     return results
 
 
@@ -111,7 +113,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--out", default="bench/results/torch.json")
-    parser.add_argument("--min-reps", type=int, default=30)
+    parser.add_argument("--min-reps", type=int, default=20)
+    parser.add_argument("--block-ms", type=float, default=20.0, help="minimum duration of one timed repetition")
     parser.add_argument("--min-time", type=float, default=1.0, help="seconds of timed repetitions per measurement (at least)")
     parser.add_argument("--cases", nargs="*", help="only these case names")
     args = parser.parse_args()
@@ -129,13 +132,13 @@ def main():
         for name, kind, shape, factory in CASES:
             if args.cases and name not in args.cases:
                 continue
-            r = run_case(name, kind, shape, factory, args.min_reps, args.min_time)
+            r = run_case(name, kind, shape, factory, args.min_reps, args.min_time, args.block_ms / 1e3)
             r["threads"] = threads
             report["runs"].append(r)
             print(
-                f"threads={threads} {name:26s} copy {r['copy']['median_s'] * 1e3:8.3f} ms  "
-                f"train {r['train_forward']['median_s'] * 1e3:8.3f}  eval {r['eval_forward']['median_s'] * 1e3:8.3f}  "
-                f"train+bwd {r['train_forward_backward']['median_s'] * 1e3:8.3f}",
+                f"threads={threads} {name:26s} (min ms) copy {r['copy']['min_s'] * 1e3:8.3f}  "
+                f"train {r['train_forward']['min_s'] * 1e3:8.3f}  eval {r['eval_forward']['min_s'] * 1e3:8.3f}  "
+                f"train+bwd {r['train_forward_backward']['min_s'] * 1e3:8.3f}",
                 flush=True,
             )
 

@@ -12,7 +12,8 @@ namespace NormBench;
 /// (<c>--filter '*'</c>, <c>--job short</c>, <c>--exporters json csv</c>, ...); bench/run_all.sh shows the options used for
 /// docs/performance.md. Every class carries its own name as its category and benchmarks are grouped by category, so
 /// with <c>--join</c> (one build, one table) the Ratio column is still relative to the copy of that class's tensor.
-/// <c>--check</c> only runs every class's setup, which checks that all implementations agree, and each benchmark once.
+/// <c>--check</c> only runs every class's setup, which checks that all implementations agree, and each benchmark once;
+/// <c>--paired FILE</c> measures load-robust ratios to the copy in process (see <see cref="Paired"/>).
 /// </summary>
 public static class Program
 {
@@ -24,15 +25,24 @@ public static class Program
             return Check();
         }
 
+        if (args.Length == 2 && args[0] == "--paired")
+        {
+            return Paired.Run(args[1]);
+        }
+
         IConfig config = ManualConfig.Create(DefaultConfig.Instance)
             .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory);
         BenchmarkDotNet.Reports.Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config).ToArray();
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }
 
+    /// <summary>The benchmark classes, in declaration order.</summary>
+    internal static Type[] BenchmarkTypes() =>
+        typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && t.GetCustomAttribute<BenchmarkCategoryAttribute>() is not null).ToArray();
+
     private static int Check()
     {
-        foreach (Type type in typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && t.GetCustomAttribute<BenchmarkCategoryAttribute>() is not null))
+        foreach (Type type in BenchmarkTypes())
         {
             object benchmark = Activator.CreateInstance(type)!;
             type.GetMethod("Setup")!.Invoke(benchmark, null);
