@@ -170,12 +170,12 @@ internal static partial class LayerEmitter
             string shape = LayerModel.ShapeList(p.AffineShape);
             if (p.HasAffine)
             {
-                w.WriteLine($"Weight = new {Parameter}([{shape}], weightDecay: false);");
+                w.WriteLine($"Weight = new {Parameter}([{shape}], weightDecay: {(p.ParametersDecay ? "true" : "false")});");
             }
 
             if (p.HasBias)
             {
-                w.WriteLine($"Bias = new {Parameter}([{shape}], weightDecay: false);");
+                w.WriteLine($"Bias = new {Parameter}([{shape}], weightDecay: {(p.ParametersDecay ? "true" : "false")});");
             }
 
             if (p.TracksRunningStats)
@@ -242,7 +242,7 @@ internal static partial class LayerEmitter
         if (p.HasAffine)
         {
             w.WriteLine($$"""
-                /// <summary>{{scope}} scale γ (PyTorch's <c>weight</c>), shape [{{shape}}], initialized to 1. Excluded from weight decay.</summary>
+                /// <summary>{{scope}} scale γ (PyTorch's <c>weight</c>), shape [{{shape}}], initialized to 1. {{Decay(p)}}</summary>
                 public {{Parameter}} Weight { get; }
 
                 """);
@@ -251,7 +251,7 @@ internal static partial class LayerEmitter
         if (p.HasBias)
         {
             w.WriteLine($$"""
-                /// <summary>{{scope}} shift β (PyTorch's <c>bias</c>), shape [{{shape}}], initialized to 0. Excluded from weight decay.</summary>
+                /// <summary>{{scope}} shift β (PyTorch's <c>bias</c>), shape [{{shape}}], initialized to 0. {{Decay(p)}}</summary>
                 public {{Parameter}} Bias { get; }
 
                 """);
@@ -273,6 +273,10 @@ internal static partial class LayerEmitter
                 """);
         }
     }
+
+    private static string Decay(NormPlan p) => p.ParametersDecay
+        ? "Subject to weight decay (the attribute sets <c>WeightDecay = true</c>)."
+        : "Excluded from weight decay (<see cref=\"global::NormGen.Parameter.WeightDecay\"/> is false).";
 
     private static void WriteEnumeration(IndentedWriter w, LayerModel m)
     {

@@ -85,6 +85,7 @@ internal sealed record ChannelWindow(int Size, double Alpha, double Beta, double
 /// <param name="Eps">Added to the variance.</param>
 /// <param name="Momentum">Momentum of the running-statistics update (ignored unless <see cref="RunningStatsKind.Momentum"/>).</param>
 /// <param name="Window">LocalResponseNorm's window; null for every other kind.</param>
+/// <param name="ParametersDecay">Whether optimizers decay <c>weight</c> and <c>bias</c> (the attribute's <c>WeightDecay</c>; default false).</param>
 internal sealed record NormPlan(
     LayerKind Kind,
     string ModuleName,
@@ -101,7 +102,8 @@ internal sealed record NormPlan(
     RunningStatsKind RunningStats,
     double Eps,
     double Momentum,
-    ChannelWindow? Window)
+    ChannelWindow? Window,
+    bool ParametersDecay = false)
 {
     /// <summary>Elements per sample.</summary>
     public int SampleSize => Slots * SlotLength;

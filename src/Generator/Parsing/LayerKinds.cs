@@ -53,7 +53,7 @@ internal static class LayerKinds
             LocalResponseNorm => LocalResponseNormPlan(reader),
             _ => null,
         };
-        return reader.Failed ? null : plan;
+        return reader.Failed || plan is null ? null : plan with { ParametersDecay = args.Named("WeightDecay", false) };
     }
 
     private static NormPlan BatchNorm(Reader r, string module, int[] ranks, List<int> shape)

@@ -13,4 +13,11 @@ public abstract class NormalizationAttribute : Attribute
     private protected NormalizationAttribute()
     {
     }
+
+    /// <summary>
+    /// When true, optimizers apply weight decay to this layer's <c>weight</c> and <c>bias</c>
+    /// (<see cref="Parameter.WeightDecay"/>). Default false: the usual practice exempts normalization parameters,
+    /// which are not scale-invariant (decaying γ shrinks the layer's output). Ignored by layers without parameters.
+    /// </summary>
+    public bool WeightDecay { get; set; }
 }

@@ -106,10 +106,10 @@ namespace Models
 
         global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
 
-        /// <summary>Learnable per-channel scale γ (PyTorch's <c>weight</c>), shape [16], initialized to 1. Excluded from weight decay.</summary>
+        /// <summary>Learnable per-channel scale γ (PyTorch's <c>weight</c>), shape [16], initialized to 1. Excluded from weight decay (<see cref="global::NormGen.Parameter.WeightDecay"/> is false).</summary>
         public global::NormGen.Parameter Weight { get; }
 
-        /// <summary>Learnable per-channel shift β (PyTorch's <c>bias</c>), shape [16], initialized to 0. Excluded from weight decay.</summary>
+        /// <summary>Learnable per-channel shift β (PyTorch's <c>bias</c>), shape [16], initialized to 0. Excluded from weight decay (<see cref="global::NormGen.Parameter.WeightDecay"/> is false).</summary>
         public global::NormGen.Parameter Bias { get; }
 
         /// <summary>Running mean per channel (PyTorch's <c>running_mean</c>), shape [16], initialized to 0.</summary>

@@ -77,10 +77,10 @@ namespace Models
 
         global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
 
-        /// <summary>Learnable per-channel scale γ (PyTorch's <c>weight</c>), shape [256], initialized to 1. Excluded from weight decay.</summary>
+        /// <summary>Learnable per-channel scale γ (PyTorch's <c>weight</c>), shape [256], initialized to 1. Excluded from weight decay (<see cref="global::NormGen.Parameter.WeightDecay"/> is false).</summary>
         public global::NormGen.Parameter Weight { get; }
 
-        /// <summary>Learnable per-channel shift β (PyTorch's <c>bias</c>), shape [256], initialized to 0. Excluded from weight decay.</summary>
+        /// <summary>Learnable per-channel shift β (PyTorch's <c>bias</c>), shape [256], initialized to 0. Excluded from weight decay (<see cref="global::NormGen.Parameter.WeightDecay"/> is false).</summary>
         public global::NormGen.Parameter Bias { get; }
 
         /// <summary>The parameters under PyTorch's names, in PyTorch's order (<c>weight</c>, <c>bias</c>). Enumerating allocates nothing.</summary>

@@ -67,7 +67,7 @@ namespace Models
 
         global::NormGen.IModule global::NormGen.IModule.Train(bool mode) => Train(mode);
 
-        /// <summary>Learnable elementwise scale γ (PyTorch's <c>weight</c>), shape [4096], initialized to 1. Excluded from weight decay.</summary>
+        /// <summary>Learnable elementwise scale γ (PyTorch's <c>weight</c>), shape [4096], initialized to 1. Excluded from weight decay (<see cref="global::NormGen.Parameter.WeightDecay"/> is false).</summary>
         public global::NormGen.Parameter Weight { get; }
 
         /// <summary>The parameters under PyTorch's names, in PyTorch's order (<c>weight</c>). Enumerating allocates nothing.</summary>

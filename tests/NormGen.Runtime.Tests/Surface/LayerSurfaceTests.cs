@@ -59,6 +59,16 @@ public sealed class LayerSurfaceTests
     }
 
     [Fact]
+    public void WeightDecayIsOffForNormalizationParametersUnlessTheAttributeOptsIn()
+    {
+        Assert.All(new Ln768().NamedParameters().AsSpan().ToArray(), p => Assert.False(p.Parameter.WeightDecay));
+        Assert.All(new Gn2d().NamedParameters().AsSpan().ToArray(), p => Assert.False(p.Parameter.WeightDecay));
+        var decayed = new Bn1dDecayed();
+        Assert.True(decayed.Weight.WeightDecay);
+        Assert.True(decayed.Bias.WeightDecay);
+    }
+
+    [Fact]
     public void TrainAndEvalSetTheModeAndReturnTheLayer()
     {
         var layer = new Bn2d();
