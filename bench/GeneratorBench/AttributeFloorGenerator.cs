@@ -11,12 +11,13 @@ namespace GeneratorBench;
 /// </summary>
 public sealed class AttributeFloorGenerator : IIncrementalGenerator
 {
-    /// <summary>The layer attributes NormGen listens to (NormGen.Generator's LayerKinds.MetadataNames).</summary>
+    /// <summary>The attributes NormGen listens to (NormGen.Generator's LayerKinds.MetadataNames, and [Module]).</summary>
     private static readonly string[] MetadataNames =
     [
         "NormGen.BatchNorm1dAttribute", "NormGen.BatchNorm2dAttribute", "NormGen.BatchNorm3dAttribute",
         "NormGen.InstanceNorm1dAttribute", "NormGen.InstanceNorm2dAttribute", "NormGen.InstanceNorm3dAttribute",
         "NormGen.GroupNormAttribute", "NormGen.LayerNormAttribute", "NormGen.RmsNormAttribute", "NormGen.LocalResponseNormAttribute",
+        "NormGen.ModuleAttribute",
     ];
 
     public void Initialize(IncrementalGeneratorInitializationContext context)

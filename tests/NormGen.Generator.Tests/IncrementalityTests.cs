@@ -194,14 +194,16 @@ public sealed class IncrementalityTests
     ];
 
     /// <summary>
-    /// STJ's <c>SourceGenModelDoesNotEncapsulateSymbolsOrCompilationData</c>, twice over: the model types declare no field
-    /// that could hold a Roslyn object (walked over the declared field types, so it covers every layer kind), and the
+    /// STJ's <c>SourceGenModelDoesNotEncapsulateSymbolsOrCompilationData</c>, twice over: the model types (layers and
+    /// modules) declare no field that could hold a Roslyn object (walked over the declared field types, so it covers
+    /// every layer kind), and the
     /// model instances of a varied project reach no such object at run time (walked over the actual object graph).
     /// </summary>
     [Fact]
     public void ModelsHoldNoSymbolsSyntaxOrCompilationData()
     {
         AssertTypeGraphIsPlainData(typeof(LayerSpec), new HashSet<Type>(), "LayerSpec");
+        AssertTypeGraphIsPlainData(typeof(ModuleSpec), new HashSet<Type>(), "ModuleSpec");
 
         GeneratorDriver driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(GeneratorHarness.CreateCompilation(
             TwoLayers,
