@@ -40,6 +40,3 @@ public partial class Network
     /// <summary>The second block (exposed through a method, which is not a member the generator looks at).</summary>
     public Block GetLayer2() => _layer2;
 }
-
-/// <summary>A BatchNorm whose parameters opt back into weight decay.</summary>
-[BatchNorm1d(4, WeightDecay = true)] public partial class Bn1dDecayed { }

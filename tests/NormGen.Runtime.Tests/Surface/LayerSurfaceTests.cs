@@ -184,3 +184,9 @@ public sealed class LayerSurfaceTests
         return data;
     }
 }
+
+/// <summary>A BatchNorm whose parameters opt back into weight decay (outside the Layers namespace: no PyTorch fixture needed).</summary>
+[BatchNorm1d(4, WeightDecay = true)]
+public partial class Bn1dDecayed
+{
+}
