@@ -120,6 +120,7 @@ def build_rows(dotnet, torch, paired):
                 t = torch.get((case, threads))
                 row[f"torch{threads}_ms"] = torch_time(t, TORCH_MODES[mode]) if t else None
                 row[f"torch{threads}_copy_ms"] = torch_time(t, "copy") if t else None
+                row[f"torch{threads}_paired"] = t[TORCH_MODES[mode]].get("paired_ratio") if t else None
             rows.append(row)
     return rows
 

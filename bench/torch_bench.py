@@ -9,7 +9,9 @@ forward+backward records the graph and calls torch.autograd.grad.
 Timing: each measurement warms up (at least 3 calls and 0.2 s), calibrates a number of calls per repetition so that a
 repetition lasts at least --block-ms (20 ms by default), then times at least --min-reps repetitions (and until --min-time seconds have passed) with
 time.perf_counter_ns; the results are the median and the minimum time per call over the repetitions (the
-minimum is the least disturbed by other load on a shared machine; bench/report.py uses it by default). Writes JSON (--out).
+minimum is the least disturbed by other load on a shared machine; bench/report.py uses it by default). Each mode also
+gets a paired ratio: 15 rounds of a block of copies timed back to back with a block of the mode, median of the per-round
+ratios (robust to load that changes over seconds). Writes JSON (--out).
 
     /usr/bin/python3 bench/torch_bench.py --threads 1 2 --out bench/results/torch.json
 """
@@ -62,6 +64,7 @@ def measure(fn, min_reps, min_time, block_s):
             break
 
     samples.sort()
+    measure.last_inner = inner
     q1 = samples[len(samples) // 4]
     q3 = samples[(3 * len(samples)) // 4]
     return {
@@ -72,6 +75,21 @@ def measure(fn, min_reps, min_time, block_s):
         "reps": len(samples),
         "calls_per_rep": inner,
     }
+
+
+def paired_ratio(fn, fn_calls, copy, copy_calls, rounds=15):
+    """Median over rounds of (time per call of fn) / (time per call of copy), the two timed back to back each round."""
+    ratios = []
+    for _ in range(rounds):
+        t0 = time.perf_counter_ns()
+        for _ in range(copy_calls):
+            copy()
+        t1 = time.perf_counter_ns()
+        for _ in range(fn_calls):
+            fn()
+        t2 = time.perf_counter_ns()
+        ratios.append(((t2 - t1) / fn_calls) / ((t1 - t0) / copy_calls))
+    return statistics.median(ratios)
 
 
 def run_case(name, kind, shape, factory, min_reps, min_time, block_s):
@@ -101,11 +119,15 @@ def run_case(name, kind, shape, factory, min_reps, min_time, block_s):
 
     results = {"case": name, "kind": kind, "shape": list(shape), "bytes": x.numel() * 4}
     results["copy"] = measure(copy, min_reps, min_time, block_s)
+    copy_calls = measure.last_inner
+    # Each mode: its times, then the paired ratio to the copy (load-robust: both sides timed back to back each round).
     module.train()
-    results["train_forward"] = measure(train_forward, min_reps, min_time, block_s)
-    results["train_forward_backward"] = measure(train_forward_backward, min_reps, min_time, block_s)
+    for key, fn in (("train_forward", train_forward), ("train_forward_backward", train_forward_backward)):
+        results[key] = measure(fn, min_reps, min_time, block_s)
+        results[key]["paired_ratio"] = paired_ratio(fn, measure.last_inner, copy, copy_calls)
     module.eval()
     results["eval_forward"] = measure(eval_forward, min_reps, min_time, block_s)
+    results["eval_forward"]["paired_ratio"] = paired_ratio(eval_forward, measure.last_inner, copy, copy_calls)
     return results
 
 
@@ -138,7 +160,8 @@ def main():
             print(
                 f"threads={threads} {name:26s} (min ms) copy {r['copy']['min_s'] * 1e3:8.3f}  "
                 f"train {r['train_forward']['min_s'] * 1e3:8.3f}  eval {r['eval_forward']['min_s'] * 1e3:8.3f}  "
-                f"train+bwd {r['train_forward_backward']['min_s'] * 1e3:8.3f}",
+                f"train+bwd {r['train_forward_backward']['min_s'] * 1e3:8.3f}  paired ratios "
+                f"{r['train_forward']['paired_ratio']:.2f} {r['eval_forward']['paired_ratio']:.2f} {r['train_forward_backward']['paired_ratio']:.2f}",
                 flush=True,
             )
 
