@@ -129,6 +129,25 @@ def ratio(a, b):
     return a / b if a is not None and b is not None and b > 0 else None
 
 
+def paired_ratio(r, impl):
+    """The paired ratio to the copy, or the ratio of best times when no paired measurement exists."""
+    if r.get(impl + "_paired") is not None:
+        return r[impl + "_paired"]
+    if impl.startswith("torch"):
+        return ratio(r[impl + "_ms"], r[impl + "_copy_ms"])
+    return ratio(r[impl + "_ms"], r["copy_ms"])
+
+
+def speedup_value(r, other):
+    return ratio(paired_ratio(r, other), paired_ratio(r, "generated"))
+
+
+def speedup(r, other):
+    v = speedup_value(r, other)
+    raw = ratio(r[other + "_ms"], r["generated_ms"])
+    return "n/a" if v is None else f"{v:.2f}x ({'n/a' if raw is None else f'{raw:.2f}x'})"
+
+
 def fmt(x, digits=3):
     if x is None:
         return "n/a"
@@ -143,7 +162,7 @@ def fx(x):
     return "n/a" if x is None else f"{x:.2f}x"
 
 
-def write_markdown(rows, dotnet, torch_version, machine, load, out):
+def write_markdown(rows, dotnet, paired_all, torch_version, machine, load, out):
     lines = []
     lines.append("# Benchmark results\n")
     if machine:
@@ -167,21 +186,23 @@ def write_markdown(rows, dotnet, torch_version, machine, load, out):
             f"{fmt(r['torch1_copy_ms'])} | {fmt(r['torch1_ms'])} | {fmt(r['torch2_ms'])} |")
 
     lines.append("\n## Ratios\n")
-    lines.append("Time / copy time of the same tensor, each side against its own copy measured in the same run; "
-                 "speed-ups are the other implementation's time / the generated layer's time.\n")
-    lines.append("Paired: the same ratio measured in one process, copy and benchmark alternating (median of 15 rounds); "
-                 "the goal checks below use it where it exists.\n")
-    lines.append("| case | mode | generated / copy | generated / copy (paired) | naive / copy | non-specialized / copy | torch 1t / copy | torch 2t / copy | "
-                 "generated vs torch 1t | generated vs torch 2t | generated vs non-specialized | allocated (B/op) |")
+    lines.append("Each implementation's time / the time of a copy of the same tensor. *Paired* ratios are measured in one process with "
+                 "the copy and the implementation timed back to back, 15 rounds, median of the per-round ratios (NormBench --paired, "
+                 "torch_bench.py): they stay meaningful when other load on the machine changes from one minute to the next, so the "
+                 "goal checks use them. *Best* ratios divide BenchmarkDotNet's best iterations (separate processes, minutes apart). "
+                 "Speed-ups are copy-normalized: the other implementation's paired ratio / the generated layer's paired ratio (both "
+                 "copies are a memcpy of the same bytes); the raw ratio of best times is in parentheses.\n")
+    lines.append("| case | mode | generated (best) | generated | naive | non-specialized | torch 1t | torch 2t | "
+                 "speed-up vs torch 1t | speed-up vs torch 2t | speed-up vs non-specialized | allocated (B/op, BDN) |")
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         alloc = r["generated_alloc"]
+        bn = r["kind"] == "batchnorm"
         lines.append(
-            f"| {r['label']} | {r['mode_label']} | {fx(ratio(r['generated_ms'], r['copy_ms']))} | {fx(r['generated_paired'])} | {fx(ratio(r['naive_ms'], r['copy_ms']))} | "
-            f"{fx(ratio(r['dynamic_ms'], r['copy_ms'])) if r['kind'] == 'batchnorm' else 'none'} | "
-            f"{fx(ratio(r['torch1_ms'], r['torch1_copy_ms']))} | {fx(ratio(r['torch2_ms'], r['torch2_copy_ms']))} | "
-            f"{fx(ratio(r['torch1_ms'], r['generated_ms']))} | {fx(ratio(r['torch2_ms'], r['generated_ms']))} | "
-            f"{fx(ratio(r['dynamic_ms'], r['generated_ms'])) if r['kind'] == 'batchnorm' else 'none'} | "
+            f"| {r['label']} | {r['mode_label']} | {fx(ratio(r['generated_ms'], r['copy_ms']))} | {fx(paired_ratio(r, 'generated'))} | "
+            f"{fx(paired_ratio(r, 'naive'))} | {fx(paired_ratio(r, 'dynamic')) if bn else 'none'} | "
+            f"{fx(paired_ratio(r, 'torch1'))} | {fx(paired_ratio(r, 'torch2'))} | "
+            f"{speedup(r, 'torch1')} | {speedup(r, 'torch2')} | {speedup(r, 'dynamic') if bn else 'none'} | "
             f"{'n/a' if alloc is None else alloc} |")
 
     passes = []
@@ -190,19 +211,27 @@ def write_markdown(rows, dotnet, torch_version, machine, load, out):
         if not p or (p, "Copy") not in dotnet:
             continue
         copy = dotnet[(p, "Copy")]["ms"]
-        get = lambda m: dotnet.get((p, m), {}).get("ms")
-        stats, first, norm, read = get("Statistics"), get("FirstPass"), get("Normalize"), get("ReadOnly")
+
+        def share(m, p=p, copy=copy):
+            if (p, m) in paired_all:
+                return paired_all[(p, m)]
+            v = dotnet.get((p, m), {}).get("ms")
+            return None if v is None else v / copy
+
+        stats, first, norm, read = share("Statistics"), share("FirstPass"), share("Normalize"), share("ReadOnly")
         second = stats - first if stats is not None and first is not None else None
-        passes.append((label, copy, read, first, second, stats, norm))
+        passes.append((label, read, first, second, stats, norm))
     if passes:
-        lines.append("\n## Where the training forward goes (generated BatchNorm, ms and / copy)\n")
-        lines.append("Pass 1: float-shift sums; pass 2: exact deviations in double (statistics minus pass 1); pass 3: normalize. "
-                     "Read-only: `TensorPrimitives.Sum` over the tensor (the floor of a statistics pass).\n")
-        lines.append("| case | copy | read-only | pass 1 | pass 2 | passes 1+2 | pass 3 (normalize) |")
+        lines.append("\n## Where the training forward goes (generated BatchNorm; time / copy time, paired)\n")
+        lines.append("Pass 1: float-shift sums (`SumPlane`/`SumColumns`); pass 2: exact deviations in double (`ComputeBatchStatistics` "
+                     "minus pass 1); pass 3: `Normalize`. Read-only: `TensorPrimitives.Sum` over the tensor, the floor of a statistics pass. "
+                     "The generated private methods are called through `UnsafeAccessor` (bench/NormBench/Passes.cs).\n")
+        lines.append("| case | read-only | pass 1 | pass 2 | passes 1+2 | pass 3 (normalize) | sum of passes |")
         lines.append("|---|---:|---:|---:|---:|---:|---:|")
-        for label, copy, read, first, second, stats, norm in passes:
-            cell = lambda v: "n/a" if v is None else f"{fmt(v)} ({v / copy:.2f}x)"
-            lines.append(f"| {label} | {fmt(copy)} | {cell(read)} | {cell(first)} | {cell(second)} | {cell(stats)} | {cell(norm)} |")
+        for label, read, first, second, stats, norm in passes:
+            cell = lambda v: "n/a" if v is None else f"{v:.2f}x"
+            total = stats + norm if stats is not None and norm is not None else None
+            lines.append(f"| {label} | {cell(read)} | {cell(first)} | {cell(second)} | {cell(stats)} | {cell(norm)} | {cell(total)} |")
 
     lines.append("\n## Goals of issue 5\n")
     for goal in goal_checks(rows):
@@ -234,16 +263,16 @@ def goal_checks(rows):
                 + ("" if ok else f"; failing: {', '.join(failing)}") + ")")
 
     out = []
-    gen_copy = lambda r: r["generated_paired"] if r.get("generated_paired") is not None else ratio(r["generated_ms"], r["copy_ms"])
+    gen_copy = lambda r: paired_ratio(r, "generated")
     out.append(verdict(collect("train", gen_copy), 1.5, True, "Training forward at most 1.5x copy"))
     out.append(verdict(collect("eval", gen_copy), 1.15, True, "Eval forward at most 1.15x copy (BatchNorm; LayerNorm/GroupNorm have no separate eval)"))
     out.append(verdict(collect("train_backward", gen_copy), 4.0, True, "Training forward+backward at most 4x copy"))
-    vs_torch = lambda r: ratio(r["torch1_ms"], r["generated_ms"])
+    vs_torch = lambda r: speedup_value(r, "torch1")
     out.append(verdict(collect("train", vs_torch, {"batchnorm"}), 8.0, False, "At least 8x faster than PyTorch 1 thread, BatchNorm training forward"))
     out.append(verdict(collect("train_backward", vs_torch, {"batchnorm"}), 4.0, False, "At least 4x faster than PyTorch 1 thread, forward+backward"))
     every = [v for m in ("train", "eval", "train_backward") for v in collect(m, vs_torch)]
     out.append(verdict(every, 1.0, False, "Faster than PyTorch 1 thread on every case and mode measured"))
-    vs_dyn = lambda r: ratio(r["dynamic_ms"], r["generated_ms"])
+    vs_dyn = lambda r: speedup_value(r, "dynamic")
     small = [v for m in ("train", "eval") for v in collect(m, lambda r: vs_dyn(r) if r["case"] in SMALL_SPATIAL else None)]
     out.append(verdict(small, 2.0, False, "At least 2x faster than the non-specialized path on 7x7 and 14x14"))
     alld = [v for m in ("train", "eval") for v in collect(m, vs_dyn)]
@@ -258,11 +287,11 @@ def goal_checks(rows):
 
 def write_svg(rows, path):
     series = [
-        ("generated", "NormGen generated", "#1f77b4", lambda r: ratio(r["generated_ms"], r["copy_ms"])),
-        ("dynamic", "NormGen non-specialized", "#9467bd", lambda r: ratio(r["dynamic_ms"], r["copy_ms"])),
-        ("naive", "naive scalar (C#)", "#8c8c8c", lambda r: ratio(r["naive_ms"], r["copy_ms"])),
-        ("torch1", "PyTorch 1.13, 1 thread", "#d62728", lambda r: ratio(r["torch1_ms"], r["torch1_copy_ms"])),
-        ("torch2", "PyTorch 1.13, 2 threads", "#ff9896", lambda r: ratio(r["torch2_ms"], r["torch2_copy_ms"])),
+        ("generated", "NormGen generated", "#1f77b4", lambda r: paired_ratio(r, "generated")),
+        ("dynamic", "NormGen non-specialized", "#9467bd", lambda r: paired_ratio(r, "dynamic")),
+        ("naive", "naive scalar (C#)", "#8c8c8c", lambda r: paired_ratio(r, "naive")),
+        ("torch1", "PyTorch 1.13, 1 thread", "#d62728", lambda r: paired_ratio(r, "torch1")),
+        ("torch2", "PyTorch 1.13, 2 threads", "#ff9896", lambda r: paired_ratio(r, "torch2")),
     ]
     shown = [r for r in rows if not (r["mode"] == "eval" and r["kind"] != "batchnorm")]
     values = [f(r) for r in shown for _, _, _, f in series if f(r)]
@@ -277,7 +306,7 @@ def write_svg(rows, path):
 
     s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
          f'<rect width="{width}" height="{height}" fill="white"/>',
-         f'<text x="{left}" y="20" font-size="14" font-weight="bold">Time / copy time of the same tensor (log scale; lower is better; 1 = a copy)</text>']
+         f'<text x="{left}" y="20" font-size="14" font-weight="bold">Time / copy time of the same tensor, paired measurement (log scale; lower is better; 1 = a copy)</text>']
     lx = left
     for _, name, color, _ in series:
         s.append(f'<rect x="{lx}" y="32" width="10" height="10" fill="{color}"/><text x="{lx + 14}" y="41">{html.escape(name)}</text>')
@@ -323,11 +352,12 @@ def main():
     STAT = args.stat
     dotnet = load_dotnet(args.dotnet)
     torch, torch_version = load_torch(args.torch)
-    rows = build_rows(dotnet, torch, load_paired(args.paired))
+    paired_all = load_paired(args.paired)
+    rows = build_rows(dotnet, torch, paired_all)
     load = load_summary(args.load)
     machine = open(args.machine, encoding="utf-8").read() if args.machine and os.path.exists(args.machine) else ""
     os.makedirs(args.out, exist_ok=True)
-    write_markdown(rows, dotnet, torch_version, machine, load, args.out)
+    write_markdown(rows, dotnet, paired_all, torch_version, machine, load, args.out)
     write_svg(rows, os.path.join(args.out, "chart.svg"))
     with open(os.path.join(args.out, "summary.json"), "w", encoding="utf-8") as f:
         json.dump({"torch": torch_version, "statistic": STAT, "load": load, "rows": rows, "goals": goal_checks(rows)}, f, indent=1)
