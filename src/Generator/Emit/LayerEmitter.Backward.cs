@@ -258,12 +258,15 @@ internal static partial class LayerEmitter
                     w.WriteLine($"WeightedGradientSums(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref weight[s * SlotLength], shift, out double sumG, out double sumGX);");
                     w.WriteLine("double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)");
                     WriteSlotCoefficients(w, p);
-                    w.WriteLine($"GradInputElementwise(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref {Unsafe}.Add(ref dx, start), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);");
+
+                    // Parameter gradients first: gradInput may be the same memory as gradOutput or input.
                     w.WriteLine($"AccumulateWeightGrad(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));");
                     if (p.HasBias)
                     {
                         w.WriteLine("global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad.Slice(s * SlotLength, SlotLength), gradOutput.Slice(start, SlotLength), biasGrad.Slice(s * SlotLength, SlotLength));");
                     }
+
+                    w.WriteLine($"GradInputElementwise(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref {Unsafe}.Add(ref dx, start), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);");
                 }
                 else
                 {

@@ -485,8 +485,8 @@ namespace Models
                     double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
                     double b = -invStd * invStd * meanGx;
                     double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));
-                    GradInputElementwise(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, start), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);
                     AccumulateWeightGrad(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));
+                    GradInputElementwise(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, start), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);
                 }
             }
         }

@@ -409,8 +409,8 @@ namespace Models
                     double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
                     double b = -invStd * invStd * meanGx;
                     double c0 = -(b * (mean - shift)); // RMSNorm: no mean(g) term
-                    GradInputElementwise(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, start), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);
                     AccumulateWeightGrad(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));
+                    GradInputElementwise(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, start), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);
                 }
             }
         }

@@ -135,6 +135,26 @@ public sealed class LayerSurfaceTests
     }
 
     [Fact]
+    public void BackwardIntoTheInputBufferEqualsOutOfPlace()
+    {
+        // gradInput may be the same memory as the input: every kernel reads an element before it writes it.
+        float[] input = RandomData(3 * Ln768.SampleSize, seed: 5, mean: 2f);
+        float[] gradOutput = RandomData(input.Length, seed: 6, mean: 0f);
+        var outOfPlace = new Ln768();
+        var inPlace = new Ln768();
+        float[] output = new float[input.Length];
+        outOfPlace.Forward(input, output);
+        inPlace.Forward(input, output);
+        float[] expected = new float[input.Length];
+        outOfPlace.Backward(input, gradOutput, expected);
+        float[] aliased = (float[])input.Clone();
+        inPlace.Backward(aliased, gradOutput, aliased);
+        Assert.Equal(expected, aliased);
+        Assert.Equal(outOfPlace.Weight.GradSpan.ToArray(), inPlace.Weight.GradSpan.ToArray());
+        Assert.Equal(outOfPlace.Bias.GradSpan.ToArray(), inPlace.Bias.GradSpan.ToArray());
+    }
+
+    [Fact]
     public void SteadyStateForwardAndEnumerationAllocateNothing()
     {
         var blocks = new Bn2dOddPlane();
