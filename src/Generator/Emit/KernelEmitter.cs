@@ -67,36 +67,16 @@ internal static class KernelEmitter
     /// <c>static void {name}(ref float x, ref float y, float shift, float scale, float offset)</c>:
     /// <c>y = (x - shift) * scale + offset</c> over <paramref name="length"/> contiguous floats.
     /// </summary>
-    public static void WritePlaneNormalize(IndentedWriter w, string name, int length)
-    {
-        WriteKernelHeader(w, $"y = (x - shift) * scale + offset over one plane of {length} elements.");
-        using (w.Block($"private static void {name}(ref float x, ref float y, float shift, float scale, float offset)"))
-        {
-            foreach (VectorWidth v in VectorWidth.All)
-            {
-                if (length < v.Lanes)
-                {
-                    continue;
-                }
-
-                using (w.Block($"if ({v.Enabled})"))
-                {
-                    w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
-                    w.WriteLine($"{v.Float} factor = {v.Type}.Create(scale);");
-                    w.WriteLine($"{v.Float} addend = {v.Type}.Create(offset);");
-                    WriteElementwise(w, v, length, at => $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - center, factor, addend)");
-                    w.WriteLine("return;");
-                }
-
-                w.WriteLine();
-            }
-
-            using (w.Block($"for (int i = 0; i < {length}; i++)"))
-            {
-                w.WriteLine($"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - shift) * scale + offset;");
-            }
-        }
-    }
+    public static void WritePlaneNormalize(IndentedWriter w, string name, int length) => WriteElementwiseKernel(
+        w,
+        name,
+        "ref float x, ref float y, float shift, float scale, float offset",
+        length,
+        $"y = (x - shift) * scale + offset over one plane of {length} elements.",
+        "y",
+        v => new[] { $"{v.Float} center = {v.Type}.Create(shift);", $"{v.Float} factor = {v.Type}.Create(scale);", $"{v.Float} addend = {v.Type}.Create(offset);" },
+        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, factor, addend)",
+        $"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - shift) * scale + offset;");
 
     /// <summary>
     /// <c>static void {name}(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)</c>:
@@ -195,43 +175,25 @@ internal static class KernelEmitter
     /// </summary>
     public static void WriteElementwiseAffine(IndentedWriter w, string name, int length, bool hasBias)
     {
-        string biasParameter = hasBias ? ", ref float bias" : "";
-        WriteKernelHeader(w, $"y = ((x - shift) * invStd + center) * weight{(hasBias ? " + bias" : "")} element-wise over one row of {length} elements.");
-        using (w.Block($"private static void {name}(ref float x, ref float y, float shift, float invStd, float center, ref float weight{biasParameter})"))
-        {
-            foreach (VectorWidth v in VectorWidth.All)
+        string normalized = $"((({Unsafe}.Add(ref x, i) - shift) * invStd) + center)";
+        WriteElementwiseKernel(
+            w,
+            name,
+            "ref float x, ref float y, float shift, float invStd, float center, ref float weight" + (hasBias ? ", ref float bias" : ""),
+            length,
+            $"y = ((x - shift) * invStd + center) * weight{(hasBias ? " + bias" : "")} element-wise over one row of {length} elements.",
+            "y",
+            v => new[] { $"{v.Float} shiftVector = {v.Type}.Create(shift);", $"{v.Float} factor = {v.Type}.Create(invStd);", $"{v.Float} addend = {v.Type}.Create(center);" },
+            (v, at) =>
             {
-                if (length < v.Lanes)
-                {
-                    continue;
-                }
-
-                using (w.Block($"if ({v.Enabled})"))
-                {
-                    w.WriteLine($"{v.Float} shiftVector = {v.Type}.Create(shift);");
-                    w.WriteLine($"{v.Float} factor = {v.Type}.Create(invStd);");
-                    w.WriteLine($"{v.Float} addend = {v.Type}.Create(center);");
-                    WriteElementwise(w, v, length, at =>
-                    {
-                        string normalized = $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - shiftVector, factor, addend)";
-                        return hasBias
-                            ? $"{v.Type}.MultiplyAddEstimate({normalized}, {v.Type}.LoadUnsafe(ref weight, {at}), {v.Type}.LoadUnsafe(ref bias, {at}))"
-                            : $"({normalized} * {v.Type}.LoadUnsafe(ref weight, {at}))";
-                    });
-                    w.WriteLine("return;");
-                }
-
-                w.WriteLine();
-            }
-
-            using (w.Block($"for (int i = 0; i < {length}; i++)"))
-            {
-                string normalized = $"((({Unsafe}.Add(ref x, i) - shift) * invStd) + center)";
-                w.WriteLine(hasBias
-                    ? $"{Unsafe}.Add(ref y, i) = ({normalized} * {Unsafe}.Add(ref weight, i)) + {Unsafe}.Add(ref bias, i);"
-                    : $"{Unsafe}.Add(ref y, i) = {normalized} * {Unsafe}.Add(ref weight, i);");
-            }
-        }
+                string row = $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - shiftVector, factor, addend)";
+                return hasBias
+                    ? $"{v.Type}.MultiplyAddEstimate({row}, {Load(v, "weight", at)}, {Load(v, "bias", at)})"
+                    : $"({row} * {Load(v, "weight", at)})";
+            },
+            hasBias
+                ? $"{Unsafe}.Add(ref y, i) = ({normalized} * {Unsafe}.Add(ref weight, i)) + {Unsafe}.Add(ref bias, i);"
+                : $"{Unsafe}.Add(ref y, i) = {normalized} * {Unsafe}.Add(ref weight, i);");
     }
 
     /// <summary>
@@ -296,34 +258,16 @@ internal static class KernelEmitter
     /// <c>static void {name}(ref float x, ref float y, ref float shift, ref float scale, ref float offset)</c>:
     /// element-wise <c>y = (x - shift) * scale + offset</c> over one sample of <paramref name="size"/> floats.
     /// </summary>
-    public static void WriteColumnNormalize(IndentedWriter w, string name, int size)
-    {
-        WriteKernelHeader(w, $"y = (x - shift) * scale + offset element-wise over one sample of {size} elements.");
-        using (w.Block($"private static void {name}(ref float x, ref float y, ref float shift, ref float scale, ref float offset)"))
-        {
-            foreach (VectorWidth v in VectorWidth.All)
-            {
-                if (size < v.Lanes)
-                {
-                    continue;
-                }
-
-                using (w.Block($"if ({v.Enabled})"))
-                {
-                    WriteElementwise(w, v, size, at =>
-                        $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - {v.Type}.LoadUnsafe(ref shift, {at}), {v.Type}.LoadUnsafe(ref scale, {at}), {v.Type}.LoadUnsafe(ref offset, {at}))");
-                    w.WriteLine("return;");
-                }
-
-                w.WriteLine();
-            }
-
-            using (w.Block($"for (int i = 0; i < {size}; i++)"))
-            {
-                w.WriteLine($"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref scale, i) + {Unsafe}.Add(ref offset, i);");
-            }
-        }
-    }
+    public static void WriteColumnNormalize(IndentedWriter w, string name, int size) => WriteElementwiseKernel(
+        w,
+        name,
+        "ref float x, ref float y, ref float shift, ref float scale, ref float offset",
+        size,
+        $"y = (x - shift) * scale + offset element-wise over one sample of {size} elements.",
+        "y",
+        v => System.Array.Empty<string>(),
+        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {Load(v, "shift", at)}, {Load(v, "scale", at)}, {Load(v, "offset", at)})",
+        $"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref scale, i) + {Unsafe}.Add(ref offset, i);");
 
     private static void WriteKernelHeader(IndentedWriter w, string summary)
     {
