@@ -94,6 +94,91 @@ internal static class KernelEmitter
         $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * a) + ((({Unsafe}.Add(ref x, i) - shift) * b) + c);");
 
     /// <summary>
+    /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)</c>:
+    /// <c>dx = dy * a + (x - shift) * b + c</c> element-wise with per-element coefficients over one sample.
+    /// </summary>
+    public static void WriteGradInputColumns(IndentedWriter w, string name, int size) => WriteElementwiseKernel(
+        w,
+        name,
+        "ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c",
+        size,
+        $"dx = dy * a + (x - shift) * b + c element-wise over one sample of {size} elements.",
+        "dx",
+        v => System.Array.Empty<string>(),
+        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {Load(v, "a", at)}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {Load(v, "shift", at)}, {Load(v, "b", at)}, {Load(v, "c", at)}))",
+        $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * {Unsafe}.Add(ref a, i)) + ((({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref b, i)) + {Unsafe}.Add(ref c, i));");
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float dy, ref float shift, ref double grad, ref double gradX)</c>: adds dy and
+    /// dy * (x - shift) of one sample element-wise into double accumulators (backward of the column strategy).
+    /// </summary>
+    public static void WriteColumnGradientReduction(IndentedWriter w, string name, int size)
+    {
+        WriteKernelHeader(w, $"Adds dy and dy * (x - shift) of one sample of {size} elements into per-element double sums.");
+        using (w.Block($"private static void {name}(ref float x, ref float dy, ref float shift, ref double grad, ref double gradX)"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (size < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Enabled})"))
+                {
+                    int full = size / v.Lanes * v.Lanes;
+                    int remainder = size % v.Lanes;
+                    using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
+                    {
+                        WriteColumnGradientUpdate(w, v, "i", mask: null);
+                    }
+
+                    if (remainder > 0)
+                    {
+                        using (w.Block(""))
+                        {
+                            w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
+                            WriteColumnGradientUpdate(w, v, Literals.Int(size - v.Lanes), "tail");
+                        }
+                    }
+
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            using (w.Block($"for (int i = 0; i < {size}; i++)"))
+            {
+                w.WriteLine($"double g = {Unsafe}.Add(ref dy, i);");
+                w.WriteLine($"{Unsafe}.Add(ref grad, i) += g;");
+                w.WriteLine($"{Unsafe}.Add(ref gradX, i) += g * ((double){Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i));");
+            }
+        }
+    }
+
+    private static void WriteColumnGradientUpdate(IndentedWriter w, VectorWidth v, string at, string? mask)
+    {
+        string half = Offset(at, v.Lanes / 2);
+        string g = Load(v, "dy", at);
+        string x = Load(v, "x", at);
+        if (mask is not null)
+        {
+            // Masked lanes were counted already: zero gradient and x equal to the shift add nothing.
+            g = $"{v.Type}.ConditionalSelect({mask}, {g}, {v.Float}.Zero)";
+            x = $"{v.Type}.ConditionalSelect({mask}, {x}, {Load(v, "shift", at)})";
+        }
+
+        w.WriteLine($"({v.Double} gLow, {v.Double} gHigh) = {v.Type}.Widen({g});");
+        w.WriteLine($"({v.Double} xLow, {v.Double} xHigh) = {v.Type}.Widen({x});");
+        w.WriteLine($"({v.Double} sLow, {v.Double} sHigh) = {v.Type}.Widen({Load(v, "shift", at)});");
+        w.WriteLine(Store(v, $"{Load(v, "grad", at)} + gLow", "grad", at));
+        w.WriteLine(Store(v, $"{Load(v, "grad", half)} + gHigh", "grad", half));
+        w.WriteLine(Store(v, $"{v.Type}.MultiplyAddEstimate(gLow, xLow - sLow, {Load(v, "gradX", at)})", "gradX", at));
+        w.WriteLine(Store(v, $"{v.Type}.MultiplyAddEstimate(gHigh, xHigh - sHigh, {Load(v, "gradX", half)})", "gradX", half));
+    }
+
+    /// <summary>
     /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float weight, float shift, float r, float b, float c)</c>:
     /// <c>dx = dy * weight * r + (x - shift) * b + c</c> element-wise (backward, per-element affine).
     /// </summary>

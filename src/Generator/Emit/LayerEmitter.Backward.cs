@@ -44,15 +44,22 @@ internal static partial class LayerEmitter
         w.WriteLine();
         if (p.Scope == StatisticsScope.Batch || p.TracksRunningStats)
         {
+            string scratch = m.UsesColumns ? "per element of a sample" : "per channel";
+            int length = m.UsesColumns ? m.SampleSize : p.Slots;
             w.WriteLine($$"""
-                // Backward scratch per channel: Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
-                private readonly double[] _gradSum = new double[{{p.Slots}}];
-                private readonly double[] _gradXSum = new double[{{p.Slots}}];
-                private readonly float[] _gradA = new float[{{p.Slots}}];
-                private readonly float[] _gradB = new float[{{p.Slots}}];
-                private readonly float[] _gradC = new float[{{p.Slots}}];
+                // Backward scratch ({{scratch}}): Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
+                private readonly double[] _gradSum = new double[{{length}}];
+                private readonly double[] _gradXSum = new double[{{length}}];
+                private readonly float[] _gradA = new float[{{length}}];
+                private readonly float[] _gradB = new float[{{length}}];
+                private readonly float[] _gradC = new float[{{length}}];
 
                 """);
+            if (m.UsesColumns)
+            {
+                w.WriteLine($"private readonly float[] _gradShift = new float[{m.SampleSize}];");
+                w.WriteLine();
+            }
         }
     }
 
@@ -100,6 +107,9 @@ internal static partial class LayerEmitter
 
         switch (p.Scope)
         {
+            case StatisticsScope.Batch when m.UsesColumns:
+                WriteColumnBackward(w, m);
+                break;
             case StatisticsScope.Batch:
                 WritePerChannelBackward(w, m, perSample: false);
                 break;
@@ -144,29 +154,7 @@ internal static partial class LayerEmitter
             w.WriteLine("double count = (double)batch * SlotLength;");
             using (w.Block("for (int c = 0; c < Slots; c++)"))
             {
-                w.WriteLine("double mean = _saveMean[c];");
-                w.WriteLine("double invStd = _saveInvStd[c];");
-                w.WriteLine("float shift = (float)mean;");
-                w.WriteLine("double sumDy = _gradSum[c];");
-                w.WriteLine("double sumDyXmu = _gradXSum[c] - ((mean - shift) * sumDy); // Σ dy * (x - mean)");
-                WriteAccumulateBlockGrads(w, p, "c");
-                w.WriteLine(p.HasAffine ? "double gamma = weight[c];" : "const double gamma = 1;");
-                w.WriteLine("double a = invStd * gamma;");
-                if (perSample)
-                {
-                    w.WriteLine("double b = 0, c0 = 0;");
-                }
-                else
-                {
-                    using (w.Block("double b = 0, c0 = 0;\nif (_savedBatchStatistics)", "}"))
-                    {
-                        w.WriteLine("double meanG = gamma * sumDy / count;");
-                        w.WriteLine("double meanGx = gamma * sumDyXmu * invStd / count; // mean of g * x̂");
-                        w.WriteLine("b = -invStd * invStd * meanGx;");
-                        w.WriteLine("c0 = (-invStd * meanG) - (b * (mean - shift));");
-                    }
-                }
-
+                WriteChannelGradCoefficients(w, p, "_gradSum[c]", "_gradXSum[c]", perSample);
                 w.WriteLine("_gradA[c] = (float)a;");
                 w.WriteLine("_gradB[c] = (float)b;");
                 w.WriteLine("_gradC[c] = (float)c0;");
@@ -189,6 +177,116 @@ internal static partial class LayerEmitter
             KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", p.SlotLength);
             w.WriteLine();
         }
+    }
+
+    /// <summary>
+    /// Declares a, b, c0 (and mean, shift) of dx = dy * a + (x - shift) * b + c0 for channel <c>c</c> from its sums, and
+    /// adds the channel's parameter gradients.
+    /// </summary>
+    private static void WriteChannelGradCoefficients(IndentedWriter w, NormPlan p, string sumDy, string sumDyX, bool runningOnly)
+    {
+        w.WriteLine("double mean = _saveMean[c];");
+        w.WriteLine("double invStd = _saveInvStd[c];");
+        w.WriteLine("float shift = (float)mean;");
+        w.WriteLine($"double sumDy = {sumDy};");
+        w.WriteLine($"double sumDyXmu = {sumDyX} - ((mean - shift) * sumDy); // Σ dy * (x - mean)");
+        WriteAccumulateBlockGrads(w, p, "c");
+        w.WriteLine(p.HasAffine ? "double gamma = weight[c];" : "const double gamma = 1;");
+        w.WriteLine("double a = invStd * gamma;");
+        if (runningOnly)
+        {
+            w.WriteLine("double b = 0, c0 = 0;");
+            return;
+        }
+
+        using (w.Block("double b = 0, c0 = 0;\nif (_savedBatchStatistics)", "}"))
+        {
+            w.WriteLine("double meanG = gamma * sumDy / count;");
+            w.WriteLine("double meanGx = gamma * sumDyXmu * invStd / count; // mean of g * x̂");
+            w.WriteLine("b = -invStd * invStd * meanGx;");
+            w.WriteLine("c0 = (-invStd * meanG) - (b * (mean - shift));");
+        }
+    }
+
+    /// <summary>
+    /// BatchNorm with planes shorter than a vector (BatchNorm1d over (N, C), say): the sums are taken element-wise over
+    /// whole samples (vectorized across channels), folded per channel, and dx is written element-wise.
+    /// </summary>
+    private static void WriteColumnBackward(IndentedWriter w, LayerModel m)
+    {
+        NormPlan p = m.Plan;
+        bool unit = p.SlotLength == 1;
+        w.WriteLine("/// <summary>Backward with per-channel statistics, sums taken column-wise over whole samples.</summary>");
+        using (w.Block("private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)"))
+        {
+            w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+            w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
+            w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
+            using (w.Block("for (int c = 0; c < Slots; c++)"))
+            {
+                w.WriteLine(unit ? "_gradShift[c] = (float)_saveMean[c];" : "global::System.Array.Fill(_gradShift, (float)_saveMean[c], c * SlotLength, SlotLength);");
+            }
+
+            w.WriteLine("global::System.Array.Clear(_gradSum);");
+            w.WriteLine("global::System.Array.Clear(_gradXSum);");
+            using (w.Block("for (int n = 0; n < batch; n++)"))
+            {
+                w.WriteLine("int start = n * SampleSize;");
+                w.WriteLine($"SumColumnGradients(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref {MemoryMarshal}.GetArrayDataReference(_gradShift), ref {MemoryMarshal}.GetArrayDataReference(_gradSum), ref {MemoryMarshal}.GetArrayDataReference(_gradXSum));");
+            }
+
+            w.WriteLine();
+            WriteGradLocals(w, p);
+            w.WriteLine("double count = (double)batch * SlotLength;");
+            using (w.Block("for (int c = 0; c < Slots; c++)"))
+            {
+                if (unit)
+                {
+                    WriteChannelGradCoefficients(w, p, "_gradSum[c]", "_gradXSum[c]", runningOnly: false);
+                    w.WriteLine("_gradA[c] = (float)a;");
+                    w.WriteLine("_gradB[c] = (float)b;");
+                    w.WriteLine("_gradC[c] = (float)c0;");
+                }
+                else
+                {
+                    w.WriteLine("int first = c * SlotLength;");
+                    WriteChannelGradCoefficients(w, p, "FoldChannel(_gradSum, first)", "FoldChannel(_gradXSum, first)", runningOnly: false);
+                    w.WriteLine("global::System.Array.Fill(_gradA, (float)a, first, SlotLength);");
+                    w.WriteLine("global::System.Array.Fill(_gradB, (float)b, first, SlotLength);");
+                    w.WriteLine("global::System.Array.Fill(_gradC, (float)c0, first, SlotLength);");
+                }
+            }
+
+            w.WriteLine();
+            using (w.Block("for (int n = 0; n < batch; n++)"))
+            {
+                w.WriteLine("int start = n * SampleSize;");
+                w.WriteLine($"GradInputColumns(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref {Unsafe}.Add(ref dx, start), ref {MemoryMarshal}.GetArrayDataReference(_gradShift), ref {MemoryMarshal}.GetArrayDataReference(_gradA), ref {MemoryMarshal}.GetArrayDataReference(_gradB), ref {MemoryMarshal}.GetArrayDataReference(_gradC));");
+            }
+
+            if (!unit)
+            {
+                w.WriteLine();
+                w.WriteLine("""
+                    static double FoldChannel(double[] columns, int first)
+                    {
+                        double total = 0;
+                        for (int i = first; i < first + SlotLength; i++)
+                        {
+                            total += columns[i];
+                        }
+
+                        return total;
+                    }
+                    """);
+            }
+        }
+
+        w.WriteLine();
+        KernelEmitter.WriteColumnGradientReduction(w, "SumColumnGradients", m.SampleSize);
+        w.WriteLine();
+        KernelEmitter.WriteGradInputColumns(w, "GradInputColumns", m.SampleSize);
+        w.WriteLine();
     }
 
     private static void WriteGradLocals(IndentedWriter w, NormPlan p)
