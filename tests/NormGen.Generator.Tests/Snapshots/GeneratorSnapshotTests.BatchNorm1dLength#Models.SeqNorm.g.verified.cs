@@ -65,7 +65,7 @@ namespace Models
         private int _savedBatch = -1;
         private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)
 
-        // Backward scratch per channel: Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
+        // Backward scratch (per channel): Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
         private readonly double[] _gradSum = new double[64];
         private readonly double[] _gradXSum = new double[64];
         private readonly float[] _gradA = new float[64];

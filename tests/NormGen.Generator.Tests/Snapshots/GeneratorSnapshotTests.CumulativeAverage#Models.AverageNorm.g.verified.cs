@@ -62,12 +62,14 @@ namespace Models
         private int _savedBatch = -1;
         private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)
 
-        // Backward scratch per channel: Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
-        private readonly double[] _gradSum = new double[32];
-        private readonly double[] _gradXSum = new double[32];
-        private readonly float[] _gradA = new float[32];
-        private readonly float[] _gradB = new float[32];
-        private readonly float[] _gradC = new float[32];
+        // Backward scratch (per element of a sample): Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
+        private readonly double[] _gradSum = new double[96];
+        private readonly double[] _gradXSum = new double[96];
+        private readonly float[] _gradA = new float[96];
+        private readonly float[] _gradB = new float[96];
+        private readonly float[] _gradC = new float[96];
+
+        private readonly float[] _gradShift = new float[96];
 
         /// <summary>
         /// Creates the layer in training mode with PyTorch's initial values: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
@@ -489,23 +491,22 @@ namespace Models
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gradInput.GetPinnableReference(), (int)gradInput.FlattenedLength));
         }
 
-        /// <summary>Backward with per-channel statistics over the whole batch (or the running statistics in eval mode).</summary>
+        /// <summary>Backward with per-channel statistics, sums taken column-wise over whole samples.</summary>
         private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            for (int c = 0; c < Slots; c++)
+            {
+                global::System.Array.Fill(_gradShift, (float)_saveMean[c], c * SlotLength, SlotLength);
+            }
             global::System.Array.Clear(_gradSum);
             global::System.Array.Clear(_gradXSum);
             for (int n = 0; n < batch; n++)
             {
-                for (int c = 0; c < Slots; c++)
-                {
-                    int at = (n * SampleSize) + (c * SlotLength);
-                    GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), (float)_saveMean[c], out double sumDy, out double sumDyX);
-                    _gradSum[c] += sumDy;
-                    _gradXSum[c] += sumDyX;
-                }
+                int start = n * SampleSize;
+                SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradSum), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradXSum));
             }
 
             global::System.Span<float> weight = Weight.DataSpan;
@@ -514,11 +515,12 @@ namespace Models
             double count = (double)batch * SlotLength;
             for (int c = 0; c < Slots; c++)
             {
+                int first = c * SlotLength;
                 double mean = _saveMean[c];
                 double invStd = _saveInvStd[c];
                 float shift = (float)mean;
-                double sumDy = _gradSum[c];
-                double sumDyXmu = _gradXSum[c] - ((mean - shift) * sumDy); // Σ dy * (x - mean)
+                double sumDy = FoldChannel(_gradSum, first);
+                double sumDyXmu = FoldChannel(_gradXSum, first) - ((mean - shift) * sumDy); // Σ dy * (x - mean)
                 weightGrad[c] += (float)(sumDyXmu * invStd);
                 biasGrad[c] += (float)sumDy;
                 double gamma = weight[c];
@@ -531,44 +533,128 @@ namespace Models
                     b = -invStd * invStd * meanGx;
                     c0 = (-invStd * meanG) - (b * (mean - shift));
                 }
-                _gradA[c] = (float)a;
-                _gradB[c] = (float)b;
-                _gradC[c] = (float)c0;
+                global::System.Array.Fill(_gradA, (float)a, first, SlotLength);
+                global::System.Array.Fill(_gradB, (float)b, first, SlotLength);
+                global::System.Array.Fill(_gradC, (float)c0, first, SlotLength);
             }
 
             for (int n = 0; n < batch; n++)
             {
-                for (int c = 0; c < Slots; c++)
+                int start = n * SampleSize;
+                GradInputColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, start), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradA), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradB), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradC));
+            }
+
+            static double FoldChannel(double[] columns, int first)
+            {
+                double total = 0;
+                for (int i = first; i < first + SlotLength; i++)
                 {
-                    int at = (n * SampleSize) + (c * SlotLength);
-                    GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), (float)_saveMean[c], _gradA[c], _gradB[c], _gradC[c]);
+                    total += columns[i];
                 }
+
+                return total;
             }
         }
 
-        /// <summary>Σdy and Σdy·(x - shift) over one plane of 3 elements, in double.</summary>
+        /// <summary>Adds dy and dy * (x - shift) of one sample of 96 elements into per-element double sums.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradientSums(ref float x, ref float dy, float shift, out double grad, out double gradX)
+        private static void SumColumnGradients(ref float x, ref float dy, ref float shift, ref double grad, ref double gradX)
         {
-            double gradTotal = 0;
-            double gradXTotal = 0;
-            for (int i = 0; i < 3; i++)
+            if (global::NormGen.SimdMath.Use512)
             {
-                double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
-                gradTotal += g;
-                gradXTotal += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift);
+                for (nuint i = 0; i < 96; i += 16)
+                {
+                    (global::System.Runtime.Intrinsics.Vector512<double> gLow, global::System.Runtime.Intrinsics.Vector512<double> gHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i));
+                    (global::System.Runtime.Intrinsics.Vector512<double> xLow, global::System.Runtime.Intrinsics.Vector512<double> xHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i));
+                    (global::System.Runtime.Intrinsics.Vector512<double> sLow, global::System.Runtime.Intrinsics.Vector512<double> sHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, i) + gLow, ref grad, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, i + 8) + gHigh, ref grad, i + 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow, xLow - sLow, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradX, i)), ref gradX, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh, xHigh - sHigh, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradX, i + 8)), ref gradX, i + 8);
+                }
+                return;
             }
-            grad = gradTotal;
-            gradX = gradXTotal;
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                for (nuint i = 0; i < 96; i += 8)
+                {
+                    (global::System.Runtime.Intrinsics.Vector256<double> gLow, global::System.Runtime.Intrinsics.Vector256<double> gHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i));
+                    (global::System.Runtime.Intrinsics.Vector256<double> xLow, global::System.Runtime.Intrinsics.Vector256<double> xHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i));
+                    (global::System.Runtime.Intrinsics.Vector256<double> sLow, global::System.Runtime.Intrinsics.Vector256<double> sHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, i) + gLow, ref grad, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, i + 4) + gHigh, ref grad, i + 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow, xLow - sLow, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradX, i)), ref gradX, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh, xHigh - sHigh, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradX, i + 4)), ref gradX, i + 4);
+                }
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                for (nuint i = 0; i < 96; i += 4)
+                {
+                    (global::System.Runtime.Intrinsics.Vector128<double> gLow, global::System.Runtime.Intrinsics.Vector128<double> gHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i));
+                    (global::System.Runtime.Intrinsics.Vector128<double> xLow, global::System.Runtime.Intrinsics.Vector128<double> xHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
+                    (global::System.Runtime.Intrinsics.Vector128<double> sLow, global::System.Runtime.Intrinsics.Vector128<double> sHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, i) + gLow, ref grad, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, i + 2) + gHigh, ref grad, i + 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow, xLow - sLow, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradX, i)), ref gradX, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh, xHigh - sHigh, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradX, i + 2)), ref gradX, i + 2);
+                }
+                return;
+            }
+
+            for (int i = 0; i < 96; i++)
+            {
+                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, i) += g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, i) += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i));
+            }
         }
 
-        /// <summary>dx = dy * a + (x - shift) * b + c over one block of 3 elements.</summary>
+        /// <summary>dx = dy * a + (x - shift) * b + c element-wise over one sample of 96 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        private static void GradInputColumns(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
         {
-            for (int i = 0; i < 3; i++)
+            if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * a) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 0))), ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 16), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 16))), ref dx, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 32), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 32) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 32))), ref dx, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 48), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 48) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 48))), ref dx, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 64), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 64), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 64) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 64), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 64), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 64))), ref dx, 64);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 80), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 80), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 80) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 80), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 80), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 80))), ref dx, 80);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                for (nuint i = 0; i < 96; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i))), ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 8), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 8))), ref dx, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 16), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 16))), ref dx, i + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 24), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 24))), ref dx, i + 24);
+                }
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                for (nuint i = 0; i < 96; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i))), ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 4), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 4))), ref dx, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 8), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 8))), ref dx, i + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 12), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 12))), ref dx, i + 12);
+                }
+                return;
+            }
+
+            for (int i = 0; i < 96; i++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, i)) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref c, i));
             }
         }
 

@@ -67,12 +67,14 @@ partial record Network
             private int _savedBatch = -1;
             private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)
 
-            // Backward scratch per channel: Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
+            // Backward scratch (per element of a sample): Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
             private readonly double[] _gradSum = new double[4];
             private readonly double[] _gradXSum = new double[4];
             private readonly float[] _gradA = new float[4];
             private readonly float[] _gradB = new float[4];
             private readonly float[] _gradC = new float[4];
+
+            private readonly float[] _gradShift = new float[4];
 
             /// <summary>
             /// Creates the layer in training mode with PyTorch's initial values: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
@@ -400,23 +402,22 @@ partial record Network
                     global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gradInput.GetPinnableReference(), (int)gradInput.FlattenedLength));
             }
 
-            /// <summary>Backward with per-channel statistics over the whole batch (or the running statistics in eval mode).</summary>
+            /// <summary>Backward with per-channel statistics, sums taken column-wise over whole samples.</summary>
             private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
             {
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
                 ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
                 ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+                for (int c = 0; c < Slots; c++)
+                {
+                    _gradShift[c] = (float)_saveMean[c];
+                }
                 global::System.Array.Clear(_gradSum);
                 global::System.Array.Clear(_gradXSum);
                 for (int n = 0; n < batch; n++)
                 {
-                    for (int c = 0; c < Slots; c++)
-                    {
-                        int at = (n * SampleSize) + (c * SlotLength);
-                        GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), (float)_saveMean[c], out double sumDy, out double sumDyX);
-                        _gradSum[c] += sumDy;
-                        _gradXSum[c] += sumDyX;
-                    }
+                    int start = n * SampleSize;
+                    SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradSum), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradXSum));
                 }
 
                 global::System.Span<float> weight = Weight.DataSpan;
@@ -449,37 +450,51 @@ partial record Network
 
                 for (int n = 0; n < batch; n++)
                 {
-                    for (int c = 0; c < Slots; c++)
+                    int start = n * SampleSize;
+                    GradInputColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, start), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradA), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradB), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradC));
+                }
+            }
+
+            /// <summary>Adds dy and dy * (x - shift) of one sample of 4 elements into per-element double sums.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void SumColumnGradients(ref float x, ref float dy, ref float shift, ref double grad, ref double gradX)
+            {
+                if (global::NormGen.SimdMath.Use128)
+                {
+                    for (nuint i = 0; i < 4; i += 4)
                     {
-                        int at = (n * SampleSize) + (c * SlotLength);
-                        GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), (float)_saveMean[c], _gradA[c], _gradB[c], _gradC[c]);
+                        (global::System.Runtime.Intrinsics.Vector128<double> gLow, global::System.Runtime.Intrinsics.Vector128<double> gHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i));
+                        (global::System.Runtime.Intrinsics.Vector128<double> xLow, global::System.Runtime.Intrinsics.Vector128<double> xHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
+                        (global::System.Runtime.Intrinsics.Vector128<double> sLow, global::System.Runtime.Intrinsics.Vector128<double> sHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, i) + gLow, ref grad, i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, i + 2) + gHigh, ref grad, i + 2);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow, xLow - sLow, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradX, i)), ref gradX, i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh, xHigh - sHigh, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradX, i + 2)), ref gradX, i + 2);
                     }
+                    return;
+                }
+
+                for (int i = 0; i < 4; i++)
+                {
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, i) += g;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, i) += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i));
                 }
             }
 
-            /// <summary>Σdy and Σdy·(x - shift) over one plane of 1 elements, in double.</summary>
+            /// <summary>dx = dy * a + (x - shift) * b + c element-wise over one sample of 4 elements.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void GradientSums(ref float x, ref float dy, float shift, out double grad, out double gradX)
+            private static void GradInputColumns(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
             {
-                double gradTotal = 0;
-                double gradXTotal = 0;
-                for (int i = 0; i < 1; i++)
+                if (global::NormGen.SimdMath.Use128)
                 {
-                    double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
-                    gradTotal += g;
-                    gradXTotal += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 0))), ref dx, 0);
+                    return;
                 }
-                grad = gradTotal;
-                gradX = gradXTotal;
-            }
 
-            /// <summary>dx = dy * a + (x - shift) * b + c over one block of 1 elements.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
-            {
-                for (int i = 0; i < 1; i++)
+                for (int i = 0; i < 4; i++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * a) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, i)) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref c, i));
                 }
             }
 
