@@ -124,7 +124,8 @@ public static class LayerChecks
         OutputMatches(input, output, inputIsDense, outputIsDense);
     }
 
-    private static void OutputMatches(ReadOnlySpan<nint> input, ReadOnlySpan<nint> output, bool inputIsDense, bool outputIsDense)
+    /// <summary>Checks that the output has the input's shape and that both tensors are dense.</summary>
+    public static void OutputMatches(ReadOnlySpan<nint> input, ReadOnlySpan<nint> output, bool inputIsDense, bool outputIsDense)
     {
         if (!input.SequenceEqual(output))
         {

@@ -113,12 +113,6 @@ internal sealed record NormPlan(
     public bool HasBias => Affine == AffineKind.WeightAndBias;
 
     public bool TracksRunningStats => RunningStats != RunningStatsKind.None;
-
-    /// <summary>Number of affine coefficients (elements of <c>weight</c>).</summary>
-    public int AffineCount => SampleSize / AffineBlock;
-
-    /// <summary>Elements of one sample that share a channel (the product of the spatial dimensions).</summary>
-    public int Spatial => Channels == 0 ? 1 : SampleSize / Channels;
 }
 
 /// <summary>

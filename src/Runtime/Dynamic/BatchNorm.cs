@@ -470,16 +470,7 @@ public sealed class BatchNorm
                 $"Expected input with {NumFeatures} channels in dim 1 (num_features), but got input of shape {TensorExtensions.FormatShape(input)}.", nameof(input));
         }
 
-        if (!input.SequenceEqual(output))
-        {
-            throw new ArgumentException(
-                $"Expected output of shape {TensorExtensions.FormatShape(input)} (the input's shape), but got {TensorExtensions.FormatShape(output)}.", nameof(output));
-        }
-
-        if (!inputIsDense || !outputIsDense)
-        {
-            throw new ArgumentException("Expected dense (contiguous, row-major) input and output tensors.", inputIsDense ? nameof(output) : nameof(input));
-        }
+        LayerChecks.OutputMatches(input, output, inputIsDense, outputIsDense);
     }
 
     /// <summary>PyTorch's error for a batch with a single value per channel while batch statistics are used (as <see cref="LayerChecks.ThrowSingleValuePerChannel"/>).</summary>
