@@ -22,11 +22,11 @@ internal static class Paired
     private const int Rounds = 15;
     private const double BlockSeconds = 0.02;
 
-    public static int Run(string path)
+    public static int Run(string path, string classFilter)
     {
         var json = new StringBuilder("{\n \"rounds\": " + Rounds + ",\n \"results\": [\n");
         bool first = true;
-        foreach (Type type in Program.BenchmarkTypes())
+        foreach (Type type in Program.BenchmarkTypes().Where(t => t.Name.Contains(classFilter, StringComparison.Ordinal)))
         {
             object benchmark = Activator.CreateInstance(type)!;
             type.GetMethod("Setup")!.Invoke(benchmark, null);

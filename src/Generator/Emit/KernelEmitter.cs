@@ -22,7 +22,13 @@ internal static class KernelEmitter
     /// this many values in float (pairwise with the double totals: a cascade), which bounds the rounding error
     /// independently of the reduction length.
     /// </summary>
-    private const int ChunkIterations = 16;
+    public const int ChunkIterations = 16;
+
+    /// <summary>Floats per accumulator slot of <see cref="WritePlanePartials"/>: the lanes of the widest vector.</summary>
+    public const int SlotFloats = 16;
+
+    /// <summary>Most rows per call of the <see cref="WriteColumnRows"/> kernels: each lane adds at most this many values in float.</summary>
+    public const int ColumnRows = 16;
 
     private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
 
@@ -61,6 +67,158 @@ internal static class KernelEmitter
 
             WriteAssignOuts(w, kind);
         }
+    }
+
+    /// <summary>
+    /// <c>static void {name}(inputs of the kind, ref float ...Slot)</c>: reduces a plane of <paramref name="length"/>
+    /// elements, shorter than one chunk, and adds its float partial vector of each sum into the caller's accumulator slot
+    /// (<see cref="SlotFloats"/> floats per slot; a width uses its first lanes). The caller flushes the slots into double
+    /// totals every few samples, so a plane costs no horizontal sum.
+    /// </summary>
+    public static void WritePlanePartials(IndentedWriter w, string name, ReductionKind kind, int length, string summary)
+    {
+        string slots = string.Join(", ", Map(kind.Accumulators, a => $"ref float {a}Slot"));
+        WriteKernelHeader(w, summary);
+        using (w.Block($"private static void {name}({kind.Parameters}, {slots})"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (length < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Enabled})"))
+                {
+                    WriteVectorReduction(w, v, kind, length, intoSlots: true);
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            WriteTotals(w, kind);
+            using (w.Block($"for (int i = 0; i < {length}; i++)"))
+            {
+                kind.WriteScalarUpdate(w, "i");
+            }
+
+            foreach (string a in kind.Accumulators)
+            {
+                w.WriteLine($"{a}Slot += (float){a}Total;");
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>static void {name}(ref float first[, ref float firstDy], ref float shift, int rows, ref double ...Totals)</c>:
+    /// reduces <c>rows</c> (at most <see cref="ColumnRows"/>) consecutive samples of <paramref name="size"/> elements
+    /// column by column, each element against its own shift, into per-element double totals. The partials of a column
+    /// stay in registers across the rows (two chains), so the totals are read and written once per call.
+    /// </summary>
+    public static void WriteColumnRows(IndentedWriter w, string name, ReductionKind kind, int size, string summary)
+    {
+        bool gradient = kind != ReductionKind.Shifted;
+        string inputs = gradient ? "ref float firstX, ref float firstDy" : "ref float first";
+        string totals = string.Join(", ", Map(kind.Accumulators, a => $"ref double {a}Totals"));
+        WriteKernelHeader(w, summary);
+        using (w.Block($"private static void {name}({inputs}, ref float shift, int rows, {totals})"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (size < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Enabled})"))
+                {
+                    int full = size / v.Lanes * v.Lanes;
+                    int remainder = size % v.Lanes;
+                    using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
+                    {
+                        WriteColumnPosition(w, v, kind, gradient, size, "i", mask: null);
+                    }
+
+                    if (remainder > 0)
+                    {
+                        using (w.Block(""))
+                        {
+                            w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
+                            WriteColumnPosition(w, v, kind, gradient, size, Literals.Int(size - v.Lanes), "tail");
+                        }
+                    }
+
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            using (w.Block($"for (int i = 0; i < {size}; i++)"))
+            {
+                w.WriteLine($"double center = {Unsafe}.Add(ref shift, i);");
+                using (w.Block("for (int r = 0; r < rows; r++)"))
+                {
+                    if (gradient)
+                    {
+                        w.WriteLine($"double g = {Unsafe}.Add(ref firstDy, (r * {size}) + i);");
+                        w.WriteLine($"{Unsafe}.Add(ref gradTotals, i) += g;");
+                        w.WriteLine($"{Unsafe}.Add(ref gradXTotals, i) += g * ({Unsafe}.Add(ref firstX, (r * {size}) + i) - center);");
+                    }
+                    else
+                    {
+                        w.WriteLine($"double d = {Unsafe}.Add(ref first, (r * {size}) + i) - center;");
+                        w.WriteLine($"{Unsafe}.Add(ref devTotals, i) += d;");
+                        w.WriteLine($"{Unsafe}.Add(ref sqTotals, i) += d * d;");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>One vector of columns at <paramref name="at"/>: both chains over the rows, then the widened flush.</summary>
+    private static void WriteColumnPosition(IndentedWriter w, VectorWidth v, ReductionKind kind, bool gradient, int size, string at, string? mask)
+    {
+        w.WriteLine($"{v.Float} center = {Load(v, "shift", at)};");
+        WritePartials(w, v, kind, 2);
+        w.WriteLine("int r = 0;");
+        using (w.Block("for (; r + 1 < rows; r += 2)"))
+        {
+            WriteColumnRow(w, v, kind, gradient, size, "r", at, mask, 0);
+            WriteColumnRow(w, v, kind, gradient, size, "r + 1", at, mask, 1);
+        }
+
+        using (w.Block("if (r < rows)"))
+        {
+            WriteColumnRow(w, v, kind, gradient, size, "r", at, mask, 0, scoped: false);
+        }
+
+        string half = Offset(at, v.Lanes / 2);
+        foreach (string a in kind.Accumulators)
+        {
+            w.WriteLine($"({v.Double} {a}Low, {v.Double} {a}High) = {v.Type}.Widen({a}0 + {a}1);");
+            w.WriteLine(Store(v, $"{Load(v, a + "Totals", at)} + {a}Low", a + "Totals", at));
+            w.WriteLine(Store(v, $"{Load(v, a + "Totals", half)} + {a}High", a + "Totals", half));
+        }
+    }
+
+    private static void WriteColumnRow(IndentedWriter w, VectorWidth v, ReductionKind kind, bool gradient, int size, string row, string at, string? mask, int k, bool scoped = true)
+    {
+        string offset = row.Contains(" ") ? $"({row}) * {size}" : $"{row} * {size}";
+        IDisposable? scope = scoped ? w.Block("") : null;
+        if (gradient)
+        {
+            w.WriteLine($"ref float x = ref {Unsafe}.Add(ref firstX, {offset});");
+            w.WriteLine($"ref float dy = ref {Unsafe}.Add(ref firstDy, {offset});");
+        }
+        else
+        {
+            w.WriteLine($"ref float p = ref {Unsafe}.Add(ref first, {offset});");
+        }
+
+        kind.WriteUpdate(w, v, k, at, mask, tag: Literals.Int(k));
+        scope?.Dispose();
     }
 
     /// <summary>
@@ -107,76 +265,6 @@ internal static class KernelEmitter
         v => System.Array.Empty<string>(),
         (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {Load(v, "a", at)}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {Load(v, "shift", at)}, {Load(v, "b", at)}, {Load(v, "c", at)}))",
         $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * {Unsafe}.Add(ref a, i)) + ((({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref b, i)) + {Unsafe}.Add(ref c, i));");
-
-    /// <summary>
-    /// <c>static void {name}(ref float x, ref float dy, ref float shift, ref double grad, ref double gradX)</c>: adds dy and
-    /// dy * (x - shift) of one sample element-wise into double accumulators (backward of the column strategy).
-    /// </summary>
-    public static void WriteColumnGradientReduction(IndentedWriter w, string name, int size)
-    {
-        WriteKernelHeader(w, $"Adds dy and dy * (x - shift) of one sample of {size} elements into per-element double sums.");
-        using (w.Block($"private static void {name}(ref float x, ref float dy, ref float shift, ref double grad, ref double gradX)"))
-        {
-            foreach (VectorWidth v in VectorWidth.All)
-            {
-                if (size < v.Lanes)
-                {
-                    continue;
-                }
-
-                using (w.Block($"if ({v.Enabled})"))
-                {
-                    int full = size / v.Lanes * v.Lanes;
-                    int remainder = size % v.Lanes;
-                    using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
-                    {
-                        WriteColumnGradientUpdate(w, v, "i", mask: null);
-                    }
-
-                    if (remainder > 0)
-                    {
-                        using (w.Block(""))
-                        {
-                            w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
-                            WriteColumnGradientUpdate(w, v, Literals.Int(size - v.Lanes), "tail");
-                        }
-                    }
-
-                    w.WriteLine("return;");
-                }
-
-                w.WriteLine();
-            }
-
-            using (w.Block($"for (int i = 0; i < {size}; i++)"))
-            {
-                w.WriteLine($"double g = {Unsafe}.Add(ref dy, i);");
-                w.WriteLine($"{Unsafe}.Add(ref grad, i) += g;");
-                w.WriteLine($"{Unsafe}.Add(ref gradX, i) += g * ((double){Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i));");
-            }
-        }
-    }
-
-    private static void WriteColumnGradientUpdate(IndentedWriter w, VectorWidth v, string at, string? mask)
-    {
-        string half = Offset(at, v.Lanes / 2);
-        string g = Load(v, "dy", at);
-        string x = Load(v, "x", at);
-        if (mask is not null)
-        {
-            // Masked lanes were counted already: zero gradient and x equal to the shift add nothing.
-            g = $"{v.Type}.ConditionalSelect({mask}, {g}, {v.Float}.Zero)";
-            x = $"{v.Type}.ConditionalSelect({mask}, {x}, {Load(v, "shift", at)})";
-        }
-
-        w.WriteLine($"({v.Double} gLow, {v.Double} gHigh) = {v.Type}.Widen({g});");
-        w.WriteLine($"({v.Double} xLow, {v.Double} xHigh) = {v.Type}.Widen({x});");
-        w.WriteLine($"({v.Double} sLow, {v.Double} sHigh) = {v.Type}.Widen({Load(v, "shift", at)});");
-        w.WriteLine(Store(v, $"{Load(v, "grad", at)} + gLow", "grad", at));
-        w.WriteLine(Store(v, $"{Load(v, "grad", half)} + gHigh", "grad", half));
-        w.WriteLine(Store(v, $"{v.Type}.MultiplyAddEstimate(gLow, xLow - sLow, {Load(v, "gradX", at)})", "gradX", at));
-        w.WriteLine(Store(v, $"{v.Type}.MultiplyAddEstimate(gHigh, xHigh - sHigh, {Load(v, "gradX", half)})", "gradX", half));
-    }
 
     /// <summary>
     /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float weight, float shift, float r, float b, float c)</c>:
@@ -282,64 +370,6 @@ internal static class KernelEmitter
     }
 
     /// <summary>
-    /// <c>static void {name}(ref float x, [ref float shift,] ref double total...)</c>: adds one sample of
-    /// <paramref name="size"/> floats element-wise into double accumulators (used when planes are too short to vectorize).
-    /// </summary>
-    public static void WriteColumnReduction(IndentedWriter w, string name, ReductionKind kind, int size, string summary)
-    {
-        bool shifted = kind == ReductionKind.Shifted;
-        string parameters = "ref float x" + (shifted ? ", ref float shift" : "") + ", " + string.Join(", ", Map(kind.Accumulators, a => "ref double " + a));
-        WriteKernelHeader(w, summary);
-        using (w.Block($"private static void {name}({parameters})"))
-        {
-            foreach (VectorWidth v in VectorWidth.All)
-            {
-                if (size < v.Lanes)
-                {
-                    continue;
-                }
-
-                using (w.Block($"if ({v.Enabled})"))
-                {
-                    int full = size / v.Lanes * v.Lanes;
-                    int remainder = size % v.Lanes;
-                    using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
-                    {
-                        WriteColumnUpdate(w, v, shifted, "i", mask: null);
-                    }
-
-                    if (remainder > 0)
-                    {
-                        using (w.Block(""))
-                        {
-                            w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
-                            WriteColumnUpdate(w, v, shifted, Literals.Int(size - v.Lanes), "tail");
-                        }
-                    }
-
-                    w.WriteLine("return;");
-                }
-
-                w.WriteLine();
-            }
-
-            using (w.Block($"for (int i = 0; i < {size}; i++)"))
-            {
-                if (shifted)
-                {
-                    w.WriteLine($"double d = (double){Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i);");
-                    w.WriteLine($"{Unsafe}.Add(ref dev, i) += d;");
-                    w.WriteLine($"{Unsafe}.Add(ref sq, i) += d * d;");
-                }
-                else
-                {
-                    w.WriteLine($"{Unsafe}.Add(ref sum, i) += {Unsafe}.Add(ref x, i);");
-                }
-            }
-        }
-    }
-
-    /// <summary>
     /// <c>static void {name}(ref float x, ref float y, ref float shift, ref float scale, ref float offset)</c>:
     /// element-wise <c>y = (x - shift) * scale + offset</c> over one sample of <paramref name="size"/> floats.
     /// </summary>
@@ -376,8 +406,12 @@ internal static class KernelEmitter
         }
     }
 
-    /// <summary>The vector body of a plane reduction: chunked, unrolled main loop; remainder vectors; masked tail.</summary>
-    private static void WriteVectorReduction(IndentedWriter w, VectorWidth v, ReductionKind kind, int length)
+    /// <summary>
+    /// The vector body of a plane reduction: chunked, unrolled main loop; remainder vectors; masked tail. With
+    /// <paramref name="intoSlots"/> the last partials are added into the caller's float accumulator slots instead of the
+    /// double totals (used only for planes shorter than one chunk).
+    /// </summary>
+    private static void WriteVectorReduction(IndentedWriter w, VectorWidth v, ReductionKind kind, int length, bool intoSlots = false)
     {
         int lanes = v.Lanes;
         int vectors = length / lanes;
@@ -449,7 +483,14 @@ internal static class KernelEmitter
                 kind.WriteUpdate(w, v, (restVectors - loopVectors) % partials, Literals.Int(length - lanes), "tail", tag: "Tail");
             }
 
-            WriteFlush(w, v, kind, partials);
+            if (intoSlots)
+            {
+                WriteAddToSlots(w, v, kind, partials);
+            }
+            else
+            {
+                WriteFlush(w, v, kind, partials);
+            }
         }
     }
 
@@ -468,16 +509,25 @@ internal static class KernelEmitter
     {
         foreach (string a in kind.Accumulators)
         {
-            string combined = count switch
-            {
-                1 => $"{a}0",
-                2 => $"{a}0 + {a}1",
-                3 => $"({a}0 + {a}1) + {a}2",
-                _ => $"({a}0 + {a}1) + ({a}2 + {a}3)",
-            };
-            w.WriteLine($"{a}Total += {kind.Flush(v, combined)};");
+            w.WriteLine($"{a}Total += {kind.Flush(v, Combined(a, count))};");
         }
     }
+
+    private static void WriteAddToSlots(IndentedWriter w, VectorWidth v, ReductionKind kind, int count)
+    {
+        foreach (string a in kind.Accumulators)
+        {
+            w.WriteLine(Store(v, $"{Load(v, a + "Slot", "0")} + ({Combined(a, count)})", a + "Slot", "0"));
+        }
+    }
+
+    private static string Combined(string a, int count) => count switch
+    {
+        1 => $"{a}0",
+        2 => $"{a}0 + {a}1",
+        3 => $"({a}0 + {a}1) + {a}2",
+        _ => $"({a}0 + {a}1) + ({a}2 + {a}3)",
+    };
 
     /// <summary>Element-wise kernel body: last overlapping vector computed first, unrolled main loop, remainder, last stored.</summary>
     private static void WriteElementwise(IndentedWriter w, VectorWidth v, int length, Func<string, string> compute, string destination = "y")
@@ -516,34 +566,6 @@ internal static class KernelEmitter
         if (remainder > 0)
         {
             w.WriteLine(Store(v, "last", destination, Literals.Int(length - lanes)));
-        }
-    }
-
-    private static void WriteColumnUpdate(IndentedWriter w, VectorWidth v, bool shifted, string at, string? mask)
-    {
-        string half = Offset(at, v.Lanes / 2);
-        string value = Load(v, "x", at);
-        if (mask is not null)
-        {
-            // Masked lanes add nothing: zero for sums, the shift itself (a zero deviation) for deviations.
-            value = $"{v.Type}.ConditionalSelect({mask}, {value}, {(shifted ? Load(v, "shift", at) : v.Float + ".Zero")})";
-        }
-
-        w.WriteLine($"({v.Double} low, {v.Double} high) = {v.Type}.Widen({value});");
-        if (shifted)
-        {
-            w.WriteLine($"({v.Double} lowShift, {v.Double} highShift) = {v.Type}.Widen({Load(v, "shift", at)});");
-            w.WriteLine("low -= lowShift;");
-            w.WriteLine("high -= highShift;");
-            w.WriteLine(Store(v, $"{Load(v, "dev", at)} + low", "dev", at));
-            w.WriteLine(Store(v, $"{Load(v, "dev", half)} + high", "dev", half));
-            w.WriteLine(Store(v, $"{v.Type}.MultiplyAddEstimate(low, low, {Load(v, "sq", at)})", "sq", at));
-            w.WriteLine(Store(v, $"{v.Type}.MultiplyAddEstimate(high, high, {Load(v, "sq", half)})", "sq", half));
-        }
-        else
-        {
-            w.WriteLine(Store(v, $"{Load(v, "sum", at)} + low", "sum", at));
-            w.WriteLine(Store(v, $"{Load(v, "sum", half)} + high", "sum", half));
         }
     }
 

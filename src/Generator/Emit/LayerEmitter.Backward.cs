@@ -47,19 +47,21 @@ internal static partial class LayerEmitter
             string scratch = m.UsesColumns ? "per element of a sample" : "per channel";
             int length = m.UsesColumns ? m.SampleSize : p.Slots;
             w.WriteLine($$"""
-                // Backward scratch ({{scratch}}): Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
-                private readonly double[] _gradSum = new double[{{length}}];
-                private readonly double[] _gradXSum = new double[{{length}}];
+                // Backward scratch ({{scratch}}): the shift and the coefficients of dx = dy * a + (x - shift) * b + c.
+                private readonly float[] _gradShift = new float[{{length}}];
                 private readonly float[] _gradA = new float[{{length}}];
                 private readonly float[] _gradB = new float[{{length}}];
                 private readonly float[] _gradC = new float[{{length}}];
 
                 """);
-            if (m.UsesColumns)
-            {
-                w.WriteLine($"private readonly float[] _gradShift = new float[{m.SampleSize}];");
-                w.WriteLine();
-            }
+        }
+
+        if (p.Scope == StatisticsScope.Sample && m.ElementwiseAffine)
+        {
+            w.WriteLine("""
+                // Backward scratch per block: the block's weight (and bias) gradients, added to Weight.Grad in block order.
+                private float[] _partialWeightGrad = [];
+            """ + (p.HasBias ? "    private float[] _partialBiasGrad = [];\n" : ""));
         }
     }
 
@@ -107,9 +109,6 @@ internal static partial class LayerEmitter
 
         switch (p.Scope)
         {
-            case StatisticsScope.Batch when m.UsesColumns:
-                WriteColumnBackward(w, m);
-                break;
             case StatisticsScope.Batch:
                 WritePerChannelBackward(w, m, perSample: false);
                 break;
@@ -124,59 +123,201 @@ internal static partial class LayerEmitter
 
     /// <summary>
     /// BatchNorm (and InstanceNorm in eval mode with running statistics): per-channel statistics shared by every
-    /// sample. Pass 1 reduces per channel over all samples; pass 2 writes dx.
+    /// sample. Pass 1 reduces per channel over all samples (block partials); pass 2 writes dx. Both run block by block.
     /// </summary>
     private static void WritePerChannelBackward(IndentedWriter w, LayerModel m, bool perSample)
     {
         NormPlan p = m.Plan;
+        bool unit = p.SlotLength == 1;
         string name = perSample ? "BackwardWithRunningStatistics" : "BackwardCore";
         w.WriteLine(perSample
             ? "/// <summary>Backward with the running statistics of eval mode: per-channel constants, no statistics terms.</summary>"
             : "/// <summary>Backward with per-channel statistics over the whole batch (or the running statistics in eval mode).</summary>");
         using (w.Block($"private void {name}(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)"))
         {
-            w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
-            w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
-            w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
-            w.WriteLine("global::System.Array.Clear(_gradSum);");
-            w.WriteLine("global::System.Array.Clear(_gradXSum);");
-            using (w.Block("for (int n = 0; n < batch; n++)"))
+            w.WriteLine("PlanBlocks(batch);");
             using (w.Block("for (int c = 0; c < Slots; c++)"))
             {
-                w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
-                w.WriteLine($"GradientSums(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), (float)_saveMean[c], out double sumDy, out double sumDyX);");
-                w.WriteLine("_gradSum[c] += sumDy;");
-                w.WriteLine("_gradXSum[c] += sumDyX;");
+                w.WriteLine(m.UsesColumns && !unit ? "global::System.Array.Fill(_gradShift, (float)_saveMean[c], c * SlotLength, SlotLength);" : "_gradShift[c] = (float)_saveMean[c];");
             }
 
             w.WriteLine();
+            w.WriteLine("RunBlocks(GradientSumsPass, input, gradOutput, default);");
             WriteGradLocals(w, p);
             w.WriteLine("double count = (double)batch * SlotLength;");
             using (w.Block("for (int c = 0; c < Slots; c++)"))
             {
-                WriteChannelGradCoefficients(w, p, "_gradSum[c]", "_gradXSum[c]", perSample);
-                w.WriteLine("_gradA[c] = (float)a;");
-                w.WriteLine("_gradB[c] = (float)b;");
-                w.WriteLine("_gradC[c] = (float)c0;");
+                if (m.UsesColumns && !unit)
+                {
+                    w.WriteLine("int first = c * SlotLength;");
+                    w.WriteLine("double channelDy = 0, channelDyX = 0;");
+                    using (w.Block("for (int i = first; i < first + SlotLength; i++)"))
+                    {
+                        w.WriteLine("channelDy += SumOverBlocks(_partialA, i);");
+                        w.WriteLine("channelDyX += SumOverBlocks(_partialB, i);");
+                    }
+
+                    WriteChannelGradCoefficients(w, p, "channelDy", "channelDyX", perSample);
+                    w.WriteLine("global::System.Array.Fill(_gradA, (float)a, first, SlotLength);");
+                    w.WriteLine("global::System.Array.Fill(_gradB, (float)b, first, SlotLength);");
+                    w.WriteLine("global::System.Array.Fill(_gradC, (float)c0, first, SlotLength);");
+                }
+                else
+                {
+                    WriteChannelGradCoefficients(w, p, "SumOverBlocks(_partialA, c)", "SumOverBlocks(_partialB, c)", perSample);
+                    w.WriteLine("_gradA[c] = (float)a;");
+                    w.WriteLine("_gradB[c] = (float)b;");
+                    w.WriteLine("_gradC[c] = (float)c0;");
+                }
             }
 
             w.WriteLine();
-            using (w.Block("for (int n = 0; n < batch; n++)"))
-            using (w.Block("for (int c = 0; c < Slots; c++)"))
+            if (m.Strategy == BatchStrategy.SmallPlanes)
             {
-                w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
-                w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), (float)_saveMean[c], _gradA[c], _gradB[c], _gradC[c]);");
+                WriteExpandCoefficients(w, "_gradShift", "_gradA", "_gradB", "_gradC");
+                w.WriteLine();
+            }
+
+            w.WriteLine("RunBlocks(GradInputPass, input, gradOutput, gradInput);");
+        }
+
+        w.WriteLine();
+        WriteGradientSumsBlock(w, m);
+        WriteGradInputBlock(w, m);
+        switch (m.Strategy)
+        {
+            case BatchStrategy.Columns:
+                KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements into per-element double sums.");
+                w.WriteLine();
+                KernelEmitter.WriteGradInputColumns(w, "GradInputColumns", m.SampleSize);
+                w.WriteLine();
+                break;
+            case BatchStrategy.SmallPlanes:
+                KernelEmitter.WritePlanePartials(w, "GradientPartials", ReductionKind.Gradient, p.SlotLength, $"Adds the partial sums of dy and dy·(x - shift) over one plane of {p.SlotLength} elements into float slots.");
+                w.WriteLine();
+                KernelEmitter.WriteGradInputColumns(w, "GradInputColumns", m.SampleSize);
+                w.WriteLine();
+                break;
+            default:
+                if (!perSample)
+                {
+                    KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, p.SlotLength, $"Σdy and Σdy·(x - shift) over one plane of {p.SlotLength} elements (float partials flushed into double totals).");
+                    w.WriteLine();
+                    KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", p.SlotLength);
+                    w.WriteLine();
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>One block of the backward sums: per channel (per element for columns), Σdy and Σdy·(x - shift).</summary>
+    private static void WriteGradientSumsBlock(IndentedWriter w, LayerModel m)
+    {
+        w.WriteLine("/// <summary>One block of the backward sums: Σdy and Σdy·(x - shift) over samples [start, end).</summary>");
+        using (w.Block("private void GradientSumsBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker)"))
+        {
+            w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+            w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
+            switch (m.Strategy)
+            {
+                case BatchStrategy.Columns:
+                    w.WriteLine($$"""
+                        global::System.Array.Clear(_partialA, block * PartialLength, SampleSize);
+                        global::System.Array.Clear(_partialB, block * PartialLength, SampleSize);
+                        ref double grad = ref _partialA[block * PartialLength];
+                        ref double gradX = ref _partialB[block * PartialLength];
+                        for (int n = start; n < end; n += {{KernelEmitter.ColumnRows}})
+                        {
+                            int rows = global::System.Math.Min({{KernelEmitter.ColumnRows}}, end - n);
+                            int at = n * SampleSize;
+                            SumColumnGradients(ref {{Unsafe}}.Add(ref x, at), ref {{Unsafe}}.Add(ref dy, at), ref {{MemoryMarshal}}.GetArrayDataReference(_gradShift), rows, ref grad, ref gradX);
+                        }
+                        """);
+                    break;
+                case BatchStrategy.SmallPlanes:
+                    w.WriteLine($$"""
+                        global::System.Span<double> grad = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
+                        global::System.Span<double> gradX = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
+                        grad.Clear();
+                        gradX.Clear();
+                        float[] slots = _workerSlots[worker];
+                        ref float gradSlots = ref {{MemoryMarshal}}.GetArrayDataReference(slots);
+                        ref float gradXSlots = ref {{Unsafe}}.Add(ref gradSlots, Slots * {{KernelEmitter.SlotFloats}});
+                        for (int flush = start; flush < end; flush += {{KernelEmitter.ChunkIterations}})
+                        {
+                            global::System.Array.Clear(slots);
+                            int last = global::System.Math.Min(flush + {{KernelEmitter.ChunkIterations}}, end);
+                            for (int n = flush; n < last; n++)
+                            {
+                                for (int c = 0; c < Slots; c++)
+                                {
+                                    int at = (n * SampleSize) + (c * SlotLength);
+                                    GradientPartials(ref {{Unsafe}}.Add(ref x, at), ref {{Unsafe}}.Add(ref dy, at), _gradShift[c], ref {{Unsafe}}.Add(ref gradSlots, c * {{KernelEmitter.SlotFloats}}), ref {{Unsafe}}.Add(ref gradXSlots, c * {{KernelEmitter.SlotFloats}}));
+                                }
+                            }
+
+                            for (int c = 0; c < Slots; c++)
+                            {
+                                grad[c] += global::NormGen.SimdMath.SlotToDouble(ref {{Unsafe}}.Add(ref gradSlots, c * {{KernelEmitter.SlotFloats}}));
+                                gradX[c] += global::NormGen.SimdMath.SlotToDouble(ref {{Unsafe}}.Add(ref gradXSlots, c * {{KernelEmitter.SlotFloats}}));
+                            }
+                        }
+                        """);
+                    break;
+                default:
+                    w.WriteLine($$"""
+                        global::System.Span<double> grad = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
+                        global::System.Span<double> gradX = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
+                        grad.Clear();
+                        gradX.Clear();
+                        for (int n = start; n < end; n++)
+                        {
+                            for (int c = 0; c < Slots; c++)
+                            {
+                                int at = (n * SampleSize) + (c * SlotLength);
+                                GradientSums(ref {{Unsafe}}.Add(ref x, at), ref {{Unsafe}}.Add(ref dy, at), _gradShift[c], out double sumDy, out double sumDyX);
+                                grad[c] += sumDy;
+                                gradX[c] += sumDyX;
+                            }
+                        }
+                        """);
+                    break;
             }
         }
 
         w.WriteLine();
-        if (!perSample)
+    }
+
+    /// <summary>One block of the input gradient.</summary>
+    private static void WriteGradInputBlock(IndentedWriter w, LayerModel m)
+    {
+        w.WriteLine("/// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>");
+        using (w.Block("private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)"))
         {
-            KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, p.SlotLength, $"Σdy and Σdy·(x - shift) over one plane of {p.SlotLength} elements, in double.");
-            w.WriteLine();
-            KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", p.SlotLength);
-            w.WriteLine();
+            w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+            w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
+            w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
+            using (w.Block("for (int n = end - 1; n >= start; n--)"))
+            {
+                if (m.ExpandedCoefficients)
+                {
+                    string[] c = ElementCoefficients(m, "_gradShift", "_gradA", "_gradB", "_gradC");
+                    w.WriteLine("int at = n * SampleSize;");
+                    w.WriteLine($"GradInputColumns(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), {c[0]}, {c[1]}, {c[2]}, {c[3]});");
+                }
+                else
+                {
+                    using (w.Block("for (int c = 0; c < Slots; c++)"))
+                    {
+                        w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
+                        w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), _gradShift[c], _gradA[c], _gradB[c], _gradC[c]);");
+                    }
+                }
+            }
         }
+
+        w.WriteLine();
     }
 
     /// <summary>
@@ -208,87 +349,6 @@ internal static partial class LayerEmitter
         }
     }
 
-    /// <summary>
-    /// BatchNorm with planes shorter than a vector (BatchNorm1d over (N, C), say): the sums are taken element-wise over
-    /// whole samples (vectorized across channels), folded per channel, and dx is written element-wise.
-    /// </summary>
-    private static void WriteColumnBackward(IndentedWriter w, LayerModel m)
-    {
-        NormPlan p = m.Plan;
-        bool unit = p.SlotLength == 1;
-        w.WriteLine("/// <summary>Backward with per-channel statistics, sums taken column-wise over whole samples.</summary>");
-        using (w.Block("private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)"))
-        {
-            w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
-            w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
-            w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
-            using (w.Block("for (int c = 0; c < Slots; c++)"))
-            {
-                w.WriteLine(unit ? "_gradShift[c] = (float)_saveMean[c];" : "global::System.Array.Fill(_gradShift, (float)_saveMean[c], c * SlotLength, SlotLength);");
-            }
-
-            w.WriteLine("global::System.Array.Clear(_gradSum);");
-            w.WriteLine("global::System.Array.Clear(_gradXSum);");
-            using (w.Block("for (int n = 0; n < batch; n++)"))
-            {
-                w.WriteLine("int start = n * SampleSize;");
-                w.WriteLine($"SumColumnGradients(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref {MemoryMarshal}.GetArrayDataReference(_gradShift), ref {MemoryMarshal}.GetArrayDataReference(_gradSum), ref {MemoryMarshal}.GetArrayDataReference(_gradXSum));");
-            }
-
-            w.WriteLine();
-            WriteGradLocals(w, p);
-            w.WriteLine("double count = (double)batch * SlotLength;");
-            using (w.Block("for (int c = 0; c < Slots; c++)"))
-            {
-                if (unit)
-                {
-                    WriteChannelGradCoefficients(w, p, "_gradSum[c]", "_gradXSum[c]", runningOnly: false);
-                    w.WriteLine("_gradA[c] = (float)a;");
-                    w.WriteLine("_gradB[c] = (float)b;");
-                    w.WriteLine("_gradC[c] = (float)c0;");
-                }
-                else
-                {
-                    w.WriteLine("int first = c * SlotLength;");
-                    WriteChannelGradCoefficients(w, p, "FoldChannel(_gradSum, first)", "FoldChannel(_gradXSum, first)", runningOnly: false);
-                    w.WriteLine("global::System.Array.Fill(_gradA, (float)a, first, SlotLength);");
-                    w.WriteLine("global::System.Array.Fill(_gradB, (float)b, first, SlotLength);");
-                    w.WriteLine("global::System.Array.Fill(_gradC, (float)c0, first, SlotLength);");
-                }
-            }
-
-            w.WriteLine();
-            using (w.Block("for (int n = 0; n < batch; n++)"))
-            {
-                w.WriteLine("int start = n * SampleSize;");
-                w.WriteLine($"GradInputColumns(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref {Unsafe}.Add(ref dx, start), ref {MemoryMarshal}.GetArrayDataReference(_gradShift), ref {MemoryMarshal}.GetArrayDataReference(_gradA), ref {MemoryMarshal}.GetArrayDataReference(_gradB), ref {MemoryMarshal}.GetArrayDataReference(_gradC));");
-            }
-
-            if (!unit)
-            {
-                w.WriteLine();
-                w.WriteLine("""
-                    static double FoldChannel(double[] columns, int first)
-                    {
-                        double total = 0;
-                        for (int i = first; i < first + SlotLength; i++)
-                        {
-                            total += columns[i];
-                        }
-
-                        return total;
-                    }
-                    """);
-            }
-        }
-
-        w.WriteLine();
-        KernelEmitter.WriteColumnGradientReduction(w, "SumColumnGradients", m.SampleSize);
-        w.WriteLine();
-        KernelEmitter.WriteGradInputColumns(w, "GradInputColumns", m.SampleSize);
-        w.WriteLine();
-    }
-
     private static void WriteGradLocals(IndentedWriter w, NormPlan p)
     {
         if (p.HasAffine)
@@ -316,7 +376,10 @@ internal static partial class LayerEmitter
         }
     }
 
-    /// <summary>Per-sample kinds: each (sample, slot) has its own statistics; each slot is reduced then written.</summary>
+    /// <summary>
+    /// Per-sample kinds: each (sample, slot) has its own statistics; each slot is reduced then written, block by block.
+    /// The parameter gradients of a block go into its own partial sums, added to the gradients in block order.
+    /// </summary>
     private static void WriteSampleBackward(IndentedWriter w, LayerModel m)
     {
         NormPlan p = m.Plan;
@@ -340,44 +403,121 @@ internal static partial class LayerEmitter
                 w.WriteLine();
             }
 
+            w.WriteLine("PlanBlocks(batch);");
+            if (m.ElementwiseAffine)
+            {
+                using (w.Block("if (_partialWeightGrad.Length < _blocks * SampleSize)"))
+                {
+                    w.WriteLine("_partialWeightGrad = new float[_blocks * SampleSize];");
+                    if (p.HasBias)
+                    {
+                        w.WriteLine("_partialBiasGrad = new float[_blocks * SampleSize];");
+                    }
+                }
+            }
+
+            w.WriteLine("RunBlocks(SampleBackwardPass, input, gradOutput, gradInput);");
+            if (p.HasAffine)
+            {
+                w.WriteLine();
+                w.WriteLine("// The parameter gradients, accumulated as PyTorch's autograd does, block by block in order.");
+                WriteGradLocals(w, p);
+                if (m.ElementwiseAffine)
+                {
+                    using (w.Block("for (int b = 0; b < _blocks; b++)"))
+                    {
+                        w.WriteLine("global::System.Numerics.Tensors.TensorPrimitives.Add(weightGrad, global::System.MemoryExtensions.AsSpan(_partialWeightGrad, b * SampleSize, SampleSize), weightGrad);");
+                        if (p.HasBias)
+                        {
+                            w.WriteLine("global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad, global::System.MemoryExtensions.AsSpan(_partialBiasGrad, b * SampleSize, SampleSize), biasGrad);");
+                        }
+                    }
+                }
+                else
+                {
+                    using (w.Block("for (int a = 0; a < weightGrad.Length; a++)"))
+                    {
+                        w.WriteLine("weightGrad[a] += (float)SumOverBlocks(_partialA, a);");
+                        if (p.HasBias)
+                        {
+                            w.WriteLine("biasGrad[a] += (float)SumOverBlocks(_partialB, a);");
+                        }
+                    }
+                }
+            }
+        }
+
+        w.WriteLine();
+        w.WriteLine("/// <summary>One block of the per-sample backward: samples [start, end), last first.</summary>");
+        using (w.Block("private void SampleBackwardBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end, int block)"))
+        {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
             w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
-            WriteGradLocals(w, p);
-            using (w.Block("for (int n = 0; n < batch; n++)"))
+            if (p.HasAffine)
+            {
+                w.WriteLine("global::System.Span<float> weight = Weight.DataSpan;");
+                if (m.ElementwiseAffine)
+                {
+                    w.WriteLine("global::System.Span<float> weightGrad = global::System.MemoryExtensions.AsSpan(_partialWeightGrad, block * SampleSize, SampleSize);");
+                    w.WriteLine("weightGrad.Clear();");
+                    if (p.HasBias)
+                    {
+                        w.WriteLine("global::System.Span<float> biasGrad = global::System.MemoryExtensions.AsSpan(_partialBiasGrad, block * SampleSize, SampleSize);");
+                        w.WriteLine("biasGrad.Clear();");
+                    }
+                }
+                else
+                {
+                    w.WriteLine($"global::System.Span<double> weightGrad = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, {Literals.Int(p.Channels)});");
+                    w.WriteLine("weightGrad.Clear();");
+                    if (p.HasBias)
+                    {
+                        w.WriteLine($"global::System.Span<double> biasGrad = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, {Literals.Int(p.Channels)});");
+                        w.WriteLine("biasGrad.Clear();");
+                    }
+                }
+            }
+
+            using (w.Block("for (int n = end - 1; n >= start; n--)"))
             using (w.Block("for (int s = 0; s < Slots; s++)"))
             {
-                w.WriteLine("int start = (n * SampleSize) + (s * SlotLength);");
+                w.WriteLine("int first = (n * SampleSize) + (s * SlotLength);");
                 w.WriteLine("double mean = _saveMean[(n * Slots) + s];");
                 w.WriteLine("double invStd = _saveInvStd[(n * Slots) + s];");
                 w.WriteLine("float shift = (float)mean;");
                 if (m.ElementwiseAffine)
                 {
-                    w.WriteLine($"WeightedGradientSums(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref weight[s * SlotLength], shift, out double sumG, out double sumGX);");
+                    w.WriteLine($"WeightedGradientSums(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref weight[s * SlotLength], shift, out double sumG, out double sumGX);");
                     w.WriteLine("double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)");
                     WriteSlotCoefficients(w, p);
 
                     // Parameter gradients first: gradInput may be the same memory as gradOutput or input.
-                    w.WriteLine($"AccumulateWeightGrad(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));");
+                    w.WriteLine($"AccumulateWeightGrad(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));");
                     if (p.HasBias)
                     {
-                        w.WriteLine("global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad.Slice(s * SlotLength, SlotLength), gradOutput.Slice(start, SlotLength), biasGrad.Slice(s * SlotLength, SlotLength));");
+                        w.WriteLine("global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad.Slice(s * SlotLength, SlotLength), gradOutput.Slice(first, SlotLength), biasGrad.Slice(s * SlotLength, SlotLength));");
                     }
 
-                    w.WriteLine($"GradInputElementwise(ref {Unsafe}.Add(ref x, start), ref {Unsafe}.Add(ref dy, start), ref {Unsafe}.Add(ref dx, start), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);");
+                    w.WriteLine($"GradInputElementwise(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);");
                 }
                 else
                 {
                     w.WriteLine("double sumG = 0, sumGXmu = 0;");
-                    using (w.Block($"for (int block = 0; block < {blocks}; block++)"))
+                    using (w.Block($"for (int part = 0; part < {blocks}; part++)"))
                     {
-                        w.WriteLine($"int at = start + (block * {p.AffineBlock});");
+                        w.WriteLine($"int at = first + (part * {p.AffineBlock});");
                         w.WriteLine($"GradientSums(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), shift, out double sumDy, out double sumDyX);");
                         w.WriteLine("double sumDyXmu = sumDyX - ((mean - shift) * sumDy);");
                         if (p.HasAffine)
                         {
-                            w.WriteLine($"int a = (s * {blocks}) + block; // channel");
-                            WriteAccumulateBlockGrads(w, p, "a");
+                            w.WriteLine($"int a = (s * {blocks}) + part; // channel");
+                            w.WriteLine("weightGrad[a] += sumDyXmu * invStd;");
+                            if (p.HasBias)
+                            {
+                                w.WriteLine("biasGrad[a] += sumDy;");
+                            }
+
                             w.WriteLine("sumG += weight[a] * sumDy;");
                             w.WriteLine("sumGXmu += weight[a] * sumDyXmu;");
                         }
@@ -389,10 +529,10 @@ internal static partial class LayerEmitter
                     }
 
                     WriteSlotCoefficients(w, p);
-                    using (w.Block($"for (int block = 0; block < {blocks}; block++)"))
+                    using (w.Block($"for (int part = 0; part < {blocks}; part++)"))
                     {
-                        w.WriteLine($"int at = start + (block * {p.AffineBlock});");
-                        w.WriteLine(p.HasAffine ? $"double a = invStd * weight[(s * {blocks}) + block];" : "double a = invStd;");
+                        w.WriteLine($"int at = first + (part * {p.AffineBlock});");
+                        w.WriteLine(p.HasAffine ? $"double a = invStd * weight[(s * {blocks}) + part];" : "double a = invStd;");
                         w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), shift, (float)a, (float)b, (float)c0);");
                     }
                 }
@@ -402,7 +542,7 @@ internal static partial class LayerEmitter
         w.WriteLine();
         if (m.ElementwiseAffine)
         {
-            KernelEmitter.WritePlaneReduction(w, "WeightedGradientSums", ReductionKind.WeightedGradient, p.SlotLength, $"Σg and Σg·(x - shift) with g = dy * weight over one row of {p.SlotLength} elements, in double.");
+            KernelEmitter.WritePlaneReduction(w, "WeightedGradientSums", ReductionKind.WeightedGradient, p.SlotLength, $"Σg and Σg·(x - shift) with g = dy * weight over one row of {p.SlotLength} elements (float partials flushed into double totals).");
             w.WriteLine();
             KernelEmitter.WriteGradInputElementwise(w, "GradInputElementwise", p.SlotLength);
             w.WriteLine();
@@ -414,7 +554,7 @@ internal static partial class LayerEmitter
         if (planes)
         {
             int length = p.TracksRunningStats ? p.SlotLength : p.AffineBlock;
-            KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, length, $"Σdy and Σdy·(x - shift) over one block of {length} elements, in double.");
+            KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, length, $"Σdy and Σdy·(x - shift) over one block of {length} elements (float partials flushed into double totals).");
             w.WriteLine();
             KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", length);
             w.WriteLine();

@@ -71,7 +71,10 @@ internal static partial class LayerEmitter
     private static void WriteBatchScopeForward(IndentedWriter w, LayerModel m)
     {
         WriteBatchForwardCore(w, m);
+        WriteEstimateShifts(w, m);
         WriteStatistics(w, m);
+        WriteStatisticsBlock(w, m);
+        WriteRecomputeChannel(w, m);
         WriteRunningStatistics(w, m);
         WriteNormalize(w, m);
         WriteKernels(w, m);
@@ -117,6 +120,8 @@ internal static partial class LayerEmitter
                     w.WriteLine("return;");
                 }
 
+                w.WriteLine();
+                w.WriteLine("PlanBlocks(batch);");
                 w.WriteLine("ComputeBatchStatistics(input, batch);");
                 if (tracks)
                 {
@@ -135,12 +140,86 @@ internal static partial class LayerEmitter
                         w.WriteLine("return;");
                     }
 
+                    w.WriteLine();
+                    w.WriteLine("PlanBlocks(batch);");
                     w.WriteLine("UseRunningStatistics();");
                 }
             }
 
             w.WriteLine();
-            w.WriteLine("Normalize(input, output, batch);");
+            w.WriteLine("Normalize(input, output);");
+        }
+
+        w.WriteLine();
+    }
+
+    /// <summary>The shift of the one-pass statistics: per channel, the mean of its values in the first samples.</summary>
+    private static void WriteEstimateShifts(IndentedWriter w, LayerModel m)
+    {
+        w.WriteLine($$"""
+            /// <summary>Samples whose values give each channel's shift (at least 16 values per channel).</summary>
+            private const int ShiftSamples = {{m.ShiftSamples}};
+
+            /// <summary>
+            /// The shift of each channel for the one-pass statistics: the mean of its values in the first
+            /// <see cref="ShiftSamples"/> samples, a float close to the channel's mean for all but adversarial data.
+            /// </summary>
+            """);
+        if (m.UsesColumns)
+        {
+            using (w.Block("private void EstimateShifts(global::System.ReadOnlySpan<float> input, int batch)"))
+            {
+                w.WriteLine("int samples = global::System.Math.Min(batch, ShiftSamples);");
+                w.WriteLine("global::System.Span<float> totals = _shift;");
+                w.WriteLine("input.Slice(0, SampleSize).CopyTo(totals);");
+                using (w.Block("for (int n = 1; n < samples; n++)"))
+                {
+                    w.WriteLine("global::System.Numerics.Tensors.TensorPrimitives.Add(totals, input.Slice(n * SampleSize, SampleSize), totals);");
+                }
+
+                w.WriteLine();
+                if (m.Plan.SlotLength == 1)
+                {
+                    using (w.Block("for (int c = 0; c < Slots; c++)"))
+                    {
+                        w.WriteLine("totals[c] /= samples;");
+                    }
+                }
+                else
+                {
+                    using (w.Block("for (int c = 0; c < Slots; c++)"))
+                    {
+                        w.WriteLine("int first = c * SlotLength;");
+                        w.WriteLine("double total = 0;");
+                        using (w.Block("for (int i = first; i < first + SlotLength; i++)"))
+                        {
+                            w.WriteLine("total += totals[i];");
+                        }
+
+                        w.WriteLine("totals.Slice(first, SlotLength).Fill((float)(total / ((double)samples * SlotLength)));");
+                    }
+                }
+            }
+        }
+        else
+        {
+            using (w.Block("private void EstimateShifts(ref float x, int batch)"))
+            {
+                w.WriteLine("int samples = global::System.Math.Min(batch, ShiftSamples);");
+                w.WriteLine("double count = (double)samples * SlotLength;");
+                using (w.Block("for (int c = 0; c < Slots; c++)"))
+                {
+                    w.WriteLine("double total = 0;");
+                    using (w.Block("for (int n = 0; n < samples; n++)"))
+                    {
+                        w.WriteLine($"SumPlane(ref {Unsafe}.Add(ref x, (n * SampleSize) + (c * SlotLength)), out double sum);");
+                        w.WriteLine("total += sum;");
+                    }
+
+                    w.WriteLine();
+                    w.WriteLine("_shift[c] = (float)(total / count);");
+                }
+            }
         }
 
         w.WriteLine();
@@ -148,28 +227,62 @@ internal static partial class LayerEmitter
 
     private static void WriteStatistics(IndentedWriter w, LayerModel m)
     {
+        bool unit = m.Plan.SlotLength == 1;
         w.WriteLine("""
             /// <summary>
-            /// Batch statistics per channel in two passes: the first finds a float shift close to the mean, the second sums
-            /// deviations and squared deviations from that shift (exact differences, double totals), which gives mean and
-            /// variance without cancellation; then the coefficients of y = (x - shift) * scale + offset.
+            /// Batch statistics per channel in one pass over the input: the sums of deviations and squared deviations from a
+            /// float shift near the mean (<see cref="EstimateShifts"/>), in float partials flushed into double, per block. When
+            /// the shift lies within one standard deviation of the mean, at most half of the squared deviations is the shift's
+            /// offset, so the variance keeps its accuracy; a channel whose shift is farther off (or that holds Inf or NaN) is
+            /// redone in two passes (<see cref="RecomputeChannel"/>). Then the coefficients of y = (x - shift) * scale + offset.
             /// </summary>
             private void ComputeBatchStatistics(global::System.ReadOnlySpan<float> input, int batch)
             {
             """);
         w.Indent();
         w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+        w.WriteLine(m.UsesColumns ? "EstimateShifts(input, batch);" : "EstimateShifts(ref x, batch);");
+        w.WriteLine("RunBlocks(StatisticsPass, input, default, default);");
+        w.WriteLine();
         w.WriteLine("double count = (double)batch * SlotLength;");
-        w.WriteLine("global::System.Array.Clear(_sum);");
-        w.WriteLine("global::System.Array.Clear(_deviation);");
-        w.WriteLine("global::System.Array.Clear(_squares);");
-        if (m.UsesColumns)
+        WriteWeightBiasLocals(w, m);
+        using (w.Block("for (int c = 0; c < Slots; c++)"))
         {
-            WriteColumnStatistics(w, m);
-        }
-        else
-        {
-            WritePlaneStatistics(w, m);
+            if (m.UsesColumns && !unit)
+            {
+                w.WriteLine("int first = c * SlotLength;");
+                w.WriteLine("double deviation = 0, squares = 0;");
+                using (w.Block("for (int i = first; i < first + SlotLength; i++)"))
+                {
+                    w.WriteLine("deviation += SumOverBlocks(_partialA, i);");
+                    w.WriteLine("squares += SumOverBlocks(_partialB, i);");
+                }
+            }
+            else
+            {
+                w.WriteLine("double deviation = SumOverBlocks(_partialA, c);");
+                w.WriteLine("double squares = SumOverBlocks(_partialB, c);");
+            }
+
+            w.WriteLine("double sum = 0; // the plain sum: computed (and needed) only for a channel that is redone");
+            using (w.Block("if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))"))
+            {
+                w.WriteLine("RecomputeChannel(ref x, batch, c, out sum, out deviation, out squares);");
+            }
+
+            w.WriteLine();
+            string shift = m.UsesColumns && !unit ? "_shift[first]" : "_shift[c]";
+            WriteChannelCoefficients(w, m, "sum", "deviation", "squares", shift);
+            if (m.UsesColumns && !unit)
+            {
+                w.WriteLine("global::System.Array.Fill(_scale, (float)scale, first, SlotLength);");
+                w.WriteLine("global::System.Array.Fill(_offset, (float)offset, first, SlotLength);");
+            }
+            else
+            {
+                w.WriteLine("_scale[c] = (float)scale;");
+                w.WriteLine("_offset[c] = (float)offset;");
+            }
         }
 
         w.Unindent();
@@ -177,115 +290,147 @@ internal static partial class LayerEmitter
         w.WriteLine();
     }
 
-    private static void WritePlaneStatistics(IndentedWriter w, LayerModel m)
+    /// <summary>One block of the statistics pass, per strategy.</summary>
+    private static void WriteStatisticsBlock(IndentedWriter w, LayerModel m)
     {
-        w.WriteLine($$"""
-            for (int n = 0; n < batch; n++)
-            {
-                ref float sample = ref {{Unsafe}}.Add(ref x, n * SampleSize);
-                for (int c = 0; c < Slots; c++)
-                {
-                    SumPlane(ref {{Unsafe}}.Add(ref sample, c * SlotLength), out double sum);
-                    _sum[c] += sum;
-                }
-            }
-
-            for (int c = 0; c < Slots; c++)
-            {
-                _shift[c] = (float)(_sum[c] / count);
-            }
-
-            for (int n = 0; n < batch; n++)
-            {
-                ref float sample = ref {{Unsafe}}.Add(ref x, n * SampleSize);
-                for (int c = 0; c < Slots; c++)
-                {
-                    SumDeviations(ref {{Unsafe}}.Add(ref sample, c * SlotLength), _shift[c], out double dev, out double sq);
-                    _deviation[c] += dev;
-                    _squares[c] += sq;
-                }
-            }
-
-            """);
-        WriteWeightBiasLocals(w, m);
-        using (w.Block("for (int c = 0; c < Slots; c++)"))
+        w.WriteLine("/// <summary>One block of the statistics pass: per channel, Σ(x - shift) and Σ(x - shift)² over samples [start, end).</summary>");
+        using (w.Block("private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)"))
         {
-            WriteChannelCoefficients(w, m, "_sum[c]", "_deviation[c]", "_squares[c]", "_shift[c]");
-            w.WriteLine("_scale[c] = (float)scale;");
-            w.WriteLine("_offset[c] = (float)offset;");
+            w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
+            switch (m.Strategy)
+            {
+                case BatchStrategy.Columns:
+                    w.WriteLine($$"""
+                        global::System.Array.Clear(_partialA, block * PartialLength, SampleSize);
+                        global::System.Array.Clear(_partialB, block * PartialLength, SampleSize);
+                        ref double dev = ref _partialA[block * PartialLength];
+                        ref double sq = ref _partialB[block * PartialLength];
+                        for (int n = start; n < end; n += {{KernelEmitter.ColumnRows}})
+                        {
+                            int rows = global::System.Math.Min({{KernelEmitter.ColumnRows}}, end - n);
+                            SumColumnDeviations(ref {{Unsafe}}.Add(ref x, n * SampleSize), ref {{MemoryMarshal}}.GetArrayDataReference(_shift), rows, ref dev, ref sq);
+                        }
+                        """);
+                    break;
+                case BatchStrategy.SmallPlanes:
+                    w.WriteLine($$"""
+                        global::System.Span<double> dev = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
+                        global::System.Span<double> sq = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
+                        dev.Clear();
+                        sq.Clear();
+                        float[] slots = _workerSlots[worker];
+                        ref float devSlots = ref {{MemoryMarshal}}.GetArrayDataReference(slots);
+                        ref float sqSlots = ref {{Unsafe}}.Add(ref devSlots, Slots * {{KernelEmitter.SlotFloats}});
+                        for (int flush = start; flush < end; flush += {{KernelEmitter.ChunkIterations}})
+                        {
+                            // Every {{KernelEmitter.ChunkIterations}} samples the float slots are added into the double sums.
+                            global::System.Array.Clear(slots);
+                            int last = global::System.Math.Min(flush + {{KernelEmitter.ChunkIterations}}, end);
+                            for (int n = flush; n < last; n++)
+                            {
+                                ref float sample = ref {{Unsafe}}.Add(ref x, n * SampleSize);
+                                for (int c = 0; c < Slots; c++)
+                                {
+                                    SumDeviationPartials(ref {{Unsafe}}.Add(ref sample, c * SlotLength), _shift[c], ref {{Unsafe}}.Add(ref devSlots, c * {{KernelEmitter.SlotFloats}}), ref {{Unsafe}}.Add(ref sqSlots, c * {{KernelEmitter.SlotFloats}}));
+                                }
+                            }
+
+                            for (int c = 0; c < Slots; c++)
+                            {
+                                dev[c] += global::NormGen.SimdMath.SlotToDouble(ref {{Unsafe}}.Add(ref devSlots, c * {{KernelEmitter.SlotFloats}}));
+                                sq[c] += global::NormGen.SimdMath.SlotToDouble(ref {{Unsafe}}.Add(ref sqSlots, c * {{KernelEmitter.SlotFloats}}));
+                            }
+                        }
+                        """);
+                    break;
+                default:
+                    w.WriteLine($$"""
+                        global::System.Span<double> dev = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
+                        global::System.Span<double> sq = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
+                        dev.Clear();
+                        sq.Clear();
+                        for (int n = start; n < end; n++)
+                        {
+                            ref float sample = ref {{Unsafe}}.Add(ref x, n * SampleSize);
+                            for (int c = 0; c < Slots; c++)
+                            {
+                                SumDeviations(ref {{Unsafe}}.Add(ref sample, c * SlotLength), _shift[c], out double d, out double q);
+                                dev[c] += d;
+                                sq[c] += q;
+                            }
+                        }
+                        """);
+                    break;
+            }
         }
+
+        w.WriteLine();
     }
 
-    private static void WriteColumnStatistics(IndentedWriter w, LayerModel m)
+    /// <summary>The two-pass fallback for one channel.</summary>
+    private static void WriteRecomputeChannel(IndentedWriter w, LayerModel m)
     {
-        bool unit = m.Plan.SlotLength == 1;
-        w.WriteLine($$"""
-            for (int n = 0; n < batch; n++)
-            {
-                SumColumns(ref {{Unsafe}}.Add(ref x, n * SampleSize), ref {{MemoryMarshal}}.GetArrayDataReference(_sum));
-            }
-
+        w.WriteLine("""
+            /// <summary>
+            /// Channel <paramref name="c"/> in two passes, for data whose estimated shift was too far from the mean or not
+            /// finite: the plain sum gives a shift at the mean, then the sums of deviations from it are exact.
+            /// </summary>
             """);
-        using (w.Block("for (int c = 0; c < Slots; c++)"))
+        using (w.Block("private void RecomputeChannel(ref float x, int batch, int c, out double sum, out double deviation, out double squares)"))
         {
-            if (unit)
+            if (m.UsesColumns)
             {
-                w.WriteLine("_shift[c] = (float)(_sum[c] / count);");
-            }
-            else
-            {
-                w.WriteLine("int first = c * SlotLength;");
-                w.WriteLine("float shift = (float)(SumPlaneColumns(_sum, first) / count);");
-                w.WriteLine("global::System.Array.Fill(_shift, shift, first, SlotLength);");
-            }
-        }
-
-        w.WriteLine($$"""
-
-            for (int n = 0; n < batch; n++)
-            {
-                SumColumnDeviations(
-                    ref {{Unsafe}}.Add(ref x, n * SampleSize),
-                    ref {{MemoryMarshal}}.GetArrayDataReference(_shift),
-                    ref {{MemoryMarshal}}.GetArrayDataReference(_deviation),
-                    ref {{MemoryMarshal}}.GetArrayDataReference(_squares));
-            }
-
-            """);
-        WriteWeightBiasLocals(w, m);
-        using (w.Block("for (int c = 0; c < Slots; c++)"))
-        {
-            if (unit)
-            {
-                WriteChannelCoefficients(w, m, "_sum[c]", "_deviation[c]", "_squares[c]", "_shift[c]");
-                w.WriteLine("_scale[c] = (float)scale;");
-                w.WriteLine("_offset[c] = (float)offset;");
-            }
-            else
-            {
-                w.WriteLine("int first = c * SlotLength;");
-                WriteChannelCoefficients(w, m, "SumPlaneColumns(_sum, first)", "SumPlaneColumns(_deviation, first)", "SumPlaneColumns(_squares, first)", "_shift[first]");
-                w.WriteLine("global::System.Array.Fill(_scale, (float)scale, first, SlotLength);");
-                w.WriteLine("global::System.Array.Fill(_offset, (float)offset, first, SlotLength);");
-            }
-        }
-
-        if (!unit)
-        {
-            w.WriteLine();
-            w.WriteLine($$"""
-                static double SumPlaneColumns(double[] columns, int first)
-                {
-                    double total = 0;
-                    for (int i = first; i < first + SlotLength; i++)
+                w.WriteLine($$"""
+                    int first = c * SlotLength;
+                    sum = 0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        total += columns[i];
+                        for (int i = first; i < first + SlotLength; i++)
+                        {
+                            sum += {{Unsafe}}.Add(ref x, (n * SampleSize) + i);
+                        }
                     }
 
-                    return total;
-                }
-                """);
+                    float shift = (float)(sum / ((double)batch * SlotLength));
+                    global::System.Array.Fill(_shift, shift, first, SlotLength);
+                    deviation = 0;
+                    squares = 0;
+                    for (int n = 0; n < batch; n++)
+                    {
+                        for (int i = first; i < first + SlotLength; i++)
+                        {
+                            double d = (double){{Unsafe}}.Add(ref x, (n * SampleSize) + i) - shift;
+                            deviation += d;
+                            squares += d * d;
+                        }
+                    }
+                    """);
+            }
+            else
+            {
+                w.WriteLine($$"""
+                    sum = 0;
+                    for (int n = 0; n < batch; n++)
+                    {
+                        SumPlane(ref {{Unsafe}}.Add(ref x, (n * SampleSize) + (c * SlotLength)), out double s);
+                        sum += s;
+                    }
+
+                    float shift = (float)(sum / ((double)batch * SlotLength));
+                    _shift[c] = shift;
+                    deviation = 0;
+                    squares = 0;
+                    for (int n = 0; n < batch; n++)
+                    {
+                        SumDeviations(ref {{Unsafe}}.Add(ref x, (n * SampleSize) + (c * SlotLength)), shift, out double d, out double q);
+                        deviation += d;
+                        squares += q;
+                    }
+                    """);
+            }
         }
+
+        w.WriteLine();
     }
 
     private static void WriteWeightBiasLocals(IndentedWriter w, LayerModel m)
@@ -301,13 +446,12 @@ internal static partial class LayerEmitter
         }
     }
 
-    /// <summary>Declares <c>scale</c> and <c>offset</c> (double) for channel <c>c</c> from the second-pass sums.</summary>
+    /// <summary>Declares <c>scale</c> and <c>offset</c> (double) for channel <c>c</c> from the shifted sums.</summary>
     private static void WriteChannelCoefficients(IndentedWriter w, LayerModel m, string sum, string deviation, string squares, string shift)
     {
         NormPlan p = m.Plan;
-        w.WriteLine($"double deviation = {deviation};");
-        w.WriteLine("double meanOffset = deviation / count; // mean - shift");
-        w.WriteLine($"double m2 = global::System.Math.Max({squares} - deviation * meanOffset, 0.0); // sum of squared deviations from the mean");
+        w.WriteLine($"double meanOffset = {deviation} / count; // mean - shift");
+        w.WriteLine($"double m2 = global::System.Math.Max({squares} - {deviation} * meanOffset, 0.0); // sum of squared deviations from the mean");
         w.WriteLine("double variance = m2 / count; // biased, used for normalization");
         w.WriteLine(p.Eps == 0
             ? "double invStd = variance == 0 ? 0 : 1 / global::System.Math.Sqrt(variance); // PyTorch: 0 when var == 0 and eps == 0"
@@ -384,30 +528,47 @@ internal static partial class LayerEmitter
         w.WriteLine();
     }
 
+    /// <summary>The normalization pass (batch statistics or running statistics), block by block.</summary>
     private static void WriteNormalize(IndentedWriter w, LayerModel m)
     {
-        w.WriteLine("/// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call.</summary>");
-        using (w.Block("private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
+        bool expand = m.Strategy == BatchStrategy.SmallPlanes;
+        w.WriteLine("/// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call, block by block (blocks planned by the caller).</summary>");
+        using (w.Block("private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)"))
+        {
+            if (expand)
+            {
+                WriteExpandCoefficients(w, "_shift", "_scale", "_offset");
+
+                w.WriteLine();
+            }
+
+            w.WriteLine("RunBlocks(NormalizePass, input, default, output);");
+        }
+
+        w.WriteLine();
+        w.WriteLine("/// <summary>One block of the normalization pass: samples [start, end), last first.</summary>");
+        using (w.Block("private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)"))
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float y = ref {MemoryMarshal}.GetReference(output);");
-            using (w.Block("for (int n = 0; n < batch; n++)"))
+            using (w.Block("for (int n = end - 1; n >= start; n--)"))
             {
-                w.WriteLine("int start = n * SampleSize;");
-                if (m.UsesColumns)
+                w.WriteLine("int at = n * SampleSize;");
+                if (m.ExpandedCoefficients)
                 {
+                    string[] c = ElementCoefficients(m, "_shift", "_scale", "_offset");
                     w.WriteLine("NormalizeColumns(");
-                    w.WriteLine($"    ref {Unsafe}.Add(ref x, start),");
-                    w.WriteLine($"    ref {Unsafe}.Add(ref y, start),");
-                    w.WriteLine($"    ref {MemoryMarshal}.GetArrayDataReference(_shift),");
-                    w.WriteLine($"    ref {MemoryMarshal}.GetArrayDataReference(_scale),");
-                    w.WriteLine($"    ref {MemoryMarshal}.GetArrayDataReference(_offset));");
+                    w.WriteLine($"    ref {Unsafe}.Add(ref x, at),");
+                    w.WriteLine($"    ref {Unsafe}.Add(ref y, at),");
+                    w.WriteLine($"    {c[0]},");
+                    w.WriteLine($"    {c[1]},");
+                    w.WriteLine($"    {c[2]});");
                 }
                 else
                 {
                     using (w.Block("for (int c = 0; c < Slots; c++)"))
                     {
-                        w.WriteLine("int plane = start + (c * SlotLength);");
+                        w.WriteLine("int plane = at + (c * SlotLength);");
                         w.WriteLine($"NormalizePlane(ref {Unsafe}.Add(ref x, plane), ref {Unsafe}.Add(ref y, plane), _shift[c], _scale[c], _offset[c]);");
                     }
                 }
@@ -417,23 +578,65 @@ internal static partial class LayerEmitter
         w.WriteLine();
     }
 
+    /// <summary>
+    /// <c>ref</c> arguments for the per-element coefficients of a flat kernel: the per-element arrays themselves for
+    /// columns; for small planes, consecutive sample-sized parts of <c>_elementCoefficients</c>, which
+    /// <see cref="WriteExpandCoefficients"/> filled from the per-channel arrays.
+    /// </summary>
+    private static string[] ElementCoefficients(LayerModel m, params string[] arrays)
+    {
+        var refs = new string[arrays.Length];
+        for (int i = 0; i < arrays.Length; i++)
+        {
+            refs[i] = m.UsesColumns
+                ? $"ref {MemoryMarshal}.GetArrayDataReference({arrays[i]})"
+                : i == 0 ? $"ref {MemoryMarshal}.GetArrayDataReference(_elementCoefficients)" : $"ref _elementCoefficients[{i} * SampleSize]";
+        }
+
+        return refs;
+    }
+
+    /// <summary>Small planes: copies per-channel coefficients into consecutive sample-sized parts of <c>_elementCoefficients</c>.</summary>
+    private static void WriteExpandCoefficients(IndentedWriter w, params string[] arrays)
+    {
+        w.WriteLine("// Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.");
+        using (w.Block("for (int c = 0; c < Slots; c++)"))
+        {
+            w.WriteLine("int first = c * SlotLength;");
+            for (int i = 0; i < arrays.Length; i++)
+            {
+                string at = i == 0 ? "first" : $"({i} * SampleSize) + first";
+                w.WriteLine($"global::System.Array.Fill(_elementCoefficients, {arrays[i]}[c], {at}, SlotLength);");
+            }
+        }
+    }
+
     private static void WriteKernels(IndentedWriter w, LayerModel m)
     {
-        if (m.UsesColumns)
+        NormPlan p = m.Plan;
+        switch (m.Strategy)
         {
-            KernelEmitter.WriteColumnReduction(w, "SumColumns", ReductionKind.Sum, m.SampleSize, $"Adds one sample of {m.SampleSize} elements into per-element double sums.");
-            w.WriteLine();
-            KernelEmitter.WriteColumnReduction(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations of one sample of {m.SampleSize} elements from their shift, and their squares, into per-element double sums.");
-            w.WriteLine();
-            KernelEmitter.WriteColumnNormalize(w, "NormalizeColumns", m.SampleSize);
-        }
-        else
-        {
-            KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, m.Plan.SlotLength, $"Sum of one plane of {m.Plan.SlotLength} elements (float partials flushed into a double total).");
-            w.WriteLine();
-            KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, m.Plan.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {m.Plan.SlotLength} elements.");
-            w.WriteLine();
-            KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", m.Plan.SlotLength);
+            case BatchStrategy.Columns:
+                KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.");
+                w.WriteLine();
+                KernelEmitter.WriteColumnNormalize(w, "NormalizeColumns", m.SampleSize);
+                break;
+            case BatchStrategy.SmallPlanes:
+                KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, p.SlotLength, $"Sum of one plane of {p.SlotLength} elements (float partials flushed into a double total).");
+                w.WriteLine();
+                KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
+                w.WriteLine();
+                KernelEmitter.WritePlanePartials(w, "SumDeviationPartials", ReductionKind.Shifted, p.SlotLength, $"Adds the partial sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements into float slots.");
+                w.WriteLine();
+                KernelEmitter.WriteColumnNormalize(w, "NormalizeColumns", m.SampleSize);
+                break;
+            default:
+                KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, p.SlotLength, $"Sum of one plane of {p.SlotLength} elements (float partials flushed into a double total).");
+                w.WriteLine();
+                KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
+                w.WriteLine();
+                KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", p.SlotLength);
+                break;
         }
     }
 }

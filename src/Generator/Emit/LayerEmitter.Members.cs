@@ -113,24 +113,26 @@ internal static partial class LayerEmitter
             string scope = m.UsesColumns ? "per element of a sample" : "per channel";
             int k = m.ScratchLength;
             w.WriteLine($$"""
-                // Scratch ({{scope}}): sums of the first pass, deviations and squared deviations from the shift in
-                // the second pass, and the coefficients of y = (x - shift) * scale + offset.
-                private readonly double[] _sum = new double[{{k}}];
-                private readonly double[] _deviation = new double[{{k}}];
-                private readonly double[] _squares = new double[{{k}}];
+                // Per call ({{scope}}): the shift of the statistics and the coefficients of y = (x - shift) * scale + offset.
                 private readonly float[] _shift = new float[{{k}}];
                 private readonly float[] _scale = new float[{{k}}];
                 private readonly float[] _offset = new float[{{k}}];
 
                 """);
+            if (m.Strategy == BatchStrategy.SmallPlanes)
+            {
+                w.WriteLine($$"""
+                    // Per-element copies of per-channel coefficients for the flat kernels over whole samples: the shift, then
+                    // scale and offset (Forward) or a, b and c (Backward), each {{m.SampleSize}} floats.
+                    private readonly float[] _elementCoefficients = new float[{{4 * m.SampleSize}}];
+
+                    """);
+            }
         }
         else if (p.TracksRunningStats)
         {
             w.WriteLine($$"""
-                // Scratch per channel: sums over the batch of per-sample means and unbiased variances (training), and
-                // the coefficients of y = (x - shift) * scale + offset from the running statistics (eval).
-                private readonly double[] _meanSum = new double[{{p.Channels}}];
-                private readonly double[] _varSum = new double[{{p.Channels}}];
+                // Scratch per channel: the coefficients of y = (x - shift) * scale + offset from the running statistics (eval).
                 private readonly float[] _shift = new float[{{p.Channels}}];
                 private readonly float[] _scale = new float[{{p.Channels}}];
                 private readonly float[] _offset = new float[{{p.Channels}}];
@@ -194,6 +196,11 @@ internal static partial class LayerEmitter
             w.WriteLine(p.TracksRunningStats
                 ? "_namedBuffers = [(\"running_mean\", RunningMean), (\"running_var\", RunningVar), (\"num_batches_tracked\", _numBatchesTrackedBuffer)];"
                 : $"_namedBuffers = global::System.Array.Empty<(string, {ReadOnlyTensor})>();");
+            if (p.Scope != StatisticsScope.ChannelWindow)
+            {
+                w.WriteLine("_blockRunner = new NormGenBlockRunner(this);");
+            }
+
             w.WriteLine("ResetParameters();");
         }
 

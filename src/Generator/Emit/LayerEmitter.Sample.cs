@@ -31,8 +31,9 @@ internal static partial class LayerEmitter
                     w.WriteLine("EnsureSavedCapacity(1);");
                     w.WriteLine("_savedBatch = batch;");
                     w.WriteLine("_savedBatchStatistics = false;");
+                    w.WriteLine("PlanBlocks(batch);");
                     w.WriteLine("UseRunningStatistics();");
-                    w.WriteLine("Normalize(input, output, batch);");
+                    w.WriteLine("Normalize(input, output);");
                     w.WriteLine("return;");
                 }
 
@@ -52,12 +53,6 @@ internal static partial class LayerEmitter
                 }
             }
 
-            if (tracks)
-            {
-                w.WriteLine("global::System.Array.Clear(_meanSum);");
-                w.WriteLine("global::System.Array.Clear(_varSum);");
-            }
-
             w.WriteLine("EnsureSavedCapacity(batch);");
             w.WriteLine("_savedBatch = batch;");
             if (tracks)
@@ -65,13 +60,17 @@ internal static partial class LayerEmitter
                 w.WriteLine("_savedBatchStatistics = true;");
             }
 
-            w.WriteLine("NormalizeSamples(input, output, batch);");
+            using (w.Block("if (batch == 0)"))
+            {
+                w.WriteLine("return;");
+            }
+
+            w.WriteLine();
+            w.WriteLine("PlanBlocks(batch);");
+            w.WriteLine("RunBlocks(SamplesPass, input, default, output);");
             if (tracks)
             {
-                using (w.Block("if (batch > 0)"))
-                {
-                    w.WriteLine("UpdateRunningStatistics(batch);");
-                }
+                w.WriteLine("UpdateRunningStatistics(batch);");
             }
         }
 
@@ -97,8 +96,8 @@ internal static partial class LayerEmitter
                 w.WriteLine("const float momentum = (float)Momentum;");
                 using (w.Block("for (int c = 0; c < Slots; c++)"))
                 {
-                    w.WriteLine("_runningMean[c] = (1f - momentum) * _runningMean[c] + momentum * (float)(_meanSum[c] / batch);");
-                    w.WriteLine("_runningVar[c] = (1f - momentum) * _runningVar[c] + momentum * (float)(_varSum[c] / batch);");
+                    w.WriteLine("_runningMean[c] = (1f - momentum) * _runningMean[c] + momentum * (float)(SumOverBlocks(_partialA, c) / batch);");
+                    w.WriteLine("_runningVar[c] = (1f - momentum) * _runningVar[c] + momentum * (float)(SumOverBlocks(_partialB, c) / batch);");
                 }
             }
 
@@ -131,17 +130,28 @@ internal static partial class LayerEmitter
     {
         NormPlan p = m.Plan;
         int blocks = p.SlotLength / p.AffineBlock;
-        w.WriteLine("/// <summary>Per sample and slot: statistics in two passes (a float shift near the mean, then exact deviations in double), then normalization.</summary>");
-        using (w.Block("private void NormalizeSamples(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// One block of samples [start, end): per sample and slot, statistics in two passes over the slot while it is in cache");
+        w.WriteLine("/// (the plain sum gives a float shift near the mean, then the sums of deviations from it), then normalization.");
+        w.WriteLine("/// </summary>");
+        using (w.Block("private void NormalizeSamplesBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end, int block)"))
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float y = ref {MemoryMarshal}.GetReference(output);");
             WriteWeightBiasLocals(w, m);
-            using (w.Block("for (int n = 0; n < batch; n++)"))
+            if (p.TracksRunningStats)
+            {
+                w.WriteLine("global::System.Span<double> meanSum = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);");
+                w.WriteLine("global::System.Span<double> varSum = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);");
+                w.WriteLine("meanSum.Clear();");
+                w.WriteLine("varSum.Clear();");
+            }
+
+            using (w.Block("for (int n = start; n < end; n++)"))
             using (w.Block("for (int s = 0; s < Slots; s++)"))
             {
-                w.WriteLine("int start = (n * SampleSize) + (s * SlotLength);");
-                w.WriteLine($"ref float slot = ref {Unsafe}.Add(ref x, start);");
+                w.WriteLine("int first = (n * SampleSize) + (s * SlotLength);");
+                w.WriteLine($"ref float slot = ref {Unsafe}.Add(ref x, first);");
                 if (p.SubtractMean)
                 {
                     w.WriteLine("SumPlane(ref slot, out double sum);");
@@ -160,13 +170,13 @@ internal static partial class LayerEmitter
                     w.WriteLine("_saveInvStd[(n * Slots) + s] = invStd;");
                     if (p.TracksRunningStats)
                     {
-                        w.WriteLine("_meanSum[s] += mean;");
-                        w.WriteLine("_varSum[s] += m2 / (SlotLength - 1); // unbiased, for running_var");
+                        w.WriteLine("meanSum[s] += mean;");
+                        w.WriteLine("varSum[s] += m2 / (SlotLength - 1); // unbiased, for running_var");
                     }
                 }
                 else
                 {
-                    w.WriteLine("// RMSNorm: no centering; the shift is 0, so the squares are the plain sum of x^2 (in double).");
+                    w.WriteLine("// RMSNorm: no centering; the shift is 0, so the squares are the plain sum of x^2.");
                     w.WriteLine("const float shift = 0f;");
                     w.WriteLine("const double meanOffset = 0;");
                     w.WriteLine("SumDeviations(ref slot, shift, out _, out double squares);");
@@ -179,12 +189,12 @@ internal static partial class LayerEmitter
                 {
                     string weight = $"ref weight[s * SlotLength]";
                     string bias = p.HasBias ? ", ref bias[s * SlotLength]" : "";
-                    w.WriteLine($"NormalizeElementwise(ref slot, ref {Unsafe}.Add(ref y, start), shift, (float)invStd, (float)(-meanOffset * invStd), {weight}{bias});");
+                    w.WriteLine($"NormalizeElementwise(ref slot, ref {Unsafe}.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), {weight}{bias});");
                 }
                 else if (blocks == 1)
                 {
                     WriteBlockCoefficients(w, p, "s");
-                    w.WriteLine($"NormalizePlane(ref slot, ref {Unsafe}.Add(ref y, start), shift, (float)scale, (float)offset);");
+                    w.WriteLine($"NormalizePlane(ref slot, ref {Unsafe}.Add(ref y, first), shift, (float)scale, (float)offset);");
                 }
                 else
                 {
@@ -192,7 +202,7 @@ internal static partial class LayerEmitter
                     {
                         w.WriteLine($"int a = (s * {blocks}) + b; // channel");
                         WriteBlockCoefficients(w, p, "a");
-                        w.WriteLine($"int at = start + (b * {p.AffineBlock});");
+                        w.WriteLine($"int at = first + (b * {p.AffineBlock});");
                         w.WriteLine($"NormalizePlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), shift, (float)scale, (float)offset);");
                     }
                 }

@@ -36,6 +36,7 @@ internal static partial class LayerEmitter
             WriteConstants(w, layer);
             WriteFields(w, layer);
             WriteSavedStatisticsFields(w, layer);
+            WriteBlockMembers(w, layer);
             WriteConstructor(w, layer);
             WriteModeMembers(w, layer);
             WriteParameterMembers(w, layer);
@@ -62,6 +63,32 @@ internal static partial class LayerEmitter
         return w.ToString();
     }
 
+    /// <summary>Target input bytes per block of samples.</summary>
+    private const long BlockBytes = 1 << 20;
+
+    /// <summary>Budget for the per-block partial results of one pass.</summary>
+    private const long PartialBudgetBytes = 4 << 20;
+
+    /// <summary>
+    /// BatchNorm planes shorter than this are reduced with <see cref="KernelEmitter.WritePlanePartials"/> (no horizontal
+    /// sum per plane) and normalized with per-element coefficients; the partial kernels need planes below one chunk of the
+    /// narrowest vector, 4 x 16 x 4 = 256 floats.
+    /// </summary>
+    private const int SmallPlaneLimit = 128;
+
+    /// <summary>How BatchNorm's batch-statistics passes walk the samples.</summary>
+    private enum BatchStrategy
+    {
+        /// <summary>One kernel call per (sample, channel) plane; each call reduces its plane to double totals.</summary>
+        Planes,
+
+        /// <summary>Planes shorter than <see cref="SmallPlaneLimit"/>: each plane adds float partial vectors into per-thread slots, flushed every 16 samples.</summary>
+        SmallPlanes,
+
+        /// <summary>Planes shorter than a 128-bit vector: whole samples column by column, 16 rows per kernel call.</summary>
+        Columns,
+    }
+
     /// <summary>Derived facts about a plan that several emit steps need.</summary>
     private sealed class LayerModel
     {
@@ -77,14 +104,43 @@ internal static partial class LayerEmitter
 
         public int SampleSize => Plan.SampleSize;
 
-        /// <summary>
-        /// BatchNorm planes of at least one 128-bit vector are reduced plane by plane (sample outer, channel inner, so
-        /// memory is walked in order); shorter planes are reduced column-wise over whole samples instead.
-        /// </summary>
-        public bool UsesColumns => Plan.Scope == StatisticsScope.Batch && Plan.SlotLength < 4;
+        /// <summary>How the batch-statistics passes walk a sample (BatchNorm); per-sample kinds reduce slot by slot.</summary>
+        public BatchStrategy Strategy => Plan.Scope != StatisticsScope.Batch ? BatchStrategy.Planes
+            : Plan.SlotLength < 4 ? BatchStrategy.Columns
+            : Plan.SlotLength < SmallPlaneLimit ? BatchStrategy.SmallPlanes
+            : BatchStrategy.Planes;
 
-        /// <summary>Length of the per-call scratch arrays of batch statistics: per slot, or per element for columns.</summary>
+        public bool UsesColumns => Strategy == BatchStrategy.Columns;
+
+        /// <summary>Whether normalization and the input gradient use per-element coefficient arrays (one flat kernel per sample).</summary>
+        public bool ExpandedCoefficients => Strategy != BatchStrategy.Planes;
+
+        /// <summary>Length of the per-call statistics arrays: per slot, or per element for columns.</summary>
         public int ScratchLength => UsesColumns ? SampleSize : Plan.Slots;
+
+        /// <summary>
+        /// Samples per block (about <see cref="BlockBytes"/> of input, at least one): the unit of work of the passes and of
+        /// threading. Blocks are fixed by the shape and the batch size, so results do not depend on the thread count.
+        /// </summary>
+        public int MinBlockSamples => System.Math.Max(1, (int)System.Math.Min(int.MaxValue, (BlockBytes + (4L * SampleSize) - 1) / (4L * SampleSize)));
+
+        /// <summary>Most blocks per pass: bounds the per-block partial results to about <see cref="PartialBudgetBytes"/>.</summary>
+        public int MaxBlocks
+        {
+            get
+            {
+                long perBlock = Plan.Scope switch
+                {
+                    StatisticsScope.Batch => 16L * ScratchLength,
+                    _ when ElementwiseAffine => 4L * SampleSize * (Plan.HasBias ? 2 : 1),
+                    _ => 16L * Plan.Slots + (8L * System.Math.Max(Plan.Channels, 1)),
+                };
+                return (int)System.Math.Max(1, System.Math.Min(256, PartialBudgetBytes / perBlock));
+            }
+        }
+
+        /// <summary>Samples of the first ones whose mean is the shift of the one-pass statistics: at least 16 values per channel.</summary>
+        public int ShiftSamples => (16 + Plan.SlotLength - 1) / Plan.SlotLength;
 
         /// <summary>Whether coefficients are per element (LayerNorm, RMSNorm, GroupNorm without spatial dimensions).</summary>
         public bool ElementwiseAffine => Plan.HasAffine && Plan.AffineBlock == 1;

@@ -4,9 +4,11 @@ using NormGen.Generator.Helpers;
 namespace NormGen.Generator.Emit;
 
 /// <summary>
-/// What a reduction kernel accumulates per loaded vector: the plain sum (first pass of the statistics) or
-/// the sums of deviations and squared deviations from a shift (second pass). Deviations from a shift close to
-/// the mean are exact in float (Sterbenz), so the second pass loses nothing to cancellation.
+/// What a reduction kernel accumulates per loaded vector: the plain sum, the sums of deviations and squared deviations
+/// from a shift, or the backward sums. Deviations from a float shift close to the data are exact in float (Sterbenz),
+/// so shifted sums lose nothing to cancellation. Every vector kind accumulates in float vector partials in which a lane
+/// adds at most <c>KernelEmitter.ChunkIterations</c> values before the partials are widened into double totals (a
+/// cascade: the error does not grow with the length); the scalar fallback accumulates in double.
 /// </summary>
 internal abstract class ReductionKind
 {
@@ -69,15 +71,11 @@ internal abstract class ReductionKind
 
         public override string Parameters => "ref float p, float shift";
 
-        public override string PartialType(VectorWidth v) => v.Double;
+        public override string PartialType(VectorWidth v) => v.Float;
 
-        public override string Flush(VectorWidth v, string partial) => $"{v.Type}.Sum({partial})";
+        public override string Flush(VectorWidth v, string partial) => $"global::NormGen.SimdMath.SumToDouble({partial})";
 
-        public override void WritePrologue(IndentedWriter w, VectorWidth v)
-        {
-            w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
-            w.WriteLine($"{v.Double} centerWide = {v.Type}.Create((double)shift);");
-        }
+        public override void WritePrologue(IndentedWriter w, VectorWidth v) => w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
 
         public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag)
         {
@@ -85,11 +83,9 @@ internal abstract class ReductionKind
 
             // Masked lanes are replaced by the shift itself, so their deviation is exactly zero.
             string value = mask is null ? load : $"{v.Type}.ConditionalSelect({mask}, {load}, center)";
-            w.WriteLine($"({v.Double} low{tag}, {v.Double} high{tag}) = {v.Type}.Widen({value});");
-            w.WriteLine($"low{tag} -= centerWide;");
-            w.WriteLine($"high{tag} -= centerWide;");
-            w.WriteLine($"dev{k} += low{tag} + high{tag};");
-            w.WriteLine($"sq{k} = {v.Type}.MultiplyAddEstimate(low{tag}, low{tag}, {v.Type}.MultiplyAddEstimate(high{tag}, high{tag}, sq{k}));");
+            w.WriteLine($"{v.Float} d{tag} = {value} - center;");
+            w.WriteLine($"dev{k} += d{tag};");
+            w.WriteLine($"sq{k} = {v.Type}.MultiplyAddEstimate(d{tag}, d{tag}, sq{k});");
         }
 
         public override void WriteScalarUpdate(IndentedWriter w, string i)
@@ -101,7 +97,8 @@ internal abstract class ReductionKind
     }
 
     /// <summary>
-    /// Backward sums over a block: Σg and Σg·(x - shift) with g = dy (or dy·weight element-wise), in double.
+    /// Backward sums over a block: Σg and Σg·(x - shift) with g = dy (or dy·weight element-wise), in float partials
+    /// flushed into double totals.
     /// </summary>
     private sealed class GradientKind : ReductionKind
     {
@@ -113,15 +110,11 @@ internal abstract class ReductionKind
 
         public override string Parameters => _weighted ? "ref float x, ref float dy, ref float weight, float shift" : "ref float x, ref float dy, float shift";
 
-        public override string PartialType(VectorWidth v) => v.Double;
+        public override string PartialType(VectorWidth v) => v.Float;
 
-        public override string Flush(VectorWidth v, string partial) => $"{v.Type}.Sum({partial})";
+        public override string Flush(VectorWidth v, string partial) => $"global::NormGen.SimdMath.SumToDouble({partial})";
 
-        public override void WritePrologue(IndentedWriter w, VectorWidth v)
-        {
-            w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
-            w.WriteLine($"{v.Double} centerWide = {v.Type}.Create((double)shift);");
-        }
+        public override void WritePrologue(IndentedWriter w, VectorWidth v) => w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
 
         public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag)
         {
@@ -139,10 +132,9 @@ internal abstract class ReductionKind
                 x = $"{v.Type}.ConditionalSelect({mask}, {x}, center)";
             }
 
-            w.WriteLine($"({v.Double} gLow{tag}, {v.Double} gHigh{tag}) = {v.Type}.Widen({g});");
-            w.WriteLine($"({v.Double} xLow{tag}, {v.Double} xHigh{tag}) = {v.Type}.Widen({x});");
-            w.WriteLine($"grad{k} += gLow{tag} + gHigh{tag};");
-            w.WriteLine($"gradX{k} = {v.Type}.MultiplyAddEstimate(gLow{tag}, xLow{tag} - centerWide, {v.Type}.MultiplyAddEstimate(gHigh{tag}, xHigh{tag} - centerWide, gradX{k}));");
+            w.WriteLine($"{v.Float} g{tag} = {g};");
+            w.WriteLine($"grad{k} += g{tag};");
+            w.WriteLine($"gradX{k} = {v.Type}.MultiplyAddEstimate(g{tag}, {x} - center, gradX{k});");
         }
 
         public override void WriteScalarUpdate(IndentedWriter w, string i)

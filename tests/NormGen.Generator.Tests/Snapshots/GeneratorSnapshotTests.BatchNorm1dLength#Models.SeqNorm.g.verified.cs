@@ -47,14 +47,14 @@ namespace Models
         private readonly float[] _batchMean = new float[64];
         private readonly float[] _batchVar = new float[64];
 
-        // Scratch (per channel): sums of the first pass, deviations and squared deviations from the shift in
-        // the second pass, and the coefficients of y = (x - shift) * scale + offset.
-        private readonly double[] _sum = new double[64];
-        private readonly double[] _deviation = new double[64];
-        private readonly double[] _squares = new double[64];
+        // Per call (per channel): the shift of the statistics and the coefficients of y = (x - shift) * scale + offset.
         private readonly float[] _shift = new float[64];
         private readonly float[] _scale = new float[64];
         private readonly float[] _offset = new float[64];
+
+        // Per-element copies of per-channel coefficients for the flat kernels over whole samples: the shift, then
+        // scale and offset (Forward) or a, b and c (Backward), each 1024 floats.
+        private readonly float[] _elementCoefficients = new float[4096];
 
         private readonly (string Name, global::NormGen.Parameter Parameter)[] _namedParameters;
         private readonly (string Name, global::System.Numerics.Tensors.IReadOnlyTensor Buffer)[] _namedBuffers;
@@ -65,12 +65,127 @@ namespace Models
         private int _savedBatch = -1;
         private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)
 
-        // Backward scratch (per channel): Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
-        private readonly double[] _gradSum = new double[64];
-        private readonly double[] _gradXSum = new double[64];
+        // Backward scratch (per channel): the shift and the coefficients of dx = dy * a + (x - shift) * b + c.
+        private readonly float[] _gradShift = new float[64];
         private readonly float[] _gradA = new float[64];
         private readonly float[] _gradB = new float[64];
         private readonly float[] _gradC = new float[64];
+
+        // Blocks: every pass walks the batch in blocks of samples and writes per-block partial sums, which are then added
+        // in block order. Block sizes depend only on the shape and the batch size, so results are the same for any number
+        // of threads (global::NormGen.NormThreads.MaxThreads); batches below ParallelMinSamples run on the calling thread.
+
+        /// <summary>Samples per block: about 1 MiB of input.</summary>
+        private const int MinBlockSamples = 256;
+
+        /// <summary>Most blocks per pass (bounds the per-block partial sums).</summary>
+        private const int MaxBlocks = 256;
+
+        /// <summary>Batches of at least this many samples (NormThreads.ParallelMinBytes of input) may run on several threads.</summary>
+        private const int ParallelMinSamples = (global::NormGen.NormThreads.ParallelMinBytes + (SampleSize * sizeof(float)) - 1) / (SampleSize * sizeof(float));
+
+        /// <summary>Doubles per block in the partial-sum arrays.</summary>
+        private const int PartialLength = 64;
+
+        /// <summary>Batch statistics: shifted sums per channel.</summary>
+        private const int StatisticsPass = 0;
+
+        /// <summary>y = (x - shift) * scale + offset with per-channel coefficients. Walks the batch from its end.</summary>
+        private const int NormalizePass = 1;
+
+        /// <summary>Backward sums per channel.</summary>
+        private const int GradientSumsPass = 2;
+
+        /// <summary>dx = dy * a + (x - shift) * b + c with per-channel coefficients. Walks the batch from its end.</summary>
+        private const int GradInputPass = 3;
+
+        private readonly NormGenBlockRunner _blockRunner;
+        private int _runBatch;
+        private int _blockSamples;
+        private int _blocks;
+        private int _threads;
+
+        // Per block: two partial sums per channel (Forward: deviations and squared deviations from the shift, or the
+        // per-sample means and variances; Backward: Σdy and Σdy·(x - shift), or the per-channel parameter gradients).
+        private double[] _partialA = [];
+        private double[] _partialB = [];
+        private float[][] _workerSlots = [];
+
+        /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
+        private void PlanBlocks(int batch)
+        {
+            _runBatch = batch;
+            _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
+            _blocks = (batch + _blockSamples - 1) / _blockSamples;
+            _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            if (_partialA.Length < _blocks * PartialLength)
+            {
+                _partialA = new double[_blocks * PartialLength];
+                _partialB = new double[_blocks * PartialLength];
+            }
+
+            // Per thread: float accumulator slots (16 floats per channel and sum) of the small-plane kernels.
+            if (_workerSlots.Length < _threads)
+            {
+                float[][] slots = new float[_threads][];
+                for (int t = 0; t < _threads; t++)
+                {
+                    slots[t] = t < _workerSlots.Length ? _workerSlots[t] : new float[2 * Slots * 16];
+                }
+
+                _workerSlots = slots;
+            }
+        }
+
+        /// <summary>Runs every block of <paramref name="pass"/>, on up to the planned number of threads.</summary>
+        private void RunBlocks(int pass, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output) =>
+            global::NormGen.BlockScheduler.Run(_blockRunner, pass, _blocks, _threads, first, second, output);
+
+        /// <summary>The total over all blocks of partial sum <paramref name="index"/>, added in block order.</summary>
+        private double SumOverBlocks(double[] partials, int index)
+        {
+            double total = 0;
+            for (int b = 0; b < _blocks; b++)
+            {
+                total += partials[(b * PartialLength) + index];
+            }
+
+            return total;
+        }
+
+        /// <summary>Runs one block of a pass of the layer for <see cref="global::NormGen.BlockScheduler"/>.</summary>
+        private sealed class NormGenBlockRunner : global::NormGen.IBlockWork
+        {
+            private readonly SeqNorm _layer;
+
+            public NormGenBlockRunner(SeqNorm layer) => _layer = layer;
+
+            public void RunBlock(int pass, int block, int worker, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output)
+            {
+                if (pass == NormalizePass || pass == GradInputPass)
+                {
+                    block = _layer._blocks - 1 - block; // this pass walks the batch from its end
+                }
+
+                int start = block * _layer._blockSamples;
+                int end = global::System.Math.Min(start + _layer._blockSamples, _layer._runBatch);
+                switch (pass)
+                {
+                    case StatisticsPass:
+                        _layer.StatisticsBlock(first, start, end, block, worker);
+                        break;
+                    case NormalizePass:
+                        _layer.NormalizeBlock(first, output, start, end);
+                        break;
+                    case GradientSumsPass:
+                        _layer.GradientSumsBlock(first, second, start, end, block, worker);
+                        break;
+                    case GradInputPass:
+                        _layer.GradInputBlock(first, second, output, start, end);
+                        break;
+                }
+            }
+        }
 
         /// <summary>
         /// Creates the layer in training mode with PyTorch's initial values: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
@@ -84,6 +199,7 @@ namespace Models
             _numBatchesTrackedBuffer = global::System.Numerics.Tensors.Tensor.Create(_numBatchesTracked, [1]);
             _namedParameters = [("weight", Weight), ("bias", Bias)];
             _namedBuffers = [("running_mean", RunningMean), ("running_var", RunningVar), ("num_batches_tracked", _numBatchesTrackedBuffer)];
+            _blockRunner = new NormGenBlockRunner(this);
             ResetParameters();
         }
 
@@ -182,6 +298,8 @@ namespace Models
                 {
                     return;
                 }
+
+                PlanBlocks(batch);
                 ComputeBatchStatistics(input, batch);
                 UpdateRunningStatistics();
             }
@@ -193,57 +311,66 @@ namespace Models
                 {
                     return;
                 }
+
+                PlanBlocks(batch);
                 UseRunningStatistics();
             }
 
-            Normalize(input, output, batch);
+            Normalize(input, output);
+        }
+
+        /// <summary>Samples whose values give each channel's shift (at least 16 values per channel).</summary>
+        private const int ShiftSamples = 1;
+
+        /// <summary>
+        /// The shift of each channel for the one-pass statistics: the mean of its values in the first
+        /// <see cref="ShiftSamples"/> samples, a float close to the channel's mean for all but adversarial data.
+        /// </summary>
+        private void EstimateShifts(ref float x, int batch)
+        {
+            int samples = global::System.Math.Min(batch, ShiftSamples);
+            double count = (double)samples * SlotLength;
+            for (int c = 0; c < Slots; c++)
+            {
+                double total = 0;
+                for (int n = 0; n < samples; n++)
+                {
+                    SumPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + (c * SlotLength)), out double sum);
+                    total += sum;
+                }
+
+                _shift[c] = (float)(total / count);
+            }
         }
 
         /// <summary>
-        /// Batch statistics per channel in two passes: the first finds a float shift close to the mean, the second sums
-        /// deviations and squared deviations from that shift (exact differences, double totals), which gives mean and
-        /// variance without cancellation; then the coefficients of y = (x - shift) * scale + offset.
+        /// Batch statistics per channel in one pass over the input: the sums of deviations and squared deviations from a
+        /// float shift near the mean (<see cref="EstimateShifts"/>), in float partials flushed into double, per block. When
+        /// the shift lies within one standard deviation of the mean, at most half of the squared deviations is the shift's
+        /// offset, so the variance keeps its accuracy; a channel whose shift is farther off (or that holds Inf or NaN) is
+        /// redone in two passes (<see cref="RecomputeChannel"/>). Then the coefficients of y = (x - shift) * scale + offset.
         /// </summary>
         private void ComputeBatchStatistics(global::System.ReadOnlySpan<float> input, int batch)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            EstimateShifts(ref x, batch);
+            RunBlocks(StatisticsPass, input, default, default);
+
             double count = (double)batch * SlotLength;
-            global::System.Array.Clear(_sum);
-            global::System.Array.Clear(_deviation);
-            global::System.Array.Clear(_squares);
-            for (int n = 0; n < batch; n++)
-            {
-                ref float sample = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize);
-                for (int c = 0; c < Slots; c++)
-                {
-                    SumPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * SlotLength), out double sum);
-                    _sum[c] += sum;
-                }
-            }
-
-            for (int c = 0; c < Slots; c++)
-            {
-                _shift[c] = (float)(_sum[c] / count);
-            }
-
-            for (int n = 0; n < batch; n++)
-            {
-                ref float sample = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize);
-                for (int c = 0; c < Slots; c++)
-                {
-                    SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * SlotLength), _shift[c], out double dev, out double sq);
-                    _deviation[c] += dev;
-                    _squares[c] += sq;
-                }
-            }
-
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
             for (int c = 0; c < Slots; c++)
             {
-                double deviation = _deviation[c];
+                double deviation = SumOverBlocks(_partialA, c);
+                double squares = SumOverBlocks(_partialB, c);
+                double sum = 0; // the plain sum: computed (and needed) only for a channel that is redone
+                if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))
+                {
+                    RecomputeChannel(ref x, batch, c, out sum, out deviation, out squares);
+                }
+
                 double meanOffset = deviation / count; // mean - shift
-                double m2 = global::System.Math.Max(_squares[c] - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
+                double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
                 double variance = m2 / count; // biased, used for normalization
                 double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                 double scale = weight[c] * invStd;
@@ -252,10 +379,68 @@ namespace Models
                 _saveInvStd[c] = invStd;
                 float shiftValue = _shift[c];
                 // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
-                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : _sum[c] / count);
+                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : sum / count);
                 _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
                 _scale[c] = (float)scale;
                 _offset[c] = (float)offset;
+            }
+        }
+
+        /// <summary>One block of the statistics pass: per channel, Σ(x - shift) and Σ(x - shift)² over samples [start, end).</summary>
+        private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            global::System.Span<double> dev = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
+            global::System.Span<double> sq = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
+            dev.Clear();
+            sq.Clear();
+            float[] slots = _workerSlots[worker];
+            ref float devSlots = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(slots);
+            ref float sqSlots = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref devSlots, Slots * 16);
+            for (int flush = start; flush < end; flush += 16)
+            {
+                // Every 16 samples the float slots are added into the double sums.
+                global::System.Array.Clear(slots);
+                int last = global::System.Math.Min(flush + 16, end);
+                for (int n = flush; n < last; n++)
+                {
+                    ref float sample = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize);
+                    for (int c = 0; c < Slots; c++)
+                    {
+                        SumDeviationPartials(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * SlotLength), _shift[c], ref global::System.Runtime.CompilerServices.Unsafe.Add(ref devSlots, c * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sqSlots, c * 16));
+                    }
+                }
+
+                for (int c = 0; c < Slots; c++)
+                {
+                    dev[c] += global::NormGen.SimdMath.SlotToDouble(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref devSlots, c * 16));
+                    sq[c] += global::NormGen.SimdMath.SlotToDouble(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sqSlots, c * 16));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Channel <paramref name="c"/> in two passes, for data whose estimated shift was too far from the mean or not
+        /// finite: the plain sum gives a shift at the mean, then the sums of deviations from it are exact.
+        /// </summary>
+        private void RecomputeChannel(ref float x, int batch, int c, out double sum, out double deviation, out double squares)
+        {
+            sum = 0;
+            for (int n = 0; n < batch; n++)
+            {
+                SumPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + (c * SlotLength)), out double s);
+                sum += s;
+            }
+
+            float shift = (float)(sum / ((double)batch * SlotLength));
+            _shift[c] = shift;
+            deviation = 0;
+            squares = 0;
+            for (int n = 0; n < batch; n++)
+            {
+                SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + (c * SlotLength)), shift, out double d, out double q);
+                deviation += d;
+                squares += q;
             }
         }
 
@@ -288,19 +473,35 @@ namespace Models
             }
         }
 
-        /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call.</summary>
-        private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+        /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call, block by block (blocks planned by the caller).</summary>
+        private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
+            // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
+            for (int c = 0; c < Slots; c++)
+            {
+                int first = c * SlotLength;
+                global::System.Array.Fill(_elementCoefficients, _shift[c], first, SlotLength);
+                global::System.Array.Fill(_elementCoefficients, _scale[c], (1 * SampleSize) + first, SlotLength);
+                global::System.Array.Fill(_elementCoefficients, _offset[c], (2 * SampleSize) + first, SlotLength);
+            }
+
+            RunBlocks(NormalizePass, input, default, output);
+        }
+
+        /// <summary>One block of the normalization pass: samples [start, end), last first.</summary>
+        private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            for (int n = 0; n < batch; n++)
+            for (int n = end - 1; n >= start; n--)
             {
-                int start = n * SampleSize;
-                for (int c = 0; c < Slots; c++)
-                {
-                    int plane = start + (c * SlotLength);
-                    NormalizePlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, plane), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, plane), _shift[c], _scale[c], _offset[c]);
-                }
+                int at = n * SampleSize;
+                NormalizeColumns(
+                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at),
+                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at),
+                    ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients),
+                    ref _elementCoefficients[1 * SampleSize],
+                    ref _elementCoefficients[2 * SampleSize]);
             }
         }
 
@@ -366,17 +567,14 @@ namespace Models
             if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<double> centerWide = global::System.Runtime.Intrinsics.Vector512.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> dev0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> sq0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    (global::System.Runtime.Intrinsics.Vector512<double> lowRest0, global::System.Runtime.Intrinsics.Vector512<double> highRest0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0));
-                    lowRest0 -= centerWide;
-                    highRest0 -= centerWide;
-                    dev0 += lowRest0 + highRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(lowRest0, lowRest0, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(highRest0, highRest0, sq0));
-                    devTotal += global::System.Runtime.Intrinsics.Vector512.Sum(dev0);
-                    sqTotal += global::System.Runtime.Intrinsics.Vector512.Sum(sq0);
+                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0) - center;
+                    dev0 += dRest0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                    devTotal += global::NormGen.SimdMath.SumToDouble(dev0);
+                    sqTotal += global::NormGen.SimdMath.SumToDouble(sq0);
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -386,24 +584,19 @@ namespace Models
             if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> dev0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> dev1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    (global::System.Runtime.Intrinsics.Vector256<double> lowRest0, global::System.Runtime.Intrinsics.Vector256<double> highRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0));
-                    lowRest0 -= centerWide;
-                    highRest0 -= centerWide;
-                    dev0 += lowRest0 + highRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(lowRest0, lowRest0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(highRest0, highRest0, sq0));
-                    (global::System.Runtime.Intrinsics.Vector256<double> lowRest1, global::System.Runtime.Intrinsics.Vector256<double> highRest1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8));
-                    lowRest1 -= centerWide;
-                    highRest1 -= centerWide;
-                    dev1 += lowRest1 + highRest1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(lowRest1, lowRest1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(highRest1, highRest1, sq1));
-                    devTotal += global::System.Runtime.Intrinsics.Vector256.Sum(dev0 + dev1);
-                    sqTotal += global::System.Runtime.Intrinsics.Vector256.Sum(sq0 + sq1);
+                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0) - center;
+                    dev0 += dRest0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                    global::System.Runtime.Intrinsics.Vector256<float> dRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8) - center;
+                    dev1 += dRest1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest1, dRest1, sq1);
+                    devTotal += global::NormGen.SimdMath.SumToDouble(dev0 + dev1);
+                    sqTotal += global::NormGen.SimdMath.SumToDouble(sq0 + sq1);
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -413,38 +606,29 @@ namespace Models
             if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> dev0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> dev1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> dev2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> dev3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    (global::System.Runtime.Intrinsics.Vector128<double> low0, global::System.Runtime.Intrinsics.Vector128<double> high0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0));
-                    low0 -= centerWide;
-                    high0 -= centerWide;
-                    dev0 += low0 + high0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high0, high0, sq0));
-                    (global::System.Runtime.Intrinsics.Vector128<double> low1, global::System.Runtime.Intrinsics.Vector128<double> high1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4));
-                    low1 -= centerWide;
-                    high1 -= centerWide;
-                    dev1 += low1 + high1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high1, high1, sq1));
-                    (global::System.Runtime.Intrinsics.Vector128<double> low2, global::System.Runtime.Intrinsics.Vector128<double> high2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 8));
-                    low2 -= centerWide;
-                    high2 -= centerWide;
-                    dev2 += low2 + high2;
-                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high2, high2, sq2));
-                    (global::System.Runtime.Intrinsics.Vector128<double> low3, global::System.Runtime.Intrinsics.Vector128<double> high3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 12));
-                    low3 -= centerWide;
-                    high3 -= centerWide;
-                    dev3 += low3 + high3;
-                    sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high3, high3, sq3));
-                    devTotal += global::System.Runtime.Intrinsics.Vector128.Sum((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::System.Runtime.Intrinsics.Vector128.Sum((sq0 + sq1) + (sq2 + sq3));
+                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                    global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 8) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                    global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 12) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -461,44 +645,130 @@ namespace Models
             sq = sqTotal;
         }
 
-        /// <summary>y = (x - shift) * scale + offset over one plane of 16 elements.</summary>
+        /// <summary>Adds the partial sums of deviations from <paramref name="shift"/> and of their squares over one plane of 16 elements into float slots.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset)
+        private static void SumDeviationPartials(ref float p, float shift, ref float devSlot, ref float sqSlot)
         {
             if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(scale);
-                global::System.Runtime.Intrinsics.Vector512<float> addend = global::System.Runtime.Intrinsics.Vector512.Create(offset);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, factor, addend), ref y, 0);
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0) - center;
+                    dev0 += dRest0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devSlot, 0) + (dev0), ref devSlot, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqSlot, 0) + (sq0), ref sqSlot, 0);
+                }
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(scale);
-                global::System.Runtime.Intrinsics.Vector256<float> addend = global::System.Runtime.Intrinsics.Vector256.Create(offset);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, factor, addend), ref y, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8) - center, factor, addend), ref y, 8);
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0) - center;
+                    dev0 += dRest0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                    global::System.Runtime.Intrinsics.Vector256<float> dRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8) - center;
+                    dev1 += dRest1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest1, dRest1, sq1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devSlot, 0) + (dev0 + dev1), ref devSlot, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqSlot, 0) + (sq0 + sq1), ref sqSlot, 0);
+                }
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(scale);
-                global::System.Runtime.Intrinsics.Vector128<float> addend = global::System.Runtime.Intrinsics.Vector128.Create(offset);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, factor, addend), ref y, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, factor, addend), ref y, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8) - center, factor, addend), ref y, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12) - center, factor, addend), ref y, 12);
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                    global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 8) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                    global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 12) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devSlot, 0) + ((dev0 + dev1) + (dev2 + dev3)), ref devSlot, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqSlot, 0) + ((sq0 + sq1) + (sq2 + sq3)), ref sqSlot, 0);
+                }
                 return;
             }
 
+            double devTotal = 0;
+            double sqTotal = 0;
             for (int i = 0; i < 16; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * scale + offset;
+                double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i) - shift;
+                devTotal += d;
+                sqTotal += d * d;
+            }
+            devSlot += (float)devTotal;
+            sqSlot += (float)sqTotal;
+        }
+
+        /// <summary>y = (x - shift) * scale + offset element-wise over one sample of 1024 elements.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumns(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            if (global::NormGen.SimdMath.Use512)
+            {
+                for (nuint i = 0; i < 1024; i += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i)), ref y, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 16)), ref y, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 32)), ref y, i + 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 48)), ref y, i + 48);
+                }
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                for (nuint i = 0; i < 1024; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i)), ref y, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 8)), ref y, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 16)), ref y, i + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 24)), ref y, i + 24);
+                }
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                for (nuint i = 0; i < 1024; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i)), ref y, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 4)), ref y, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 8)), ref y, i + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 12)), ref y, i + 12);
+                }
+                return;
+            }
+
+            for (int i = 0; i < 1024; i++)
+            {
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, i);
             }
         }
         /// <summary>
@@ -536,22 +806,13 @@ namespace Models
         /// <summary>Backward with per-channel statistics over the whole batch (or the running statistics in eval mode).</summary>
         private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
         {
-            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
-            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
-            global::System.Array.Clear(_gradSum);
-            global::System.Array.Clear(_gradXSum);
-            for (int n = 0; n < batch; n++)
+            PlanBlocks(batch);
+            for (int c = 0; c < Slots; c++)
             {
-                for (int c = 0; c < Slots; c++)
-                {
-                    int at = (n * SampleSize) + (c * SlotLength);
-                    GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), (float)_saveMean[c], out double sumDy, out double sumDyX);
-                    _gradSum[c] += sumDy;
-                    _gradXSum[c] += sumDyX;
-                }
+                _gradShift[c] = (float)_saveMean[c];
             }
 
+            RunBlocks(GradientSumsPass, input, gradOutput, default);
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> weightGrad = Weight.GradSpan;
             global::System.Span<float> biasGrad = Bias.GradSpan;
@@ -561,8 +822,8 @@ namespace Models
                 double mean = _saveMean[c];
                 double invStd = _saveInvStd[c];
                 float shift = (float)mean;
-                double sumDy = _gradSum[c];
-                double sumDyXmu = _gradXSum[c] - ((mean - shift) * sumDy); // Σ dy * (x - mean)
+                double sumDy = SumOverBlocks(_partialA, c);
+                double sumDyXmu = SumOverBlocks(_partialB, c) - ((mean - shift) * sumDy); // Σ dy * (x - mean)
                 weightGrad[c] += (float)(sumDyXmu * invStd);
                 biasGrad[c] += (float)sumDy;
                 double gamma = weight[c];
@@ -580,154 +841,189 @@ namespace Models
                 _gradC[c] = (float)c0;
             }
 
-            for (int n = 0; n < batch; n++)
+            // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
+            for (int c = 0; c < Slots; c++)
             {
+                int first = c * SlotLength;
+                global::System.Array.Fill(_elementCoefficients, _gradShift[c], first, SlotLength);
+                global::System.Array.Fill(_elementCoefficients, _gradA[c], (1 * SampleSize) + first, SlotLength);
+                global::System.Array.Fill(_elementCoefficients, _gradB[c], (2 * SampleSize) + first, SlotLength);
+                global::System.Array.Fill(_elementCoefficients, _gradC[c], (3 * SampleSize) + first, SlotLength);
+            }
+
+            RunBlocks(GradInputPass, input, gradOutput, gradInput);
+        }
+
+        /// <summary>One block of the backward sums: Σdy and Σdy·(x - shift) over samples [start, end).</summary>
+        private void GradientSumsBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            global::System.Span<double> grad = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
+            global::System.Span<double> gradX = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
+            grad.Clear();
+            gradX.Clear();
+            float[] slots = _workerSlots[worker];
+            ref float gradSlots = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(slots);
+            ref float gradXSlots = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradSlots, Slots * 16);
+            for (int flush = start; flush < end; flush += 16)
+            {
+                global::System.Array.Clear(slots);
+                int last = global::System.Math.Min(flush + 16, end);
+                for (int n = flush; n < last; n++)
+                {
+                    for (int c = 0; c < Slots; c++)
+                    {
+                        int at = (n * SampleSize) + (c * SlotLength);
+                        GradientPartials(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), _gradShift[c], ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradSlots, c * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradXSlots, c * 16));
+                    }
+                }
+
                 for (int c = 0; c < Slots; c++)
                 {
-                    int at = (n * SampleSize) + (c * SlotLength);
-                    GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), (float)_saveMean[c], _gradA[c], _gradB[c], _gradC[c]);
+                    grad[c] += global::NormGen.SimdMath.SlotToDouble(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradSlots, c * 16));
+                    gradX[c] += global::NormGen.SimdMath.SlotToDouble(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradXSlots, c * 16));
                 }
             }
         }
 
-        /// <summary>Σdy and Σdy·(x - shift) over one plane of 16 elements, in double.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradientSums(ref float x, ref float dy, float shift, out double grad, out double gradX)
+        /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>
+        private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)
         {
-            double gradTotal = 0;
-            double gradXTotal = 0;
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            for (int n = end - 1; n >= start; n--)
+            {
+                int at = n * SampleSize;
+                GradInputColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), ref _elementCoefficients[1 * SampleSize], ref _elementCoefficients[2 * SampleSize], ref _elementCoefficients[3 * SampleSize]);
+            }
+        }
+
+        /// <summary>Adds the partial sums of dy and dy·(x - shift) over one plane of 16 elements into float slots.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradientPartials(ref float x, ref float dy, float shift, ref float gradSlot, ref float gradXSlot)
+        {
             if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<double> centerWide = global::System.Runtime.Intrinsics.Vector512.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> grad0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> gradX0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    (global::System.Runtime.Intrinsics.Vector512<double> gLowRest0, global::System.Runtime.Intrinsics.Vector512<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0));
-                    (global::System.Runtime.Intrinsics.Vector512<double> xLowRest0, global::System.Runtime.Intrinsics.Vector512<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0));
-                    grad0 += gLowRest0 + gHighRest0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
-                    gradTotal += global::System.Runtime.Intrinsics.Vector512.Sum(grad0);
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector512.Sum(gradX0);
+                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0);
+                    grad0 += gRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, gradX0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradSlot, 0) + (grad0), ref gradSlot, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXSlot, 0) + (gradX0), ref gradXSlot, 0);
                 }
-                grad = gradTotal;
-                gradX = gradXTotal;
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> grad0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> grad1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    (global::System.Runtime.Intrinsics.Vector256<double> gLowRest0, global::System.Runtime.Intrinsics.Vector256<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0));
-                    (global::System.Runtime.Intrinsics.Vector256<double> xLowRest0, global::System.Runtime.Intrinsics.Vector256<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0));
-                    grad0 += gLowRest0 + gHighRest0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
-                    (global::System.Runtime.Intrinsics.Vector256<double> gLowRest1, global::System.Runtime.Intrinsics.Vector256<double> gHighRest1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 8));
-                    (global::System.Runtime.Intrinsics.Vector256<double> xLowRest1, global::System.Runtime.Intrinsics.Vector256<double> xHighRest1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8));
-                    grad1 += gLowRest1 + gHighRest1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLowRest1, xLowRest1 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHighRest1, xHighRest1 - centerWide, gradX1));
-                    gradTotal += global::System.Runtime.Intrinsics.Vector256.Sum(grad0 + grad1);
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector256.Sum(gradX0 + gradX1);
+                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0);
+                    grad0 += gRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, gradX0);
+                    global::System.Runtime.Intrinsics.Vector256<float> gRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 8);
+                    grad1 += gRest1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradSlot, 0) + (grad0 + grad1), ref gradSlot, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXSlot, 0) + (gradX0 + gradX1), ref gradXSlot, 0);
                 }
-                grad = gradTotal;
-                gradX = gradXTotal;
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> grad0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> grad1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> grad2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> grad3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    (global::System.Runtime.Intrinsics.Vector128<double> gLow0, global::System.Runtime.Intrinsics.Vector128<double> gHigh0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0));
-                    (global::System.Runtime.Intrinsics.Vector128<double> xLow0, global::System.Runtime.Intrinsics.Vector128<double> xHigh0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0));
-                    grad0 += gLow0 + gHigh0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
-                    (global::System.Runtime.Intrinsics.Vector128<double> gLow1, global::System.Runtime.Intrinsics.Vector128<double> gHigh1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4));
-                    (global::System.Runtime.Intrinsics.Vector128<double> xLow1, global::System.Runtime.Intrinsics.Vector128<double> xHigh1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4));
-                    grad1 += gLow1 + gHigh1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
-                    (global::System.Runtime.Intrinsics.Vector128<double> gLow2, global::System.Runtime.Intrinsics.Vector128<double> gHigh2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 8));
-                    (global::System.Runtime.Intrinsics.Vector128<double> xLow2, global::System.Runtime.Intrinsics.Vector128<double> xHigh2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8));
-                    grad2 += gLow2 + gHigh2;
-                    gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
-                    (global::System.Runtime.Intrinsics.Vector128<double> gLow3, global::System.Runtime.Intrinsics.Vector128<double> gHigh3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 12));
-                    (global::System.Runtime.Intrinsics.Vector128<double> xLow3, global::System.Runtime.Intrinsics.Vector128<double> xHigh3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12));
-                    grad3 += gLow3 + gHigh3;
-                    gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
-                    gradTotal += global::System.Runtime.Intrinsics.Vector128.Sum((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector128.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, gradX0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 8);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8) - center, gradX2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 12);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12) - center, gradX3);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradSlot, 0) + ((grad0 + grad1) + (grad2 + grad3)), ref gradSlot, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXSlot, 0) + ((gradX0 + gradX1) + (gradX2 + gradX3)), ref gradXSlot, 0);
                 }
-                grad = gradTotal;
-                gradX = gradXTotal;
                 return;
             }
 
+            double gradTotal = 0;
+            double gradXTotal = 0;
             for (int i = 0; i < 16; i++)
             {
                 double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
                 gradTotal += g;
                 gradXTotal += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift);
             }
-            grad = gradTotal;
-            gradX = gradXTotal;
+            gradSlot += (float)gradTotal;
+            gradXSlot += (float)gradXTotal;
         }
 
-        /// <summary>dx = dy * a + (x - shift) * b + c over one block of 16 elements.</summary>
+        /// <summary>dx = dy * a + (x - shift) * b + c element-wise over one sample of 1024 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        private static void GradInputColumns(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<float> va = global::System.Runtime.Intrinsics.Vector512.Create(a);
-                global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
-                global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
+                for (nuint i = 0; i < 1024; i += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i))), ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 16), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 16))), ref dx, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 32), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 32))), ref dx, i + 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 48), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 48))), ref dx, i + 48);
+                }
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> va = global::System.Runtime.Intrinsics.Vector256.Create(a);
-                global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
-                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 8), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8) - center, vb, vc)), ref dx, 8);
+                for (nuint i = 0; i < 1024; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i))), ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 8), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 8))), ref dx, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 16), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 16))), ref dx, i + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 24), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 24))), ref dx, i + 24);
+                }
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> va = global::System.Runtime.Intrinsics.Vector128.Create(a);
-                global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
-                global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, vb, vc)), ref dx, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 8), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 8) - center, vb, vc)), ref dx, 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 12), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 12) - center, vb, vc)), ref dx, 12);
+                for (nuint i = 0; i < 1024; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i))), ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 4), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 4))), ref dx, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 8), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 8))), ref dx, i + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 12), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 12))), ref dx, i + 12);
+                }
                 return;
             }
 
-            for (int i = 0; i < 16; i++)
+            for (int i = 0; i < 1024; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * a) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, i)) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref c, i));
             }
         }
 

@@ -47,11 +47,7 @@ namespace Models
         private readonly float[] _batchMean = new float[16];
         private readonly float[] _batchVar = new float[16];
 
-        // Scratch (per channel): sums of the first pass, deviations and squared deviations from the shift in
-        // the second pass, and the coefficients of y = (x - shift) * scale + offset.
-        private readonly double[] _sum = new double[16];
-        private readonly double[] _deviation = new double[16];
-        private readonly double[] _squares = new double[16];
+        // Per call (per channel): the shift of the statistics and the coefficients of y = (x - shift) * scale + offset.
         private readonly float[] _shift = new float[16];
         private readonly float[] _scale = new float[16];
         private readonly float[] _offset = new float[16];
@@ -65,12 +61,114 @@ namespace Models
         private int _savedBatch = -1;
         private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)
 
-        // Backward scratch (per channel): Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
-        private readonly double[] _gradSum = new double[16];
-        private readonly double[] _gradXSum = new double[16];
+        // Backward scratch (per channel): the shift and the coefficients of dx = dy * a + (x - shift) * b + c.
+        private readonly float[] _gradShift = new float[16];
         private readonly float[] _gradA = new float[16];
         private readonly float[] _gradB = new float[16];
         private readonly float[] _gradC = new float[16];
+
+        // Blocks: every pass walks the batch in blocks of samples and writes per-block partial sums, which are then added
+        // in block order. Block sizes depend only on the shape and the batch size, so results are the same for any number
+        // of threads (global::NormGen.NormThreads.MaxThreads); batches below ParallelMinSamples run on the calling thread.
+
+        /// <summary>Samples per block: about 1 MiB of input.</summary>
+        private const int MinBlockSamples = 64;
+
+        /// <summary>Most blocks per pass (bounds the per-block partial sums).</summary>
+        private const int MaxBlocks = 256;
+
+        /// <summary>Batches of at least this many samples (NormThreads.ParallelMinBytes of input) may run on several threads.</summary>
+        private const int ParallelMinSamples = (global::NormGen.NormThreads.ParallelMinBytes + (SampleSize * sizeof(float)) - 1) / (SampleSize * sizeof(float));
+
+        /// <summary>Doubles per block in the partial-sum arrays.</summary>
+        private const int PartialLength = 16;
+
+        /// <summary>Batch statistics: shifted sums per channel.</summary>
+        private const int StatisticsPass = 0;
+
+        /// <summary>y = (x - shift) * scale + offset with per-channel coefficients. Walks the batch from its end.</summary>
+        private const int NormalizePass = 1;
+
+        /// <summary>Backward sums per channel.</summary>
+        private const int GradientSumsPass = 2;
+
+        /// <summary>dx = dy * a + (x - shift) * b + c with per-channel coefficients. Walks the batch from its end.</summary>
+        private const int GradInputPass = 3;
+
+        private readonly NormGenBlockRunner _blockRunner;
+        private int _runBatch;
+        private int _blockSamples;
+        private int _blocks;
+        private int _threads;
+
+        // Per block: two partial sums per channel (Forward: deviations and squared deviations from the shift, or the
+        // per-sample means and variances; Backward: Σdy and Σdy·(x - shift), or the per-channel parameter gradients).
+        private double[] _partialA = [];
+        private double[] _partialB = [];
+
+        /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
+        private void PlanBlocks(int batch)
+        {
+            _runBatch = batch;
+            _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
+            _blocks = (batch + _blockSamples - 1) / _blockSamples;
+            _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            if (_partialA.Length < _blocks * PartialLength)
+            {
+                _partialA = new double[_blocks * PartialLength];
+                _partialB = new double[_blocks * PartialLength];
+            }
+        }
+
+        /// <summary>Runs every block of <paramref name="pass"/>, on up to the planned number of threads.</summary>
+        private void RunBlocks(int pass, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output) =>
+            global::NormGen.BlockScheduler.Run(_blockRunner, pass, _blocks, _threads, first, second, output);
+
+        /// <summary>The total over all blocks of partial sum <paramref name="index"/>, added in block order.</summary>
+        private double SumOverBlocks(double[] partials, int index)
+        {
+            double total = 0;
+            for (int b = 0; b < _blocks; b++)
+            {
+                total += partials[(b * PartialLength) + index];
+            }
+
+            return total;
+        }
+
+        /// <summary>Runs one block of a pass of the layer for <see cref="global::NormGen.BlockScheduler"/>.</summary>
+        private sealed class NormGenBlockRunner : global::NormGen.IBlockWork
+        {
+            private readonly VolumeNorm _layer;
+
+            public NormGenBlockRunner(VolumeNorm layer) => _layer = layer;
+
+            public void RunBlock(int pass, int block, int worker, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output)
+            {
+                if (pass == NormalizePass || pass == GradInputPass)
+                {
+                    block = _layer._blocks - 1 - block; // this pass walks the batch from its end
+                }
+
+                int start = block * _layer._blockSamples;
+                int end = global::System.Math.Min(start + _layer._blockSamples, _layer._runBatch);
+                switch (pass)
+                {
+                    case StatisticsPass:
+                        _layer.StatisticsBlock(first, start, end, block, worker);
+                        break;
+                    case NormalizePass:
+                        _layer.NormalizeBlock(first, output, start, end);
+                        break;
+                    case GradientSumsPass:
+                        _layer.GradientSumsBlock(first, second, start, end, block, worker);
+                        break;
+                    case GradInputPass:
+                        _layer.GradInputBlock(first, second, output, start, end);
+                        break;
+                }
+            }
+        }
 
         /// <summary>
         /// Creates the layer in training mode with PyTorch's initial values: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
@@ -84,6 +182,7 @@ namespace Models
             _numBatchesTrackedBuffer = global::System.Numerics.Tensors.Tensor.Create(_numBatchesTracked, [1]);
             _namedParameters = [("weight", Weight), ("bias", Bias)];
             _namedBuffers = [("running_mean", RunningMean), ("running_var", RunningVar), ("num_batches_tracked", _numBatchesTrackedBuffer)];
+            _blockRunner = new NormGenBlockRunner(this);
             ResetParameters();
         }
 
@@ -182,6 +281,8 @@ namespace Models
                 {
                     return;
                 }
+
+                PlanBlocks(batch);
                 ComputeBatchStatistics(input, batch);
                 UpdateRunningStatistics();
             }
@@ -193,57 +294,66 @@ namespace Models
                 {
                     return;
                 }
+
+                PlanBlocks(batch);
                 UseRunningStatistics();
             }
 
-            Normalize(input, output, batch);
+            Normalize(input, output);
+        }
+
+        /// <summary>Samples whose values give each channel's shift (at least 16 values per channel).</summary>
+        private const int ShiftSamples = 1;
+
+        /// <summary>
+        /// The shift of each channel for the one-pass statistics: the mean of its values in the first
+        /// <see cref="ShiftSamples"/> samples, a float close to the channel's mean for all but adversarial data.
+        /// </summary>
+        private void EstimateShifts(ref float x, int batch)
+        {
+            int samples = global::System.Math.Min(batch, ShiftSamples);
+            double count = (double)samples * SlotLength;
+            for (int c = 0; c < Slots; c++)
+            {
+                double total = 0;
+                for (int n = 0; n < samples; n++)
+                {
+                    SumPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + (c * SlotLength)), out double sum);
+                    total += sum;
+                }
+
+                _shift[c] = (float)(total / count);
+            }
         }
 
         /// <summary>
-        /// Batch statistics per channel in two passes: the first finds a float shift close to the mean, the second sums
-        /// deviations and squared deviations from that shift (exact differences, double totals), which gives mean and
-        /// variance without cancellation; then the coefficients of y = (x - shift) * scale + offset.
+        /// Batch statistics per channel in one pass over the input: the sums of deviations and squared deviations from a
+        /// float shift near the mean (<see cref="EstimateShifts"/>), in float partials flushed into double, per block. When
+        /// the shift lies within one standard deviation of the mean, at most half of the squared deviations is the shift's
+        /// offset, so the variance keeps its accuracy; a channel whose shift is farther off (or that holds Inf or NaN) is
+        /// redone in two passes (<see cref="RecomputeChannel"/>). Then the coefficients of y = (x - shift) * scale + offset.
         /// </summary>
         private void ComputeBatchStatistics(global::System.ReadOnlySpan<float> input, int batch)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            EstimateShifts(ref x, batch);
+            RunBlocks(StatisticsPass, input, default, default);
+
             double count = (double)batch * SlotLength;
-            global::System.Array.Clear(_sum);
-            global::System.Array.Clear(_deviation);
-            global::System.Array.Clear(_squares);
-            for (int n = 0; n < batch; n++)
-            {
-                ref float sample = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize);
-                for (int c = 0; c < Slots; c++)
-                {
-                    SumPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * SlotLength), out double sum);
-                    _sum[c] += sum;
-                }
-            }
-
-            for (int c = 0; c < Slots; c++)
-            {
-                _shift[c] = (float)(_sum[c] / count);
-            }
-
-            for (int n = 0; n < batch; n++)
-            {
-                ref float sample = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize);
-                for (int c = 0; c < Slots; c++)
-                {
-                    SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * SlotLength), _shift[c], out double dev, out double sq);
-                    _deviation[c] += dev;
-                    _squares[c] += sq;
-                }
-            }
-
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
             for (int c = 0; c < Slots; c++)
             {
-                double deviation = _deviation[c];
+                double deviation = SumOverBlocks(_partialA, c);
+                double squares = SumOverBlocks(_partialB, c);
+                double sum = 0; // the plain sum: computed (and needed) only for a channel that is redone
+                if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))
+                {
+                    RecomputeChannel(ref x, batch, c, out sum, out deviation, out squares);
+                }
+
                 double meanOffset = deviation / count; // mean - shift
-                double m2 = global::System.Math.Max(_squares[c] - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
+                double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
                 double variance = m2 / count; // biased, used for normalization
                 double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                 double scale = weight[c] * invStd;
@@ -252,10 +362,55 @@ namespace Models
                 _saveInvStd[c] = invStd;
                 float shiftValue = _shift[c];
                 // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
-                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : _sum[c] / count);
+                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : sum / count);
                 _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
                 _scale[c] = (float)scale;
                 _offset[c] = (float)offset;
+            }
+        }
+
+        /// <summary>One block of the statistics pass: per channel, Σ(x - shift) and Σ(x - shift)² over samples [start, end).</summary>
+        private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            global::System.Span<double> dev = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
+            global::System.Span<double> sq = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
+            dev.Clear();
+            sq.Clear();
+            for (int n = start; n < end; n++)
+            {
+                ref float sample = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize);
+                for (int c = 0; c < Slots; c++)
+                {
+                    SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * SlotLength), _shift[c], out double d, out double q);
+                    dev[c] += d;
+                    sq[c] += q;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Channel <paramref name="c"/> in two passes, for data whose estimated shift was too far from the mean or not
+        /// finite: the plain sum gives a shift at the mean, then the sums of deviations from it are exact.
+        /// </summary>
+        private void RecomputeChannel(ref float x, int batch, int c, out double sum, out double deviation, out double squares)
+        {
+            sum = 0;
+            for (int n = 0; n < batch; n++)
+            {
+                SumPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + (c * SlotLength)), out double s);
+                sum += s;
+            }
+
+            float shift = (float)(sum / ((double)batch * SlotLength));
+            _shift[c] = shift;
+            deviation = 0;
+            squares = 0;
+            for (int n = 0; n < batch; n++)
+            {
+                SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + (c * SlotLength)), shift, out double d, out double q);
+                deviation += d;
+                squares += q;
             }
         }
 
@@ -288,17 +443,23 @@ namespace Models
             }
         }
 
-        /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call.</summary>
-        private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+        /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call, block by block (blocks planned by the caller).</summary>
+        private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
+            RunBlocks(NormalizePass, input, default, output);
+        }
+
+        /// <summary>One block of the normalization pass: samples [start, end), last first.</summary>
+        private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            for (int n = 0; n < batch; n++)
+            for (int n = end - 1; n >= start; n--)
             {
-                int start = n * SampleSize;
+                int at = n * SampleSize;
                 for (int c = 0; c < Slots; c++)
                 {
-                    int plane = start + (c * SlotLength);
+                    int plane = at + (c * SlotLength);
                     NormalizePlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, plane), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, plane), _shift[c], _scale[c], _offset[c]);
                 }
             }
@@ -386,41 +547,32 @@ namespace Models
             if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<double> centerWide = global::System.Runtime.Intrinsics.Vector512.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> dev0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> dev1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> dev2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> dev3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> sq0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> sq1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> sq2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> sq3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nuint i = 0; i < 256; i += 64)
                     {
-                        (global::System.Runtime.Intrinsics.Vector512<double> low0, global::System.Runtime.Intrinsics.Vector512<double> high0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i));
-                        low0 -= centerWide;
-                        high0 -= centerWide;
-                        dev0 += low0 + high0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high0, high0, sq0));
-                        (global::System.Runtime.Intrinsics.Vector512<double> low1, global::System.Runtime.Intrinsics.Vector512<double> high1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16));
-                        low1 -= centerWide;
-                        high1 -= centerWide;
-                        dev1 += low1 + high1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high1, high1, sq1));
-                        (global::System.Runtime.Intrinsics.Vector512<double> low2, global::System.Runtime.Intrinsics.Vector512<double> high2) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32));
-                        low2 -= centerWide;
-                        high2 -= centerWide;
-                        dev2 += low2 + high2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high2, high2, sq2));
-                        (global::System.Runtime.Intrinsics.Vector512<double> low3, global::System.Runtime.Intrinsics.Vector512<double> high3) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48));
-                        low3 -= centerWide;
-                        high3 -= centerWide;
-                        dev3 += low3 + high3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high3, high3, sq3));
+                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
+                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
                     }
-                    devTotal += global::System.Runtime.Intrinsics.Vector512.Sum((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::System.Runtime.Intrinsics.Vector512.Sum((sq0 + sq1) + (sq2 + sq3));
+                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -430,41 +582,32 @@ namespace Models
             if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> dev0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> dev1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> dev2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> dev3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nuint i = 0; i < 256; i += 32)
                     {
-                        (global::System.Runtime.Intrinsics.Vector256<double> low0, global::System.Runtime.Intrinsics.Vector256<double> high0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i));
-                        low0 -= centerWide;
-                        high0 -= centerWide;
-                        dev0 += low0 + high0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high0, high0, sq0));
-                        (global::System.Runtime.Intrinsics.Vector256<double> low1, global::System.Runtime.Intrinsics.Vector256<double> high1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8));
-                        low1 -= centerWide;
-                        high1 -= centerWide;
-                        dev1 += low1 + high1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high1, high1, sq1));
-                        (global::System.Runtime.Intrinsics.Vector256<double> low2, global::System.Runtime.Intrinsics.Vector256<double> high2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16));
-                        low2 -= centerWide;
-                        high2 -= centerWide;
-                        dev2 += low2 + high2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high2, high2, sq2));
-                        (global::System.Runtime.Intrinsics.Vector256<double> low3, global::System.Runtime.Intrinsics.Vector256<double> high3) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24));
-                        low3 -= centerWide;
-                        high3 -= centerWide;
-                        dev3 += low3 + high3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high3, high3, sq3));
+                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
+                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
                     }
-                    devTotal += global::System.Runtime.Intrinsics.Vector256.Sum((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::System.Runtime.Intrinsics.Vector256.Sum((sq0 + sq1) + (sq2 + sq3));
+                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -474,42 +617,33 @@ namespace Models
             if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
                 for (nuint chunk = 0; chunk < 256; chunk += 256)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> dev0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> dev1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> dev2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> dev3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nuint i = chunk; i < chunk + 256; i += 16)
                     {
-                        (global::System.Runtime.Intrinsics.Vector128<double> low0, global::System.Runtime.Intrinsics.Vector128<double> high0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i));
-                        low0 -= centerWide;
-                        high0 -= centerWide;
-                        dev0 += low0 + high0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high0, high0, sq0));
-                        (global::System.Runtime.Intrinsics.Vector128<double> low1, global::System.Runtime.Intrinsics.Vector128<double> high1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4));
-                        low1 -= centerWide;
-                        high1 -= centerWide;
-                        dev1 += low1 + high1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high1, high1, sq1));
-                        (global::System.Runtime.Intrinsics.Vector128<double> low2, global::System.Runtime.Intrinsics.Vector128<double> high2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8));
-                        low2 -= centerWide;
-                        high2 -= centerWide;
-                        dev2 += low2 + high2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high2, high2, sq2));
-                        (global::System.Runtime.Intrinsics.Vector128<double> low3, global::System.Runtime.Intrinsics.Vector128<double> high3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12));
-                        low3 -= centerWide;
-                        high3 -= centerWide;
-                        dev3 += low3 + high3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high3, high3, sq3));
+                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
                     }
-                    devTotal += global::System.Runtime.Intrinsics.Vector128.Sum((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::System.Runtime.Intrinsics.Vector128.Sum((sq0 + sq1) + (sq2 + sq3));
+                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -615,22 +749,13 @@ namespace Models
         /// <summary>Backward with per-channel statistics over the whole batch (or the running statistics in eval mode).</summary>
         private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
         {
-            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
-            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
-            global::System.Array.Clear(_gradSum);
-            global::System.Array.Clear(_gradXSum);
-            for (int n = 0; n < batch; n++)
+            PlanBlocks(batch);
+            for (int c = 0; c < Slots; c++)
             {
-                for (int c = 0; c < Slots; c++)
-                {
-                    int at = (n * SampleSize) + (c * SlotLength);
-                    GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), (float)_saveMean[c], out double sumDy, out double sumDyX);
-                    _gradSum[c] += sumDy;
-                    _gradXSum[c] += sumDyX;
-                }
+                _gradShift[c] = (float)_saveMean[c];
             }
 
+            RunBlocks(GradientSumsPass, input, gradOutput, default);
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> weightGrad = Weight.GradSpan;
             global::System.Span<float> biasGrad = Bias.GradSpan;
@@ -640,8 +765,8 @@ namespace Models
                 double mean = _saveMean[c];
                 double invStd = _saveInvStd[c];
                 float shift = (float)mean;
-                double sumDy = _gradSum[c];
-                double sumDyXmu = _gradXSum[c] - ((mean - shift) * sumDy); // Σ dy * (x - mean)
+                double sumDy = SumOverBlocks(_partialA, c);
+                double sumDyXmu = SumOverBlocks(_partialB, c) - ((mean - shift) * sumDy); // Σ dy * (x - mean)
                 weightGrad[c] += (float)(sumDyXmu * invStd);
                 biasGrad[c] += (float)sumDy;
                 double gamma = weight[c];
@@ -659,17 +784,47 @@ namespace Models
                 _gradC[c] = (float)c0;
             }
 
-            for (int n = 0; n < batch; n++)
+            RunBlocks(GradInputPass, input, gradOutput, gradInput);
+        }
+
+        /// <summary>One block of the backward sums: Σdy and Σdy·(x - shift) over samples [start, end).</summary>
+        private void GradientSumsBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            global::System.Span<double> grad = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
+            global::System.Span<double> gradX = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
+            grad.Clear();
+            gradX.Clear();
+            for (int n = start; n < end; n++)
             {
                 for (int c = 0; c < Slots; c++)
                 {
                     int at = (n * SampleSize) + (c * SlotLength);
-                    GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), (float)_saveMean[c], _gradA[c], _gradB[c], _gradC[c]);
+                    GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), _gradShift[c], out double sumDy, out double sumDyX);
+                    grad[c] += sumDy;
+                    gradX[c] += sumDyX;
                 }
             }
         }
 
-        /// <summary>Σdy and Σdy·(x - shift) over one plane of 256 elements, in double.</summary>
+        /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>
+        private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            for (int n = end - 1; n >= start; n--)
+            {
+                for (int c = 0; c < Slots; c++)
+                {
+                    int at = (n * SampleSize) + (c * SlotLength);
+                    GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), _gradShift[c], _gradA[c], _gradB[c], _gradC[c]);
+                }
+            }
+        }
+
+        /// <summary>Σdy and Σdy·(x - shift) over one plane of 256 elements (float partials flushed into double totals).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void GradientSums(ref float x, ref float dy, float shift, out double grad, out double gradX)
         {
@@ -678,37 +833,32 @@ namespace Models
             if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<double> centerWide = global::System.Runtime.Intrinsics.Vector512.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> grad0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> grad1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> grad2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> grad3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> gradX0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> gradX1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> gradX2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> gradX3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nuint i = 0; i < 256; i += 64)
                     {
-                        (global::System.Runtime.Intrinsics.Vector512<double> gLow0, global::System.Runtime.Intrinsics.Vector512<double> gHigh0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i));
-                        (global::System.Runtime.Intrinsics.Vector512<double> xLow0, global::System.Runtime.Intrinsics.Vector512<double> xHigh0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i));
-                        grad0 += gLow0 + gHigh0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
-                        (global::System.Runtime.Intrinsics.Vector512<double> gLow1, global::System.Runtime.Intrinsics.Vector512<double> gHigh1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16));
-                        (global::System.Runtime.Intrinsics.Vector512<double> xLow1, global::System.Runtime.Intrinsics.Vector512<double> xHigh1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16));
-                        grad1 += gLow1 + gHigh1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
-                        (global::System.Runtime.Intrinsics.Vector512<double> gLow2, global::System.Runtime.Intrinsics.Vector512<double> gHigh2) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32));
-                        (global::System.Runtime.Intrinsics.Vector512<double> xLow2, global::System.Runtime.Intrinsics.Vector512<double> xHigh2) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32));
-                        grad2 += gLow2 + gHigh2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
-                        (global::System.Runtime.Intrinsics.Vector512<double> gLow3, global::System.Runtime.Intrinsics.Vector512<double> gHigh3) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48));
-                        (global::System.Runtime.Intrinsics.Vector512<double> xLow3, global::System.Runtime.Intrinsics.Vector512<double> xHigh3) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48));
-                        grad3 += gLow3 + gHigh3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
+                        global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, gradX1);
+                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, gradX2);
+                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, gradX3);
                     }
-                    gradTotal += global::System.Runtime.Intrinsics.Vector512.Sum((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector512.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
                 }
                 grad = gradTotal;
                 gradX = gradXTotal;
@@ -718,37 +868,32 @@ namespace Models
             if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> grad0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> grad1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> grad2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> grad3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nuint i = 0; i < 256; i += 32)
                     {
-                        (global::System.Runtime.Intrinsics.Vector256<double> gLow0, global::System.Runtime.Intrinsics.Vector256<double> gHigh0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i));
-                        (global::System.Runtime.Intrinsics.Vector256<double> xLow0, global::System.Runtime.Intrinsics.Vector256<double> xHigh0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i));
-                        grad0 += gLow0 + gHigh0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
-                        (global::System.Runtime.Intrinsics.Vector256<double> gLow1, global::System.Runtime.Intrinsics.Vector256<double> gHigh1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8));
-                        (global::System.Runtime.Intrinsics.Vector256<double> xLow1, global::System.Runtime.Intrinsics.Vector256<double> xHigh1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8));
-                        grad1 += gLow1 + gHigh1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
-                        (global::System.Runtime.Intrinsics.Vector256<double> gLow2, global::System.Runtime.Intrinsics.Vector256<double> gHigh2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16));
-                        (global::System.Runtime.Intrinsics.Vector256<double> xLow2, global::System.Runtime.Intrinsics.Vector256<double> xHigh2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16));
-                        grad2 += gLow2 + gHigh2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
-                        (global::System.Runtime.Intrinsics.Vector256<double> gLow3, global::System.Runtime.Intrinsics.Vector256<double> gHigh3) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24));
-                        (global::System.Runtime.Intrinsics.Vector256<double> xLow3, global::System.Runtime.Intrinsics.Vector256<double> xHigh3) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24));
-                        grad3 += gLow3 + gHigh3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
+                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
+                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
+                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
                     }
-                    gradTotal += global::System.Runtime.Intrinsics.Vector256.Sum((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector256.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
                 }
                 grad = gradTotal;
                 gradX = gradXTotal;
@@ -758,38 +903,33 @@ namespace Models
             if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
                 for (nuint chunk = 0; chunk < 256; chunk += 256)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> grad0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> grad1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> grad2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> grad3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nuint i = chunk; i < chunk + 256; i += 16)
                     {
-                        (global::System.Runtime.Intrinsics.Vector128<double> gLow0, global::System.Runtime.Intrinsics.Vector128<double> gHigh0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i));
-                        (global::System.Runtime.Intrinsics.Vector128<double> xLow0, global::System.Runtime.Intrinsics.Vector128<double> xHigh0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
-                        grad0 += gLow0 + gHigh0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
-                        (global::System.Runtime.Intrinsics.Vector128<double> gLow1, global::System.Runtime.Intrinsics.Vector128<double> gHigh1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4));
-                        (global::System.Runtime.Intrinsics.Vector128<double> xLow1, global::System.Runtime.Intrinsics.Vector128<double> xHigh1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4));
-                        grad1 += gLow1 + gHigh1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
-                        (global::System.Runtime.Intrinsics.Vector128<double> gLow2, global::System.Runtime.Intrinsics.Vector128<double> gHigh2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8));
-                        (global::System.Runtime.Intrinsics.Vector128<double> xLow2, global::System.Runtime.Intrinsics.Vector128<double> xHigh2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8));
-                        grad2 += gLow2 + gHigh2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
-                        (global::System.Runtime.Intrinsics.Vector128<double> gLow3, global::System.Runtime.Intrinsics.Vector128<double> gHigh3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12));
-                        (global::System.Runtime.Intrinsics.Vector128<double> xLow3, global::System.Runtime.Intrinsics.Vector128<double> xHigh3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12));
-                        grad3 += gLow3 + gHigh3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
+                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, gradX1);
+                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, gradX2);
+                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, gradX3);
                     }
-                    gradTotal += global::System.Runtime.Intrinsics.Vector128.Sum((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector128.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
                 }
                 grad = gradTotal;
                 gradX = gradXTotal;

@@ -44,11 +44,7 @@ namespace Models
         private readonly float[] _batchMean = new float[32];
         private readonly float[] _batchVar = new float[32];
 
-        // Scratch (per element of a sample): sums of the first pass, deviations and squared deviations from the shift in
-        // the second pass, and the coefficients of y = (x - shift) * scale + offset.
-        private readonly double[] _sum = new double[96];
-        private readonly double[] _deviation = new double[96];
-        private readonly double[] _squares = new double[96];
+        // Per call (per element of a sample): the shift of the statistics and the coefficients of y = (x - shift) * scale + offset.
         private readonly float[] _shift = new float[96];
         private readonly float[] _scale = new float[96];
         private readonly float[] _offset = new float[96];
@@ -62,14 +58,114 @@ namespace Models
         private int _savedBatch = -1;
         private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)
 
-        // Backward scratch (per element of a sample): Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
-        private readonly double[] _gradSum = new double[96];
-        private readonly double[] _gradXSum = new double[96];
+        // Backward scratch (per element of a sample): the shift and the coefficients of dx = dy * a + (x - shift) * b + c.
+        private readonly float[] _gradShift = new float[96];
         private readonly float[] _gradA = new float[96];
         private readonly float[] _gradB = new float[96];
         private readonly float[] _gradC = new float[96];
 
-        private readonly float[] _gradShift = new float[96];
+        // Blocks: every pass walks the batch in blocks of samples and writes per-block partial sums, which are then added
+        // in block order. Block sizes depend only on the shape and the batch size, so results are the same for any number
+        // of threads (global::NormGen.NormThreads.MaxThreads); batches below ParallelMinSamples run on the calling thread.
+
+        /// <summary>Samples per block: about 1 MiB of input.</summary>
+        private const int MinBlockSamples = 2731;
+
+        /// <summary>Most blocks per pass (bounds the per-block partial sums).</summary>
+        private const int MaxBlocks = 256;
+
+        /// <summary>Batches of at least this many samples (NormThreads.ParallelMinBytes of input) may run on several threads.</summary>
+        private const int ParallelMinSamples = (global::NormGen.NormThreads.ParallelMinBytes + (SampleSize * sizeof(float)) - 1) / (SampleSize * sizeof(float));
+
+        /// <summary>Doubles per block in the partial-sum arrays.</summary>
+        private const int PartialLength = 96;
+
+        /// <summary>Batch statistics: shifted sums per channel.</summary>
+        private const int StatisticsPass = 0;
+
+        /// <summary>y = (x - shift) * scale + offset with per-channel coefficients. Walks the batch from its end.</summary>
+        private const int NormalizePass = 1;
+
+        /// <summary>Backward sums per channel.</summary>
+        private const int GradientSumsPass = 2;
+
+        /// <summary>dx = dy * a + (x - shift) * b + c with per-channel coefficients. Walks the batch from its end.</summary>
+        private const int GradInputPass = 3;
+
+        private readonly NormGenBlockRunner _blockRunner;
+        private int _runBatch;
+        private int _blockSamples;
+        private int _blocks;
+        private int _threads;
+
+        // Per block: two partial sums per channel (Forward: deviations and squared deviations from the shift, or the
+        // per-sample means and variances; Backward: Σdy and Σdy·(x - shift), or the per-channel parameter gradients).
+        private double[] _partialA = [];
+        private double[] _partialB = [];
+
+        /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
+        private void PlanBlocks(int batch)
+        {
+            _runBatch = batch;
+            _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
+            _blocks = (batch + _blockSamples - 1) / _blockSamples;
+            _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            if (_partialA.Length < _blocks * PartialLength)
+            {
+                _partialA = new double[_blocks * PartialLength];
+                _partialB = new double[_blocks * PartialLength];
+            }
+        }
+
+        /// <summary>Runs every block of <paramref name="pass"/>, on up to the planned number of threads.</summary>
+        private void RunBlocks(int pass, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output) =>
+            global::NormGen.BlockScheduler.Run(_blockRunner, pass, _blocks, _threads, first, second, output);
+
+        /// <summary>The total over all blocks of partial sum <paramref name="index"/>, added in block order.</summary>
+        private double SumOverBlocks(double[] partials, int index)
+        {
+            double total = 0;
+            for (int b = 0; b < _blocks; b++)
+            {
+                total += partials[(b * PartialLength) + index];
+            }
+
+            return total;
+        }
+
+        /// <summary>Runs one block of a pass of the layer for <see cref="global::NormGen.BlockScheduler"/>.</summary>
+        private sealed class NormGenBlockRunner : global::NormGen.IBlockWork
+        {
+            private readonly AverageNorm _layer;
+
+            public NormGenBlockRunner(AverageNorm layer) => _layer = layer;
+
+            public void RunBlock(int pass, int block, int worker, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output)
+            {
+                if (pass == NormalizePass || pass == GradInputPass)
+                {
+                    block = _layer._blocks - 1 - block; // this pass walks the batch from its end
+                }
+
+                int start = block * _layer._blockSamples;
+                int end = global::System.Math.Min(start + _layer._blockSamples, _layer._runBatch);
+                switch (pass)
+                {
+                    case StatisticsPass:
+                        _layer.StatisticsBlock(first, start, end, block, worker);
+                        break;
+                    case NormalizePass:
+                        _layer.NormalizeBlock(first, output, start, end);
+                        break;
+                    case GradientSumsPass:
+                        _layer.GradientSumsBlock(first, second, start, end, block, worker);
+                        break;
+                    case GradInputPass:
+                        _layer.GradInputBlock(first, second, output, start, end);
+                        break;
+                }
+            }
+        }
 
         /// <summary>
         /// Creates the layer in training mode with PyTorch's initial values: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
@@ -83,6 +179,7 @@ namespace Models
             _numBatchesTrackedBuffer = global::System.Numerics.Tensors.Tensor.Create(_numBatchesTracked, [1]);
             _namedParameters = [("weight", Weight), ("bias", Bias)];
             _namedBuffers = [("running_mean", RunningMean), ("running_var", RunningVar), ("num_batches_tracked", _numBatchesTrackedBuffer)];
+            _blockRunner = new NormGenBlockRunner(this);
             ResetParameters();
         }
 
@@ -181,6 +278,8 @@ namespace Models
                 {
                     return;
                 }
+
+                PlanBlocks(batch);
                 ComputeBatchStatistics(input, batch);
                 UpdateRunningStatistics();
             }
@@ -192,53 +291,76 @@ namespace Models
                 {
                     return;
                 }
+
+                PlanBlocks(batch);
                 UseRunningStatistics();
             }
 
-            Normalize(input, output, batch);
+            Normalize(input, output);
         }
 
+        /// <summary>Samples whose values give each channel's shift (at least 16 values per channel).</summary>
+        private const int ShiftSamples = 6;
+
         /// <summary>
-        /// Batch statistics per channel in two passes: the first finds a float shift close to the mean, the second sums
-        /// deviations and squared deviations from that shift (exact differences, double totals), which gives mean and
-        /// variance without cancellation; then the coefficients of y = (x - shift) * scale + offset.
+        /// The shift of each channel for the one-pass statistics: the mean of its values in the first
+        /// <see cref="ShiftSamples"/> samples, a float close to the channel's mean for all but adversarial data.
         /// </summary>
-        private void ComputeBatchStatistics(global::System.ReadOnlySpan<float> input, int batch)
+        private void EstimateShifts(global::System.ReadOnlySpan<float> input, int batch)
         {
-            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-            double count = (double)batch * SlotLength;
-            global::System.Array.Clear(_sum);
-            global::System.Array.Clear(_deviation);
-            global::System.Array.Clear(_squares);
-            for (int n = 0; n < batch; n++)
+            int samples = global::System.Math.Min(batch, ShiftSamples);
+            global::System.Span<float> totals = _shift;
+            input.Slice(0, SampleSize).CopyTo(totals);
+            for (int n = 1; n < samples; n++)
             {
-                SumColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_sum));
+                global::System.Numerics.Tensors.TensorPrimitives.Add(totals, input.Slice(n * SampleSize, SampleSize), totals);
             }
 
             for (int c = 0; c < Slots; c++)
             {
                 int first = c * SlotLength;
-                float shift = (float)(SumPlaneColumns(_sum, first) / count);
-                global::System.Array.Fill(_shift, shift, first, SlotLength);
+                double total = 0;
+                for (int i = first; i < first + SlotLength; i++)
+                {
+                    total += totals[i];
+                }
+                totals.Slice(first, SlotLength).Fill((float)(total / ((double)samples * SlotLength)));
             }
+        }
 
-            for (int n = 0; n < batch; n++)
-            {
-                SumColumnDeviations(
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize),
-                    ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift),
-                    ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_deviation),
-                    ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_squares));
-            }
+        /// <summary>
+        /// Batch statistics per channel in one pass over the input: the sums of deviations and squared deviations from a
+        /// float shift near the mean (<see cref="EstimateShifts"/>), in float partials flushed into double, per block. When
+        /// the shift lies within one standard deviation of the mean, at most half of the squared deviations is the shift's
+        /// offset, so the variance keeps its accuracy; a channel whose shift is farther off (or that holds Inf or NaN) is
+        /// redone in two passes (<see cref="RecomputeChannel"/>). Then the coefficients of y = (x - shift) * scale + offset.
+        /// </summary>
+        private void ComputeBatchStatistics(global::System.ReadOnlySpan<float> input, int batch)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            EstimateShifts(input, batch);
+            RunBlocks(StatisticsPass, input, default, default);
 
+            double count = (double)batch * SlotLength;
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
             for (int c = 0; c < Slots; c++)
             {
                 int first = c * SlotLength;
-                double deviation = SumPlaneColumns(_deviation, first);
+                double deviation = 0, squares = 0;
+                for (int i = first; i < first + SlotLength; i++)
+                {
+                    deviation += SumOverBlocks(_partialA, i);
+                    squares += SumOverBlocks(_partialB, i);
+                }
+                double sum = 0; // the plain sum: computed (and needed) only for a channel that is redone
+                if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))
+                {
+                    RecomputeChannel(ref x, batch, c, out sum, out deviation, out squares);
+                }
+
                 double meanOffset = deviation / count; // mean - shift
-                double m2 = global::System.Math.Max(SumPlaneColumns(_squares, first) - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
+                double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
                 double variance = m2 / count; // biased, used for normalization
                 double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                 double scale = weight[c] * invStd;
@@ -247,21 +369,56 @@ namespace Models
                 _saveInvStd[c] = invStd;
                 float shiftValue = _shift[first];
                 // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
-                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : SumPlaneColumns(_sum, first) / count);
+                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : sum / count);
                 _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
                 global::System.Array.Fill(_scale, (float)scale, first, SlotLength);
                 global::System.Array.Fill(_offset, (float)offset, first, SlotLength);
             }
+        }
 
-            static double SumPlaneColumns(double[] columns, int first)
+        /// <summary>One block of the statistics pass: per channel, Σ(x - shift) and Σ(x - shift)² over samples [start, end).</summary>
+        private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            global::System.Array.Clear(_partialA, block * PartialLength, SampleSize);
+            global::System.Array.Clear(_partialB, block * PartialLength, SampleSize);
+            ref double dev = ref _partialA[block * PartialLength];
+            ref double sq = ref _partialB[block * PartialLength];
+            for (int n = start; n < end; n += 16)
             {
-                double total = 0;
+                int rows = global::System.Math.Min(16, end - n);
+                SumColumnDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), rows, ref dev, ref sq);
+            }
+        }
+
+        /// <summary>
+        /// Channel <paramref name="c"/> in two passes, for data whose estimated shift was too far from the mean or not
+        /// finite: the plain sum gives a shift at the mean, then the sums of deviations from it are exact.
+        /// </summary>
+        private void RecomputeChannel(ref float x, int batch, int c, out double sum, out double deviation, out double squares)
+        {
+            int first = c * SlotLength;
+            sum = 0;
+            for (int n = 0; n < batch; n++)
+            {
                 for (int i = first; i < first + SlotLength; i++)
                 {
-                    total += columns[i];
+                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + i);
                 }
+            }
 
-                return total;
+            float shift = (float)(sum / ((double)batch * SlotLength));
+            global::System.Array.Fill(_shift, shift, first, SlotLength);
+            deviation = 0;
+            squares = 0;
+            for (int n = 0; n < batch; n++)
+            {
+                for (int i = first; i < first + SlotLength; i++)
+                {
+                    double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + i) - shift;
+                    deviation += d;
+                    squares += d * d;
+                }
             }
         }
 
@@ -295,34 +452,71 @@ namespace Models
             }
         }
 
-        /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call.</summary>
-        private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+        /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call, block by block (blocks planned by the caller).</summary>
+        private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
+            RunBlocks(NormalizePass, input, default, output);
+        }
+
+        /// <summary>One block of the normalization pass: samples [start, end), last first.</summary>
+        private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            for (int n = 0; n < batch; n++)
+            for (int n = end - 1; n >= start; n--)
             {
-                int start = n * SampleSize;
+                int at = n * SampleSize;
                 NormalizeColumns(
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, start),
+                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at),
+                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at),
                     ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift),
                     ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scale),
                     ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_offset));
             }
         }
 
-        /// <summary>Adds one sample of 96 elements into per-element double sums.</summary>
+        /// <summary>Adds the deviations from their shifts of up to 16 samples of 96 elements, and their squares, into per-element double sums.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void SumColumns(ref float x, ref double sum)
+        private static void SumColumnDeviations(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
         {
             if (global::NormGen.SimdMath.Use512)
             {
                 for (nuint i = 0; i < 96; i += 16)
                 {
-                    (global::System.Runtime.Intrinsics.Vector512<double> low, global::System.Runtime.Intrinsics.Vector512<double> high) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sum, i) + low, ref sum, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sum, i + 8) + high, ref sum, i + 8);
+                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    int r = 0;
+                    for (; r + 1 < rows; r += 2)
+                    {
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 96);
+                            global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                            dev0 += d0;
+                            sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 96);
+                            global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                            dev1 += d1;
+                            sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
+                        }
+                    }
+                    if (r < rows)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 96);
+                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(dev0 + dev1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i + 8) + devHigh, ref devTotals, i + 8);
+                    (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(sq0 + sq1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i + 8) + sqHigh, ref sqTotals, i + 8);
                 }
                 return;
             }
@@ -331,9 +525,40 @@ namespace Models
             {
                 for (nuint i = 0; i < 96; i += 8)
                 {
-                    (global::System.Runtime.Intrinsics.Vector256<double> low, global::System.Runtime.Intrinsics.Vector256<double> high) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sum, i) + low, ref sum, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sum, i + 4) + high, ref sum, i + 4);
+                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    int r = 0;
+                    for (; r + 1 < rows; r += 2)
+                    {
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 96);
+                            global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                            dev0 += d0;
+                            sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 96);
+                            global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                            dev1 += d1;
+                            sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
+                        }
+                    }
+                    if (r < rows)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 96);
+                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(dev0 + dev1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i + 4) + devHigh, ref devTotals, i + 4);
+                    (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(sq0 + sq1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i + 4) + sqHigh, ref sqTotals, i + 4);
                 }
                 return;
             }
@@ -342,76 +567,53 @@ namespace Models
             {
                 for (nuint i = 0; i < 96; i += 4)
                 {
-                    (global::System.Runtime.Intrinsics.Vector128<double> low, global::System.Runtime.Intrinsics.Vector128<double> high) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sum, i) + low, ref sum, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sum, i + 2) + high, ref sum, i + 2);
+                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    int r = 0;
+                    for (; r + 1 < rows; r += 2)
+                    {
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 96);
+                            global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                            dev0 += d0;
+                            sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 96);
+                            global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                            dev1 += d1;
+                            sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                        }
+                    }
+                    if (r < rows)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 96);
+                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(dev0 + dev1);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i + 2) + devHigh, ref devTotals, i + 2);
+                    (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(sq0 + sq1);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
                 }
                 return;
             }
 
             for (int i = 0; i < 96; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref sum, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-            }
-        }
-
-        /// <summary>Adds the deviations of one sample of 96 elements from their shift, and their squares, into per-element double sums.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void SumColumnDeviations(ref float x, ref float shift, ref double dev, ref double sq)
-        {
-            if (global::NormGen.SimdMath.Use512)
-            {
-                for (nuint i = 0; i < 96; i += 16)
+                double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
+                for (int r = 0; r < rows; r++)
                 {
-                    (global::System.Runtime.Intrinsics.Vector512<double> low, global::System.Runtime.Intrinsics.Vector512<double> high) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i));
-                    (global::System.Runtime.Intrinsics.Vector512<double> lowShift, global::System.Runtime.Intrinsics.Vector512<double> highShift) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i));
-                    low -= lowShift;
-                    high -= highShift;
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dev, i) + low, ref dev, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dev, i + 8) + high, ref dev, i + 8);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sq, i)), ref sq, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high, high, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sq, i + 8)), ref sq, i + 8);
+                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r * 96) + i) - center;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref devTotals, i) += d;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref sqTotals, i) += d * d;
                 }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use256)
-            {
-                for (nuint i = 0; i < 96; i += 8)
-                {
-                    (global::System.Runtime.Intrinsics.Vector256<double> low, global::System.Runtime.Intrinsics.Vector256<double> high) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i));
-                    (global::System.Runtime.Intrinsics.Vector256<double> lowShift, global::System.Runtime.Intrinsics.Vector256<double> highShift) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i));
-                    low -= lowShift;
-                    high -= highShift;
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dev, i) + low, ref dev, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dev, i + 4) + high, ref dev, i + 4);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sq, i)), ref sq, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high, high, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sq, i + 4)), ref sq, i + 4);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use128)
-            {
-                for (nuint i = 0; i < 96; i += 4)
-                {
-                    (global::System.Runtime.Intrinsics.Vector128<double> low, global::System.Runtime.Intrinsics.Vector128<double> high) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
-                    (global::System.Runtime.Intrinsics.Vector128<double> lowShift, global::System.Runtime.Intrinsics.Vector128<double> highShift) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
-                    low -= lowShift;
-                    high -= highShift;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dev, i) + low, ref dev, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dev, i + 2) + high, ref dev, i + 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sq, i)), ref sq, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high, high, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sq, i + 2)), ref sq, i + 2);
-                }
-                return;
-            }
-
-            for (int i = 0; i < 96; i++)
-            {
-                double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dev, i) += d;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref sq, i) += d * d;
             }
         }
 
@@ -491,24 +693,16 @@ namespace Models
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gradInput.GetPinnableReference(), (int)gradInput.FlattenedLength));
         }
 
-        /// <summary>Backward with per-channel statistics, sums taken column-wise over whole samples.</summary>
+        /// <summary>Backward with per-channel statistics over the whole batch (or the running statistics in eval mode).</summary>
         private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
         {
-            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
-            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            PlanBlocks(batch);
             for (int c = 0; c < Slots; c++)
             {
                 global::System.Array.Fill(_gradShift, (float)_saveMean[c], c * SlotLength, SlotLength);
             }
-            global::System.Array.Clear(_gradSum);
-            global::System.Array.Clear(_gradXSum);
-            for (int n = 0; n < batch; n++)
-            {
-                int start = n * SampleSize;
-                SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradSum), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradXSum));
-            }
 
+            RunBlocks(GradientSumsPass, input, gradOutput, default);
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> weightGrad = Weight.GradSpan;
             global::System.Span<float> biasGrad = Bias.GradSpan;
@@ -516,11 +710,17 @@ namespace Models
             for (int c = 0; c < Slots; c++)
             {
                 int first = c * SlotLength;
+                double channelDy = 0, channelDyX = 0;
+                for (int i = first; i < first + SlotLength; i++)
+                {
+                    channelDy += SumOverBlocks(_partialA, i);
+                    channelDyX += SumOverBlocks(_partialB, i);
+                }
                 double mean = _saveMean[c];
                 double invStd = _saveInvStd[c];
                 float shift = (float)mean;
-                double sumDy = FoldChannel(_gradSum, first);
-                double sumDyXmu = FoldChannel(_gradXSum, first) - ((mean - shift) * sumDy); // Σ dy * (x - mean)
+                double sumDy = channelDy;
+                double sumDyXmu = channelDyX - ((mean - shift) * sumDy); // Σ dy * (x - mean)
                 weightGrad[c] += (float)(sumDyXmu * invStd);
                 biasGrad[c] += (float)sumDy;
                 double gamma = weight[c];
@@ -538,39 +738,84 @@ namespace Models
                 global::System.Array.Fill(_gradC, (float)c0, first, SlotLength);
             }
 
-            for (int n = 0; n < batch; n++)
-            {
-                int start = n * SampleSize;
-                GradInputColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, start), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradA), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradB), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradC));
-            }
+            RunBlocks(GradInputPass, input, gradOutput, gradInput);
+        }
 
-            static double FoldChannel(double[] columns, int first)
+        /// <summary>One block of the backward sums: Σdy and Σdy·(x - shift) over samples [start, end).</summary>
+        private void GradientSumsBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            global::System.Array.Clear(_partialA, block * PartialLength, SampleSize);
+            global::System.Array.Clear(_partialB, block * PartialLength, SampleSize);
+            ref double grad = ref _partialA[block * PartialLength];
+            ref double gradX = ref _partialB[block * PartialLength];
+            for (int n = start; n < end; n += 16)
             {
-                double total = 0;
-                for (int i = first; i < first + SlotLength; i++)
-                {
-                    total += columns[i];
-                }
-
-                return total;
+                int rows = global::System.Math.Min(16, end - n);
+                int at = n * SampleSize;
+                SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), rows, ref grad, ref gradX);
             }
         }
 
-        /// <summary>Adds dy and dy * (x - shift) of one sample of 96 elements into per-element double sums.</summary>
+        /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>
+        private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)
+        {
+            ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            for (int n = end - 1; n >= start; n--)
+            {
+                int at = n * SampleSize;
+                GradInputColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradA), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradB), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradC));
+            }
+        }
+
+        /// <summary>Adds dy and dy * (x - shift) of up to 16 samples of 96 elements into per-element double sums.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void SumColumnGradients(ref float x, ref float dy, ref float shift, ref double grad, ref double gradX)
+        private static void SumColumnGradients(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
         {
             if (global::NormGen.SimdMath.Use512)
             {
                 for (nuint i = 0; i < 96; i += 16)
                 {
-                    (global::System.Runtime.Intrinsics.Vector512<double> gLow, global::System.Runtime.Intrinsics.Vector512<double> gHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i));
-                    (global::System.Runtime.Intrinsics.Vector512<double> xLow, global::System.Runtime.Intrinsics.Vector512<double> xHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i));
-                    (global::System.Runtime.Intrinsics.Vector512<double> sLow, global::System.Runtime.Intrinsics.Vector512<double> sHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, i) + gLow, ref grad, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref grad, i + 8) + gHigh, ref grad, i + 8);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow, xLow - sLow, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradX, i)), ref gradX, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh, xHigh - sHigh, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradX, i + 8)), ref gradX, i + 8);
+                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    int r = 0;
+                    for (; r + 1 < rows; r += 2)
+                    {
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 96);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 96);
+                            global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                            grad0 += g0;
+                            gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 96);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 96);
+                            global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                            grad1 += g1;
+                            gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX1);
+                        }
+                    }
+                    if (r < rows)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 96);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 96);
+                        global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(grad0 + grad1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i + 8) + gradHigh, ref gradTotals, i + 8);
+                    (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(gradX0 + gradX1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i + 8) + gradXHigh, ref gradXTotals, i + 8);
                 }
                 return;
             }
@@ -579,13 +824,43 @@ namespace Models
             {
                 for (nuint i = 0; i < 96; i += 8)
                 {
-                    (global::System.Runtime.Intrinsics.Vector256<double> gLow, global::System.Runtime.Intrinsics.Vector256<double> gHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i));
-                    (global::System.Runtime.Intrinsics.Vector256<double> xLow, global::System.Runtime.Intrinsics.Vector256<double> xHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i));
-                    (global::System.Runtime.Intrinsics.Vector256<double> sLow, global::System.Runtime.Intrinsics.Vector256<double> sHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, i) + gLow, ref grad, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref grad, i + 4) + gHigh, ref grad, i + 4);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow, xLow - sLow, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradX, i)), ref gradX, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh, xHigh - sHigh, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradX, i + 4)), ref gradX, i + 4);
+                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    int r = 0;
+                    for (; r + 1 < rows; r += 2)
+                    {
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 96);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 96);
+                            global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                            grad0 += g0;
+                            gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 96);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 96);
+                            global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                            grad1 += g1;
+                            gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX1);
+                        }
+                    }
+                    if (r < rows)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 96);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 96);
+                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(grad0 + grad1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i + 4) + gradHigh, ref gradTotals, i + 4);
+                    (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(gradX0 + gradX1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i + 4) + gradXHigh, ref gradXTotals, i + 4);
                 }
                 return;
             }
@@ -594,22 +869,56 @@ namespace Models
             {
                 for (nuint i = 0; i < 96; i += 4)
                 {
-                    (global::System.Runtime.Intrinsics.Vector128<double> gLow, global::System.Runtime.Intrinsics.Vector128<double> gHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i));
-                    (global::System.Runtime.Intrinsics.Vector128<double> xLow, global::System.Runtime.Intrinsics.Vector128<double> xHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
-                    (global::System.Runtime.Intrinsics.Vector128<double> sLow, global::System.Runtime.Intrinsics.Vector128<double> sHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, i) + gLow, ref grad, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, i + 2) + gHigh, ref grad, i + 2);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow, xLow - sLow, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradX, i)), ref gradX, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh, xHigh - sHigh, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradX, i + 2)), ref gradX, i + 2);
+                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    int r = 0;
+                    for (; r + 1 < rows; r += 2)
+                    {
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 96);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 96);
+                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                            grad0 += g0;
+                            gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 96);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 96);
+                            global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                            grad1 += g1;
+                            gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX1);
+                        }
+                    }
+                    if (r < rows)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 96);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 96);
+                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(grad0 + grad1);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i + 2) + gradHigh, ref gradTotals, i + 2);
+                    (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(gradX0 + gradX1);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
                 }
                 return;
             }
 
             for (int i = 0; i < 96; i++)
             {
-                double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, i) += g;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, i) += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i));
+                double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r * 96) + i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradTotals, i) += g;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradXTotals, i) += g * (global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r * 96) + i) - center);
+                }
             }
         }
 

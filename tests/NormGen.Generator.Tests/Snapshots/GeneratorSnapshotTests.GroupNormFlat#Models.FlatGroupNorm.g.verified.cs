@@ -46,6 +46,100 @@ namespace Models
         private double[] _saveInvStd = new double[0];
         private int _savedBatch = -1;
 
+            // Backward scratch per block: the block's weight (and bias) gradients, added to Weight.Grad in block order.
+            private float[] _partialWeightGrad = [];    private float[] _partialBiasGrad = [];
+
+        // Blocks: every pass walks the batch in blocks of samples and writes per-block partial sums, which are then added
+        // in block order. Block sizes depend only on the shape and the batch size, so results are the same for any number
+        // of threads (global::NormGen.NormThreads.MaxThreads); batches below ParallelMinSamples run on the calling thread.
+
+        /// <summary>Samples per block: about 1 MiB of input.</summary>
+        private const int MinBlockSamples = 4096;
+
+        /// <summary>Most blocks per pass (bounds the per-block partial sums).</summary>
+        private const int MaxBlocks = 256;
+
+        /// <summary>Batches of at least this many samples (NormThreads.ParallelMinBytes of input) may run on several threads.</summary>
+        private const int ParallelMinSamples = (global::NormGen.NormThreads.ParallelMinBytes + (SampleSize * sizeof(float)) - 1) / (SampleSize * sizeof(float));
+
+        /// <summary>Doubles per block in the partial-sum arrays.</summary>
+        private const int PartialLength = 64;
+
+        /// <summary>Per-sample statistics and normalization (training, or every mode without running statistics).</summary>
+        private const int SamplesPass = 0;
+
+        /// <summary>Backward with per-sample statistics. Walks the batch from its end.</summary>
+        private const int SampleBackwardPass = 1;
+
+        private readonly NormGenBlockRunner _blockRunner;
+        private int _runBatch;
+        private int _blockSamples;
+        private int _blocks;
+        private int _threads;
+
+        // Per block: two partial sums per channel (Forward: deviations and squared deviations from the shift, or the
+        // per-sample means and variances; Backward: Σdy and Σdy·(x - shift), or the per-channel parameter gradients).
+        private double[] _partialA = [];
+        private double[] _partialB = [];
+
+        /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
+        private void PlanBlocks(int batch)
+        {
+            _runBatch = batch;
+            _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
+            _blocks = (batch + _blockSamples - 1) / _blockSamples;
+            _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            if (_partialA.Length < _blocks * PartialLength)
+            {
+                _partialA = new double[_blocks * PartialLength];
+                _partialB = new double[_blocks * PartialLength];
+            }
+        }
+
+        /// <summary>Runs every block of <paramref name="pass"/>, on up to the planned number of threads.</summary>
+        private void RunBlocks(int pass, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output) =>
+            global::NormGen.BlockScheduler.Run(_blockRunner, pass, _blocks, _threads, first, second, output);
+
+        /// <summary>The total over all blocks of partial sum <paramref name="index"/>, added in block order.</summary>
+        private double SumOverBlocks(double[] partials, int index)
+        {
+            double total = 0;
+            for (int b = 0; b < _blocks; b++)
+            {
+                total += partials[(b * PartialLength) + index];
+            }
+
+            return total;
+        }
+
+        /// <summary>Runs one block of a pass of the layer for <see cref="global::NormGen.BlockScheduler"/>.</summary>
+        private sealed class NormGenBlockRunner : global::NormGen.IBlockWork
+        {
+            private readonly FlatGroupNorm _layer;
+
+            public NormGenBlockRunner(FlatGroupNorm layer) => _layer = layer;
+
+            public void RunBlock(int pass, int block, int worker, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output)
+            {
+                if (pass == SampleBackwardPass)
+                {
+                    block = _layer._blocks - 1 - block; // this pass walks the batch from its end
+                }
+
+                int start = block * _layer._blockSamples;
+                int end = global::System.Math.Min(start + _layer._blockSamples, _layer._runBatch);
+                switch (pass)
+                {
+                    case SamplesPass:
+                        _layer.NormalizeSamplesBlock(first, output, start, end, block);
+                        break;
+                    case SampleBackwardPass:
+                        _layer.SampleBackwardBlock(first, second, output, start, end, block);
+                        break;
+                }
+            }
+        }
+
         /// <summary>
         /// Creates the layer in training mode with PyTorch's initial values: weight 1, bias 0.
         /// </summary>
@@ -55,6 +149,7 @@ namespace Models
             Bias = new global::NormGen.Parameter([64], weightDecay: false);
             _namedParameters = [("weight", Weight), ("bias", Bias)];
             _namedBuffers = global::System.Array.Empty<(string, global::System.Numerics.Tensors.IReadOnlyTensor)>();
+            _blockRunner = new NormGenBlockRunner(this);
             ResetParameters();
         }
 
@@ -128,7 +223,13 @@ namespace Models
             int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);
             EnsureSavedCapacity(batch);
             _savedBatch = batch;
-            NormalizeSamples(input, output, batch);
+            if (batch == 0)
+            {
+                return;
+            }
+
+            PlanBlocks(batch);
+            RunBlocks(SamplesPass, input, default, output);
         }
 
         /// <summary>Grows the saved statistics to <paramref name="batch"/> samples (allocates only when the batch grows).</summary>
@@ -141,19 +242,22 @@ namespace Models
             }
         }
 
-        /// <summary>Per sample and slot: statistics in two passes (a float shift near the mean, then exact deviations in double), then normalization.</summary>
-        private void NormalizeSamples(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+        /// <summary>
+        /// One block of samples [start, end): per sample and slot, statistics in two passes over the slot while it is in cache
+        /// (the plain sum gives a float shift near the mean, then the sums of deviations from it), then normalization.
+        /// </summary>
+        private void NormalizeSamplesBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end, int block)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
-            for (int n = 0; n < batch; n++)
+            for (int n = start; n < end; n++)
             {
                 for (int s = 0; s < Slots; s++)
                 {
-                    int start = (n * SampleSize) + (s * SlotLength);
-                    ref float slot = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start);
+                    int first = (n * SampleSize) + (s * SlotLength);
+                    ref float slot = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first);
                     SumPlane(ref slot, out double sum);
                     float shift = (float)(sum / SlotLength);
                     SumDeviations(ref slot, shift, out double deviation, out double squares);
@@ -164,7 +268,7 @@ namespace Models
                     double mean = float.IsFinite(shift) ? shift + meanOffset : sum / SlotLength;
                     _saveMean[(n * Slots) + s] = mean;
                     _saveInvStd[(n * Slots) + s] = invStd;
-                    NormalizeElementwise(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, start), shift, (float)invStd, (float)(-meanOffset * invStd), ref weight[s * SlotLength], ref bias[s * SlotLength]);
+                    NormalizeElementwise(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), ref weight[s * SlotLength], ref bias[s * SlotLength]);
                 }
             }
         }
@@ -214,17 +318,14 @@ namespace Models
             if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> dev0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    (global::System.Runtime.Intrinsics.Vector256<double> lowRest0, global::System.Runtime.Intrinsics.Vector256<double> highRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0));
-                    lowRest0 -= centerWide;
-                    highRest0 -= centerWide;
-                    dev0 += lowRest0 + highRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(lowRest0, lowRest0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(highRest0, highRest0, sq0));
-                    devTotal += global::System.Runtime.Intrinsics.Vector256.Sum(dev0);
-                    sqTotal += global::System.Runtime.Intrinsics.Vector256.Sum(sq0);
+                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0) - center;
+                    dev0 += dRest0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                    devTotal += global::NormGen.SimdMath.SumToDouble(dev0);
+                    sqTotal += global::NormGen.SimdMath.SumToDouble(sq0);
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -234,24 +335,19 @@ namespace Models
             if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> dev0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> dev1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    (global::System.Runtime.Intrinsics.Vector128<double> lowRest0, global::System.Runtime.Intrinsics.Vector128<double> highRest0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0));
-                    lowRest0 -= centerWide;
-                    highRest0 -= centerWide;
-                    dev0 += lowRest0 + highRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(lowRest0, lowRest0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(highRest0, highRest0, sq0));
-                    (global::System.Runtime.Intrinsics.Vector128<double> lowRest1, global::System.Runtime.Intrinsics.Vector128<double> highRest1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4));
-                    lowRest1 -= centerWide;
-                    highRest1 -= centerWide;
-                    dev1 += lowRest1 + highRest1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(lowRest1, lowRest1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(highRest1, highRest1, sq1));
-                    devTotal += global::System.Runtime.Intrinsics.Vector128.Sum(dev0 + dev1);
-                    sqTotal += global::System.Runtime.Intrinsics.Vector128.Sum(sq0 + sq1);
+                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0) - center;
+                    dev0 += dRest0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                    global::System.Runtime.Intrinsics.Vector128<float> dRest1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4) - center;
+                    dev1 += dRest1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dRest1, dRest1, sq1);
+                    devTotal += global::NormGen.SimdMath.SumToDouble(dev0 + dev1);
+                    sqTotal += global::NormGen.SimdMath.SumToDouble(sq0 + sq1);
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -331,33 +427,57 @@ namespace Models
         /// <summary>Backward with per-sample statistics (or, for eval with running statistics, per-channel constants).</summary>
         private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
         {
+            PlanBlocks(batch);
+            if (_partialWeightGrad.Length < _blocks * SampleSize)
+            {
+                _partialWeightGrad = new float[_blocks * SampleSize];
+                _partialBiasGrad = new float[_blocks * SampleSize];
+            }
+            RunBlocks(SampleBackwardPass, input, gradOutput, gradInput);
+
+            // The parameter gradients, accumulated as PyTorch's autograd does, block by block in order.
+            global::System.Span<float> weight = Weight.DataSpan;
+            global::System.Span<float> weightGrad = Weight.GradSpan;
+            global::System.Span<float> biasGrad = Bias.GradSpan;
+            for (int b = 0; b < _blocks; b++)
+            {
+                global::System.Numerics.Tensors.TensorPrimitives.Add(weightGrad, global::System.MemoryExtensions.AsSpan(_partialWeightGrad, b * SampleSize, SampleSize), weightGrad);
+                global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad, global::System.MemoryExtensions.AsSpan(_partialBiasGrad, b * SampleSize, SampleSize), biasGrad);
+            }
+        }
+
+        /// <summary>One block of the per-sample backward: samples [start, end), last first.</summary>
+        private void SampleBackwardBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end, int block)
+        {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
             global::System.Span<float> weight = Weight.DataSpan;
-            global::System.Span<float> weightGrad = Weight.GradSpan;
-            global::System.Span<float> biasGrad = Bias.GradSpan;
-            for (int n = 0; n < batch; n++)
+            global::System.Span<float> weightGrad = global::System.MemoryExtensions.AsSpan(_partialWeightGrad, block * SampleSize, SampleSize);
+            weightGrad.Clear();
+            global::System.Span<float> biasGrad = global::System.MemoryExtensions.AsSpan(_partialBiasGrad, block * SampleSize, SampleSize);
+            biasGrad.Clear();
+            for (int n = end - 1; n >= start; n--)
             {
                 for (int s = 0; s < Slots; s++)
                 {
-                    int start = (n * SampleSize) + (s * SlotLength);
+                    int first = (n * SampleSize) + (s * SlotLength);
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
-                    WeightedGradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref weight[s * SlotLength], shift, out double sumG, out double sumGX);
+                    WeightedGradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref weight[s * SlotLength], shift, out double sumG, out double sumGX);
                     double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)
                     double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
                     double b = -invStd * invStd * meanGx;
                     double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));
-                    AccumulateWeightGrad(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));
-                    global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad.Slice(s * SlotLength, SlotLength), gradOutput.Slice(start, SlotLength), biasGrad.Slice(s * SlotLength, SlotLength));
-                    GradInputElementwise(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, start), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);
+                    AccumulateWeightGrad(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));
+                    global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad.Slice(s * SlotLength, SlotLength), gradOutput.Slice(first, SlotLength), biasGrad.Slice(s * SlotLength, SlotLength));
+                    GradInputElementwise(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);
                 }
             }
         }
 
-        /// <summary>Σg and Σg·(x - shift) with g = dy * weight over one row of 8 elements, in double.</summary>
+        /// <summary>Σg and Σg·(x - shift) with g = dy * weight over one row of 8 elements (float partials flushed into double totals).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void WeightedGradientSums(ref float x, ref float dy, ref float weight, float shift, out double grad, out double gradX)
         {
@@ -366,16 +486,14 @@ namespace Models
             if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> grad0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    (global::System.Runtime.Intrinsics.Vector256<double> gLowRest0, global::System.Runtime.Intrinsics.Vector256<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0));
-                    (global::System.Runtime.Intrinsics.Vector256<double> xLowRest0, global::System.Runtime.Intrinsics.Vector256<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0));
-                    grad0 += gLowRest0 + gHighRest0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
-                    gradTotal += global::System.Runtime.Intrinsics.Vector256.Sum(grad0);
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector256.Sum(gradX0);
+                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0);
+                    grad0 += gRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, gradX0);
+                    gradTotal += global::NormGen.SimdMath.SumToDouble(grad0);
+                    gradXTotal += global::NormGen.SimdMath.SumToDouble(gradX0);
                 }
                 grad = gradTotal;
                 gradX = gradXTotal;
@@ -385,22 +503,19 @@ namespace Models
             if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> grad0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> grad1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    (global::System.Runtime.Intrinsics.Vector128<double> gLowRest0, global::System.Runtime.Intrinsics.Vector128<double> gHighRest0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0));
-                    (global::System.Runtime.Intrinsics.Vector128<double> xLowRest0, global::System.Runtime.Intrinsics.Vector128<double> xHighRest0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0));
-                    grad0 += gLowRest0 + gHighRest0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLowRest0, xLowRest0 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHighRest0, xHighRest0 - centerWide, gradX0));
-                    (global::System.Runtime.Intrinsics.Vector128<double> gLowRest1, global::System.Runtime.Intrinsics.Vector128<double> gHighRest1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4));
-                    (global::System.Runtime.Intrinsics.Vector128<double> xLowRest1, global::System.Runtime.Intrinsics.Vector128<double> xHighRest1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4));
-                    grad1 += gLowRest1 + gHighRest1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLowRest1, xLowRest1 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHighRest1, xHighRest1 - centerWide, gradX1));
-                    gradTotal += global::System.Runtime.Intrinsics.Vector128.Sum(grad0 + grad1);
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector128.Sum(gradX0 + gradX1);
+                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0);
+                    grad0 += gRest0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, gradX0);
+                    global::System.Runtime.Intrinsics.Vector128<float> gRest1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4);
+                    grad1 += gRest1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gRest1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, gradX1);
+                    gradTotal += global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                    gradXTotal += global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
                 }
                 grad = gradTotal;
                 gradX = gradXTotal;

@@ -43,6 +43,97 @@ namespace Models
         private double[] _saveInvStd = new double[0];
         private int _savedBatch = -1;
 
+        // Blocks: every pass walks the batch in blocks of samples and writes per-block partial sums, which are then added
+        // in block order. Block sizes depend only on the shape and the batch size, so results are the same for any number
+        // of threads (global::NormGen.NormThreads.MaxThreads); batches below ParallelMinSamples run on the calling thread.
+
+        /// <summary>Samples per block: about 1 MiB of input.</summary>
+        private const int MinBlockSamples = 32;
+
+        /// <summary>Most blocks per pass (bounds the per-block partial sums).</summary>
+        private const int MaxBlocks = 256;
+
+        /// <summary>Batches of at least this many samples (NormThreads.ParallelMinBytes of input) may run on several threads.</summary>
+        private const int ParallelMinSamples = (global::NormGen.NormThreads.ParallelMinBytes + (SampleSize * sizeof(float)) - 1) / (SampleSize * sizeof(float));
+
+        /// <summary>Doubles per block in the partial-sum arrays.</summary>
+        private const int PartialLength = 8;
+
+        /// <summary>Per-sample statistics and normalization (training, or every mode without running statistics).</summary>
+        private const int SamplesPass = 0;
+
+        /// <summary>Backward with per-sample statistics. Walks the batch from its end.</summary>
+        private const int SampleBackwardPass = 1;
+
+        private readonly NormGenBlockRunner _blockRunner;
+        private int _runBatch;
+        private int _blockSamples;
+        private int _blocks;
+        private int _threads;
+
+        // Per block: two partial sums per channel (Forward: deviations and squared deviations from the shift, or the
+        // per-sample means and variances; Backward: Σdy and Σdy·(x - shift), or the per-channel parameter gradients).
+        private double[] _partialA = [];
+        private double[] _partialB = [];
+
+        /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
+        private void PlanBlocks(int batch)
+        {
+            _runBatch = batch;
+            _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
+            _blocks = (batch + _blockSamples - 1) / _blockSamples;
+            _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            if (_partialA.Length < _blocks * PartialLength)
+            {
+                _partialA = new double[_blocks * PartialLength];
+                _partialB = new double[_blocks * PartialLength];
+            }
+        }
+
+        /// <summary>Runs every block of <paramref name="pass"/>, on up to the planned number of threads.</summary>
+        private void RunBlocks(int pass, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output) =>
+            global::NormGen.BlockScheduler.Run(_blockRunner, pass, _blocks, _threads, first, second, output);
+
+        /// <summary>The total over all blocks of partial sum <paramref name="index"/>, added in block order.</summary>
+        private double SumOverBlocks(double[] partials, int index)
+        {
+            double total = 0;
+            for (int b = 0; b < _blocks; b++)
+            {
+                total += partials[(b * PartialLength) + index];
+            }
+
+            return total;
+        }
+
+        /// <summary>Runs one block of a pass of the layer for <see cref="global::NormGen.BlockScheduler"/>.</summary>
+        private sealed class NormGenBlockRunner : global::NormGen.IBlockWork
+        {
+            private readonly VolumeStyleNorm _layer;
+
+            public NormGenBlockRunner(VolumeStyleNorm layer) => _layer = layer;
+
+            public void RunBlock(int pass, int block, int worker, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output)
+            {
+                if (pass == SampleBackwardPass)
+                {
+                    block = _layer._blocks - 1 - block; // this pass walks the batch from its end
+                }
+
+                int start = block * _layer._blockSamples;
+                int end = global::System.Math.Min(start + _layer._blockSamples, _layer._runBatch);
+                switch (pass)
+                {
+                    case SamplesPass:
+                        _layer.NormalizeSamplesBlock(first, output, start, end, block);
+                        break;
+                    case SampleBackwardPass:
+                        _layer.SampleBackwardBlock(first, second, output, start, end, block);
+                        break;
+                }
+            }
+        }
+
         /// <summary>
         /// Creates the layer in training mode.
         /// </summary>
@@ -50,6 +141,7 @@ namespace Models
         {
             _namedParameters = global::System.Array.Empty<(string, global::NormGen.Parameter)>();
             _namedBuffers = global::System.Array.Empty<(string, global::System.Numerics.Tensors.IReadOnlyTensor)>();
+            _blockRunner = new NormGenBlockRunner(this);
             ResetParameters();
         }
 
@@ -115,7 +207,13 @@ namespace Models
             int batch = global::NormGen.LayerChecks.BatchSize(input, output, SampleSize, SampleShape);
             EnsureSavedCapacity(batch);
             _savedBatch = batch;
-            NormalizeSamples(input, output, batch);
+            if (batch == 0)
+            {
+                return;
+            }
+
+            PlanBlocks(batch);
+            RunBlocks(SamplesPass, input, default, output);
         }
 
         /// <summary>Grows the saved statistics to <paramref name="batch"/> samples (allocates only when the batch grows).</summary>
@@ -128,17 +226,20 @@ namespace Models
             }
         }
 
-        /// <summary>Per sample and slot: statistics in two passes (a float shift near the mean, then exact deviations in double), then normalization.</summary>
-        private void NormalizeSamples(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+        /// <summary>
+        /// One block of samples [start, end): per sample and slot, statistics in two passes over the slot while it is in cache
+        /// (the plain sum gives a float shift near the mean, then the sums of deviations from it), then normalization.
+        /// </summary>
+        private void NormalizeSamplesBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end, int block)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            for (int n = 0; n < batch; n++)
+            for (int n = start; n < end; n++)
             {
                 for (int s = 0; s < Slots; s++)
                 {
-                    int start = (n * SampleSize) + (s * SlotLength);
-                    ref float slot = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start);
+                    int first = (n * SampleSize) + (s * SlotLength);
+                    ref float slot = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first);
                     SumPlane(ref slot, out double sum);
                     float shift = (float)(sum / SlotLength);
                     SumDeviations(ref slot, shift, out double deviation, out double squares);
@@ -151,7 +252,7 @@ namespace Models
                     _saveInvStd[(n * Slots) + s] = invStd;
                     double scale = invStd;
                     double offset = -meanOffset * scale;
-                    NormalizePlane(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, start), shift, (float)scale, (float)offset);
+                    NormalizePlane(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)scale, (float)offset);
                 }
             }
         }
@@ -240,42 +341,33 @@ namespace Models
             if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<double> centerWide = global::System.Runtime.Intrinsics.Vector512.Create((double)shift);
                 for (nuint chunk = 0; chunk < 1024; chunk += 1024)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> dev0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> dev1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> dev2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> dev3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> sq0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> sq1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> sq2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> sq3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nuint i = chunk; i < chunk + 1024; i += 64)
                     {
-                        (global::System.Runtime.Intrinsics.Vector512<double> low0, global::System.Runtime.Intrinsics.Vector512<double> high0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i));
-                        low0 -= centerWide;
-                        high0 -= centerWide;
-                        dev0 += low0 + high0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high0, high0, sq0));
-                        (global::System.Runtime.Intrinsics.Vector512<double> low1, global::System.Runtime.Intrinsics.Vector512<double> high1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16));
-                        low1 -= centerWide;
-                        high1 -= centerWide;
-                        dev1 += low1 + high1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high1, high1, sq1));
-                        (global::System.Runtime.Intrinsics.Vector512<double> low2, global::System.Runtime.Intrinsics.Vector512<double> high2) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32));
-                        low2 -= centerWide;
-                        high2 -= centerWide;
-                        dev2 += low2 + high2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high2, high2, sq2));
-                        (global::System.Runtime.Intrinsics.Vector512<double> low3, global::System.Runtime.Intrinsics.Vector512<double> high3) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48));
-                        low3 -= centerWide;
-                        high3 -= centerWide;
-                        dev3 += low3 + high3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(high3, high3, sq3));
+                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
+                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
                     }
-                    devTotal += global::System.Runtime.Intrinsics.Vector512.Sum((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::System.Runtime.Intrinsics.Vector512.Sum((sq0 + sq1) + (sq2 + sq3));
+                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -285,42 +377,33 @@ namespace Models
             if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
                 for (nuint chunk = 0; chunk < 1024; chunk += 512)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> dev0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> dev1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> dev2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> dev3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> sq3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nuint i = chunk; i < chunk + 512; i += 32)
                     {
-                        (global::System.Runtime.Intrinsics.Vector256<double> low0, global::System.Runtime.Intrinsics.Vector256<double> high0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i));
-                        low0 -= centerWide;
-                        high0 -= centerWide;
-                        dev0 += low0 + high0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high0, high0, sq0));
-                        (global::System.Runtime.Intrinsics.Vector256<double> low1, global::System.Runtime.Intrinsics.Vector256<double> high1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8));
-                        low1 -= centerWide;
-                        high1 -= centerWide;
-                        dev1 += low1 + high1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high1, high1, sq1));
-                        (global::System.Runtime.Intrinsics.Vector256<double> low2, global::System.Runtime.Intrinsics.Vector256<double> high2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16));
-                        low2 -= centerWide;
-                        high2 -= centerWide;
-                        dev2 += low2 + high2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high2, high2, sq2));
-                        (global::System.Runtime.Intrinsics.Vector256<double> low3, global::System.Runtime.Intrinsics.Vector256<double> high3) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24));
-                        low3 -= centerWide;
-                        high3 -= centerWide;
-                        dev3 += low3 + high3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(high3, high3, sq3));
+                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
+                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
                     }
-                    devTotal += global::System.Runtime.Intrinsics.Vector256.Sum((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::System.Runtime.Intrinsics.Vector256.Sum((sq0 + sq1) + (sq2 + sq3));
+                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -330,42 +413,33 @@ namespace Models
             if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
                 for (nuint chunk = 0; chunk < 1024; chunk += 256)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> dev0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> dev1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> dev2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> dev3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> sq3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nuint i = chunk; i < chunk + 256; i += 16)
                     {
-                        (global::System.Runtime.Intrinsics.Vector128<double> low0, global::System.Runtime.Intrinsics.Vector128<double> high0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i));
-                        low0 -= centerWide;
-                        high0 -= centerWide;
-                        dev0 += low0 + high0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low0, low0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high0, high0, sq0));
-                        (global::System.Runtime.Intrinsics.Vector128<double> low1, global::System.Runtime.Intrinsics.Vector128<double> high1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4));
-                        low1 -= centerWide;
-                        high1 -= centerWide;
-                        dev1 += low1 + high1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low1, low1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high1, high1, sq1));
-                        (global::System.Runtime.Intrinsics.Vector128<double> low2, global::System.Runtime.Intrinsics.Vector128<double> high2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8));
-                        low2 -= centerWide;
-                        high2 -= centerWide;
-                        dev2 += low2 + high2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low2, low2, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high2, high2, sq2));
-                        (global::System.Runtime.Intrinsics.Vector128<double> low3, global::System.Runtime.Intrinsics.Vector128<double> high3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12));
-                        low3 -= centerWide;
-                        high3 -= centerWide;
-                        dev3 += low3 + high3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low3, low3, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high3, high3, sq3));
+                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
                     }
-                    devTotal += global::System.Runtime.Intrinsics.Vector128.Sum((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::System.Runtime.Intrinsics.Vector128.Sum((sq0 + sq1) + (sq2 + sq3));
+                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
                 }
                 dev = devTotal;
                 sq = sqTotal;
@@ -471,21 +545,28 @@ namespace Models
         /// <summary>Backward with per-sample statistics (or, for eval with running statistics, per-channel constants).</summary>
         private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
         {
+            PlanBlocks(batch);
+            RunBlocks(SampleBackwardPass, input, gradOutput, gradInput);
+        }
+
+        /// <summary>One block of the per-sample backward: samples [start, end), last first.</summary>
+        private void SampleBackwardBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end, int block)
+        {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
-            for (int n = 0; n < batch; n++)
+            for (int n = end - 1; n >= start; n--)
             {
                 for (int s = 0; s < Slots; s++)
                 {
-                    int start = (n * SampleSize) + (s * SlotLength);
+                    int first = (n * SampleSize) + (s * SlotLength);
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
                     double sumG = 0, sumGXmu = 0;
-                    for (int block = 0; block < 1; block++)
+                    for (int part = 0; part < 1; part++)
                     {
-                        int at = start + (block * 1024);
+                        int at = first + (part * 1024);
                         GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), shift, out double sumDy, out double sumDyX);
                         double sumDyXmu = sumDyX - ((mean - shift) * sumDy);
                         sumG += sumDy;
@@ -494,9 +575,9 @@ namespace Models
                     double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
                     double b = -invStd * invStd * meanGx;
                     double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));
-                    for (int block = 0; block < 1; block++)
+                    for (int part = 0; part < 1; part++)
                     {
-                        int at = start + (block * 1024);
+                        int at = first + (part * 1024);
                         double a = invStd;
                         GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), shift, (float)a, (float)b, (float)c0);
                     }
@@ -504,7 +585,7 @@ namespace Models
             }
         }
 
-        /// <summary>Σdy and Σdy·(x - shift) over one block of 1024 elements, in double.</summary>
+        /// <summary>Σdy and Σdy·(x - shift) over one block of 1024 elements (float partials flushed into double totals).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void GradientSums(ref float x, ref float dy, float shift, out double grad, out double gradX)
         {
@@ -513,38 +594,33 @@ namespace Models
             if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<double> centerWide = global::System.Runtime.Intrinsics.Vector512.Create((double)shift);
                 for (nuint chunk = 0; chunk < 1024; chunk += 1024)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<double> grad0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> grad1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> grad2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> grad3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> gradX0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> gradX1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> gradX2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<double> gradX3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     for (nuint i = chunk; i < chunk + 1024; i += 64)
                     {
-                        (global::System.Runtime.Intrinsics.Vector512<double> gLow0, global::System.Runtime.Intrinsics.Vector512<double> gHigh0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i));
-                        (global::System.Runtime.Intrinsics.Vector512<double> xLow0, global::System.Runtime.Intrinsics.Vector512<double> xHigh0) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i));
-                        grad0 += gLow0 + gHigh0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
-                        (global::System.Runtime.Intrinsics.Vector512<double> gLow1, global::System.Runtime.Intrinsics.Vector512<double> gHigh1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16));
-                        (global::System.Runtime.Intrinsics.Vector512<double> xLow1, global::System.Runtime.Intrinsics.Vector512<double> xHigh1) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16));
-                        grad1 += gLow1 + gHigh1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
-                        (global::System.Runtime.Intrinsics.Vector512<double> gLow2, global::System.Runtime.Intrinsics.Vector512<double> gHigh2) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32));
-                        (global::System.Runtime.Intrinsics.Vector512<double> xLow2, global::System.Runtime.Intrinsics.Vector512<double> xHigh2) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32));
-                        grad2 += gLow2 + gHigh2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
-                        (global::System.Runtime.Intrinsics.Vector512<double> gLow3, global::System.Runtime.Intrinsics.Vector512<double> gHigh3) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48));
-                        (global::System.Runtime.Intrinsics.Vector512<double> xLow3, global::System.Runtime.Intrinsics.Vector512<double> xHigh3) = global::System.Runtime.Intrinsics.Vector512.Widen(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48));
-                        grad3 += gLow3 + gHigh3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
+                        global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, gradX1);
+                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, gradX2);
+                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, gradX3);
                     }
-                    gradTotal += global::System.Runtime.Intrinsics.Vector512.Sum((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector512.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
                 }
                 grad = gradTotal;
                 gradX = gradXTotal;
@@ -554,38 +630,33 @@ namespace Models
             if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<double> centerWide = global::System.Runtime.Intrinsics.Vector256.Create((double)shift);
                 for (nuint chunk = 0; chunk < 1024; chunk += 512)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> grad0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> grad1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> grad2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> grad3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<double> gradX3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     for (nuint i = chunk; i < chunk + 512; i += 32)
                     {
-                        (global::System.Runtime.Intrinsics.Vector256<double> gLow0, global::System.Runtime.Intrinsics.Vector256<double> gHigh0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i));
-                        (global::System.Runtime.Intrinsics.Vector256<double> xLow0, global::System.Runtime.Intrinsics.Vector256<double> xHigh0) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i));
-                        grad0 += gLow0 + gHigh0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
-                        (global::System.Runtime.Intrinsics.Vector256<double> gLow1, global::System.Runtime.Intrinsics.Vector256<double> gHigh1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8));
-                        (global::System.Runtime.Intrinsics.Vector256<double> xLow1, global::System.Runtime.Intrinsics.Vector256<double> xHigh1) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8));
-                        grad1 += gLow1 + gHigh1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
-                        (global::System.Runtime.Intrinsics.Vector256<double> gLow2, global::System.Runtime.Intrinsics.Vector256<double> gHigh2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16));
-                        (global::System.Runtime.Intrinsics.Vector256<double> xLow2, global::System.Runtime.Intrinsics.Vector256<double> xHigh2) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16));
-                        grad2 += gLow2 + gHigh2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
-                        (global::System.Runtime.Intrinsics.Vector256<double> gLow3, global::System.Runtime.Intrinsics.Vector256<double> gHigh3) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24));
-                        (global::System.Runtime.Intrinsics.Vector256<double> xLow3, global::System.Runtime.Intrinsics.Vector256<double> xHigh3) = global::System.Runtime.Intrinsics.Vector256.Widen(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24));
-                        grad3 += gLow3 + gHigh3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
+                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
+                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
+                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
                     }
-                    gradTotal += global::System.Runtime.Intrinsics.Vector256.Sum((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector256.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
                 }
                 grad = gradTotal;
                 gradX = gradXTotal;
@@ -595,38 +666,33 @@ namespace Models
             if (global::NormGen.SimdMath.Use128)
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<double> centerWide = global::System.Runtime.Intrinsics.Vector128.Create((double)shift);
                 for (nuint chunk = 0; chunk < 1024; chunk += 256)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<double> grad0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> grad1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> grad2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> grad3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX1 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX2 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<double> gradX3 = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     for (nuint i = chunk; i < chunk + 256; i += 16)
                     {
-                        (global::System.Runtime.Intrinsics.Vector128<double> gLow0, global::System.Runtime.Intrinsics.Vector128<double> gHigh0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i));
-                        (global::System.Runtime.Intrinsics.Vector128<double> xLow0, global::System.Runtime.Intrinsics.Vector128<double> xHigh0) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
-                        grad0 += gLow0 + gHigh0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow0, xLow0 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh0, xHigh0 - centerWide, gradX0));
-                        (global::System.Runtime.Intrinsics.Vector128<double> gLow1, global::System.Runtime.Intrinsics.Vector128<double> gHigh1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4));
-                        (global::System.Runtime.Intrinsics.Vector128<double> xLow1, global::System.Runtime.Intrinsics.Vector128<double> xHigh1) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4));
-                        grad1 += gLow1 + gHigh1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow1, xLow1 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh1, xHigh1 - centerWide, gradX1));
-                        (global::System.Runtime.Intrinsics.Vector128<double> gLow2, global::System.Runtime.Intrinsics.Vector128<double> gHigh2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8));
-                        (global::System.Runtime.Intrinsics.Vector128<double> xLow2, global::System.Runtime.Intrinsics.Vector128<double> xHigh2) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8));
-                        grad2 += gLow2 + gHigh2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow2, xLow2 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh2, xHigh2 - centerWide, gradX2));
-                        (global::System.Runtime.Intrinsics.Vector128<double> gLow3, global::System.Runtime.Intrinsics.Vector128<double> gHigh3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12));
-                        (global::System.Runtime.Intrinsics.Vector128<double> xLow3, global::System.Runtime.Intrinsics.Vector128<double> xHigh3) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12));
-                        grad3 += gLow3 + gHigh3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow3, xLow3 - centerWide, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh3, xHigh3 - centerWide, gradX3));
+                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, gradX1);
+                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, gradX2);
+                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, gradX3);
                     }
-                    gradTotal += global::System.Runtime.Intrinsics.Vector128.Sum((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::System.Runtime.Intrinsics.Vector128.Sum((gradX0 + gradX1) + (gradX2 + gradX3));
+                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
                 }
                 grad = gradTotal;
                 gradX = gradXTotal;

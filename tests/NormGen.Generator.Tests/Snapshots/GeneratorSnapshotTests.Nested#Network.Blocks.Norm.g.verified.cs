@@ -49,11 +49,7 @@ partial record Network
             private readonly float[] _batchMean = new float[4];
             private readonly float[] _batchVar = new float[4];
 
-            // Scratch (per element of a sample): sums of the first pass, deviations and squared deviations from the shift in
-            // the second pass, and the coefficients of y = (x - shift) * scale + offset.
-            private readonly double[] _sum = new double[4];
-            private readonly double[] _deviation = new double[4];
-            private readonly double[] _squares = new double[4];
+            // Per call (per element of a sample): the shift of the statistics and the coefficients of y = (x - shift) * scale + offset.
             private readonly float[] _shift = new float[4];
             private readonly float[] _scale = new float[4];
             private readonly float[] _offset = new float[4];
@@ -67,14 +63,114 @@ partial record Network
             private int _savedBatch = -1;
             private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)
 
-            // Backward scratch (per element of a sample): Σdy, Σdy·(x - shift), and the coefficients of dx = dy * a + (x - shift) * b + c.
-            private readonly double[] _gradSum = new double[4];
-            private readonly double[] _gradXSum = new double[4];
+            // Backward scratch (per element of a sample): the shift and the coefficients of dx = dy * a + (x - shift) * b + c.
+            private readonly float[] _gradShift = new float[4];
             private readonly float[] _gradA = new float[4];
             private readonly float[] _gradB = new float[4];
             private readonly float[] _gradC = new float[4];
 
-            private readonly float[] _gradShift = new float[4];
+            // Blocks: every pass walks the batch in blocks of samples and writes per-block partial sums, which are then added
+            // in block order. Block sizes depend only on the shape and the batch size, so results are the same for any number
+            // of threads (global::NormGen.NormThreads.MaxThreads); batches below ParallelMinSamples run on the calling thread.
+
+            /// <summary>Samples per block: about 1 MiB of input.</summary>
+            private const int MinBlockSamples = 65536;
+
+            /// <summary>Most blocks per pass (bounds the per-block partial sums).</summary>
+            private const int MaxBlocks = 256;
+
+            /// <summary>Batches of at least this many samples (NormThreads.ParallelMinBytes of input) may run on several threads.</summary>
+            private const int ParallelMinSamples = (global::NormGen.NormThreads.ParallelMinBytes + (SampleSize * sizeof(float)) - 1) / (SampleSize * sizeof(float));
+
+            /// <summary>Doubles per block in the partial-sum arrays.</summary>
+            private const int PartialLength = 4;
+
+            /// <summary>Batch statistics: shifted sums per channel.</summary>
+            private const int StatisticsPass = 0;
+
+            /// <summary>y = (x - shift) * scale + offset with per-channel coefficients. Walks the batch from its end.</summary>
+            private const int NormalizePass = 1;
+
+            /// <summary>Backward sums per channel.</summary>
+            private const int GradientSumsPass = 2;
+
+            /// <summary>dx = dy * a + (x - shift) * b + c with per-channel coefficients. Walks the batch from its end.</summary>
+            private const int GradInputPass = 3;
+
+            private readonly NormGenBlockRunner _blockRunner;
+            private int _runBatch;
+            private int _blockSamples;
+            private int _blocks;
+            private int _threads;
+
+            // Per block: two partial sums per channel (Forward: deviations and squared deviations from the shift, or the
+            // per-sample means and variances; Backward: Σdy and Σdy·(x - shift), or the per-channel parameter gradients).
+            private double[] _partialA = [];
+            private double[] _partialB = [];
+
+            /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
+            private void PlanBlocks(int batch)
+            {
+                _runBatch = batch;
+                _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
+                _blocks = (batch + _blockSamples - 1) / _blockSamples;
+                _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+                if (_partialA.Length < _blocks * PartialLength)
+                {
+                    _partialA = new double[_blocks * PartialLength];
+                    _partialB = new double[_blocks * PartialLength];
+                }
+            }
+
+            /// <summary>Runs every block of <paramref name="pass"/>, on up to the planned number of threads.</summary>
+            private void RunBlocks(int pass, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output) =>
+                global::NormGen.BlockScheduler.Run(_blockRunner, pass, _blocks, _threads, first, second, output);
+
+            /// <summary>The total over all blocks of partial sum <paramref name="index"/>, added in block order.</summary>
+            private double SumOverBlocks(double[] partials, int index)
+            {
+                double total = 0;
+                for (int b = 0; b < _blocks; b++)
+                {
+                    total += partials[(b * PartialLength) + index];
+                }
+
+                return total;
+            }
+
+            /// <summary>Runs one block of a pass of the layer for <see cref="global::NormGen.BlockScheduler"/>.</summary>
+            private sealed class NormGenBlockRunner : global::NormGen.IBlockWork
+            {
+                private readonly Norm _layer;
+
+                public NormGenBlockRunner(Norm layer) => _layer = layer;
+
+                public void RunBlock(int pass, int block, int worker, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output)
+                {
+                    if (pass == NormalizePass || pass == GradInputPass)
+                    {
+                        block = _layer._blocks - 1 - block; // this pass walks the batch from its end
+                    }
+
+                    int start = block * _layer._blockSamples;
+                    int end = global::System.Math.Min(start + _layer._blockSamples, _layer._runBatch);
+                    switch (pass)
+                    {
+                        case StatisticsPass:
+                            _layer.StatisticsBlock(first, start, end, block, worker);
+                            break;
+                        case NormalizePass:
+                            _layer.NormalizeBlock(first, output, start, end);
+                            break;
+                        case GradientSumsPass:
+                            _layer.GradientSumsBlock(first, second, start, end, block, worker);
+                            break;
+                        case GradInputPass:
+                            _layer.GradInputBlock(first, second, output, start, end);
+                            break;
+                    }
+                }
+            }
 
             /// <summary>
             /// Creates the layer in training mode with PyTorch's initial values: weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0.
@@ -88,6 +184,7 @@ partial record Network
                 _numBatchesTrackedBuffer = global::System.Numerics.Tensors.Tensor.Create(_numBatchesTracked, [1]);
                 _namedParameters = [("weight", Weight), ("bias", Bias)];
                 _namedBuffers = [("running_mean", RunningMean), ("running_var", RunningVar), ("num_batches_tracked", _numBatchesTrackedBuffer)];
+                _blockRunner = new NormGenBlockRunner(this);
                 ResetParameters();
             }
 
@@ -190,6 +287,8 @@ partial record Network
                     {
                         return;
                     }
+
+                    PlanBlocks(batch);
                     ComputeBatchStatistics(input, batch);
                     UpdateRunningStatistics();
                 }
@@ -201,50 +300,65 @@ partial record Network
                     {
                         return;
                     }
+
+                    PlanBlocks(batch);
                     UseRunningStatistics();
                 }
 
-                Normalize(input, output, batch);
+                Normalize(input, output);
+            }
+
+            /// <summary>Samples whose values give each channel's shift (at least 16 values per channel).</summary>
+            private const int ShiftSamples = 16;
+
+            /// <summary>
+            /// The shift of each channel for the one-pass statistics: the mean of its values in the first
+            /// <see cref="ShiftSamples"/> samples, a float close to the channel's mean for all but adversarial data.
+            /// </summary>
+            private void EstimateShifts(global::System.ReadOnlySpan<float> input, int batch)
+            {
+                int samples = global::System.Math.Min(batch, ShiftSamples);
+                global::System.Span<float> totals = _shift;
+                input.Slice(0, SampleSize).CopyTo(totals);
+                for (int n = 1; n < samples; n++)
+                {
+                    global::System.Numerics.Tensors.TensorPrimitives.Add(totals, input.Slice(n * SampleSize, SampleSize), totals);
+                }
+
+                for (int c = 0; c < Slots; c++)
+                {
+                    totals[c] /= samples;
+                }
             }
 
             /// <summary>
-            /// Batch statistics per channel in two passes: the first finds a float shift close to the mean, the second sums
-            /// deviations and squared deviations from that shift (exact differences, double totals), which gives mean and
-            /// variance without cancellation; then the coefficients of y = (x - shift) * scale + offset.
+            /// Batch statistics per channel in one pass over the input: the sums of deviations and squared deviations from a
+            /// float shift near the mean (<see cref="EstimateShifts"/>), in float partials flushed into double, per block. When
+            /// the shift lies within one standard deviation of the mean, at most half of the squared deviations is the shift's
+            /// offset, so the variance keeps its accuracy; a channel whose shift is farther off (or that holds Inf or NaN) is
+            /// redone in two passes (<see cref="RecomputeChannel"/>). Then the coefficients of y = (x - shift) * scale + offset.
             /// </summary>
             private void ComputeBatchStatistics(global::System.ReadOnlySpan<float> input, int batch)
             {
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+                EstimateShifts(input, batch);
+                RunBlocks(StatisticsPass, input, default, default);
+
                 double count = (double)batch * SlotLength;
-                global::System.Array.Clear(_sum);
-                global::System.Array.Clear(_deviation);
-                global::System.Array.Clear(_squares);
-                for (int n = 0; n < batch; n++)
-                {
-                    SumColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_sum));
-                }
-
-                for (int c = 0; c < Slots; c++)
-                {
-                    _shift[c] = (float)(_sum[c] / count);
-                }
-
-                for (int n = 0; n < batch; n++)
-                {
-                    SumColumnDeviations(
-                        ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_deviation),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_squares));
-                }
-
                 global::System.Span<float> weight = Weight.DataSpan;
                 global::System.Span<float> bias = Bias.DataSpan;
                 for (int c = 0; c < Slots; c++)
                 {
-                    double deviation = _deviation[c];
+                    double deviation = SumOverBlocks(_partialA, c);
+                    double squares = SumOverBlocks(_partialB, c);
+                    double sum = 0; // the plain sum: computed (and needed) only for a channel that is redone
+                    if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))
+                    {
+                        RecomputeChannel(ref x, batch, c, out sum, out deviation, out squares);
+                    }
+
                     double meanOffset = deviation / count; // mean - shift
-                    double m2 = global::System.Math.Max(_squares[c] - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
+                    double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
                     double variance = m2 / count; // biased, used for normalization
                     double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
                     double scale = weight[c] * invStd;
@@ -253,10 +367,56 @@ partial record Network
                     _saveInvStd[c] = invStd;
                     float shiftValue = _shift[c];
                     // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
-                    _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : _sum[c] / count);
+                    _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : sum / count);
                     _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
                     _scale[c] = (float)scale;
                     _offset[c] = (float)offset;
+                }
+            }
+
+            /// <summary>One block of the statistics pass: per channel, Σ(x - shift) and Σ(x - shift)² over samples [start, end).</summary>
+            private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
+            {
+                ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+                global::System.Array.Clear(_partialA, block * PartialLength, SampleSize);
+                global::System.Array.Clear(_partialB, block * PartialLength, SampleSize);
+                ref double dev = ref _partialA[block * PartialLength];
+                ref double sq = ref _partialB[block * PartialLength];
+                for (int n = start; n < end; n += 16)
+                {
+                    int rows = global::System.Math.Min(16, end - n);
+                    SumColumnDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), rows, ref dev, ref sq);
+                }
+            }
+
+            /// <summary>
+            /// Channel <paramref name="c"/> in two passes, for data whose estimated shift was too far from the mean or not
+            /// finite: the plain sum gives a shift at the mean, then the sums of deviations from it are exact.
+            /// </summary>
+            private void RecomputeChannel(ref float x, int batch, int c, out double sum, out double deviation, out double squares)
+            {
+                int first = c * SlotLength;
+                sum = 0;
+                for (int n = 0; n < batch; n++)
+                {
+                    for (int i = first; i < first + SlotLength; i++)
+                    {
+                        sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + i);
+                    }
+                }
+
+                float shift = (float)(sum / ((double)batch * SlotLength));
+                global::System.Array.Fill(_shift, shift, first, SlotLength);
+                deviation = 0;
+                squares = 0;
+                for (int n = 0; n < batch; n++)
+                {
+                    for (int i = first; i < first + SlotLength; i++)
+                    {
+                        double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + i) - shift;
+                        deviation += d;
+                        squares += d * d;
+                    }
                 }
             }
 
@@ -289,69 +449,84 @@ partial record Network
                 }
             }
 
-            /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call.</summary>
-            private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
+            /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call, block by block (blocks planned by the caller).</summary>
+            private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+            {
+                RunBlocks(NormalizePass, input, default, output);
+            }
+
+            /// <summary>One block of the normalization pass: samples [start, end), last first.</summary>
+            private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)
             {
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
                 ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-                for (int n = 0; n < batch; n++)
+                for (int n = end - 1; n >= start; n--)
                 {
-                    int start = n * SampleSize;
+                    int at = n * SampleSize;
                     NormalizeColumns(
-                        ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start),
-                        ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, start),
+                        ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at),
+                        ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at),
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift),
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scale),
                         ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_offset));
                 }
             }
 
-            /// <summary>Adds one sample of 4 elements into per-element double sums.</summary>
+            /// <summary>Adds the deviations from their shifts of up to 16 samples of 4 elements, and their squares, into per-element double sums.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void SumColumns(ref float x, ref double sum)
+            private static void SumColumnDeviations(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
             {
                 if (global::NormGen.SimdMath.Use128)
                 {
                     for (nuint i = 0; i < 4; i += 4)
                     {
-                        (global::System.Runtime.Intrinsics.Vector128<double> low, global::System.Runtime.Intrinsics.Vector128<double> high) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sum, i) + low, ref sum, i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sum, i + 2) + high, ref sum, i + 2);
+                        global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                        global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        int r = 0;
+                        for (; r + 1 < rows; r += 2)
+                        {
+                            {
+                                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 4);
+                                global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                                dev0 += d0;
+                                sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                            }
+                            {
+                                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 4);
+                                global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                                dev1 += d1;
+                                sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                            }
+                        }
+                        if (r < rows)
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                            dev0 += d0;
+                            sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                        }
+                        (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(dev0 + dev1);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i + 2) + devHigh, ref devTotals, i + 2);
+                        (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(sq0 + sq1);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
                     }
                     return;
                 }
 
                 for (int i = 0; i < 4; i++)
                 {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref sum, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-                }
-            }
-
-            /// <summary>Adds the deviations of one sample of 4 elements from their shift, and their squares, into per-element double sums.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void SumColumnDeviations(ref float x, ref float shift, ref double dev, ref double sq)
-            {
-                if (global::NormGen.SimdMath.Use128)
-                {
-                    for (nuint i = 0; i < 4; i += 4)
+                    double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
+                    for (int r = 0; r < rows; r++)
                     {
-                        (global::System.Runtime.Intrinsics.Vector128<double> low, global::System.Runtime.Intrinsics.Vector128<double> high) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
-                        (global::System.Runtime.Intrinsics.Vector128<double> lowShift, global::System.Runtime.Intrinsics.Vector128<double> highShift) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
-                        low -= lowShift;
-                        high -= highShift;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dev, i) + low, ref dev, i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dev, i + 2) + high, ref dev, i + 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(low, low, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sq, i)), ref sq, i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(high, high, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sq, i + 2)), ref sq, i + 2);
+                        double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r * 4) + i) - center;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref devTotals, i) += d;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref sqTotals, i) += d * d;
                     }
-                    return;
-                }
-
-                for (int i = 0; i < 4; i++)
-                {
-                    double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dev, i) += d;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref sq, i) += d * d;
                 }
             }
 
@@ -402,24 +577,16 @@ partial record Network
                     global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref gradInput.GetPinnableReference(), (int)gradInput.FlattenedLength));
             }
 
-            /// <summary>Backward with per-channel statistics, sums taken column-wise over whole samples.</summary>
+            /// <summary>Backward with per-channel statistics over the whole batch (or the running statistics in eval mode).</summary>
             private void BackwardCore(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int batch)
             {
-                ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-                ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
-                ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+                PlanBlocks(batch);
                 for (int c = 0; c < Slots; c++)
                 {
                     _gradShift[c] = (float)_saveMean[c];
                 }
-                global::System.Array.Clear(_gradSum);
-                global::System.Array.Clear(_gradXSum);
-                for (int n = 0; n < batch; n++)
-                {
-                    int start = n * SampleSize;
-                    SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradSum), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradXSum));
-                }
 
+                RunBlocks(GradientSumsPass, input, gradOutput, default);
                 global::System.Span<float> weight = Weight.DataSpan;
                 global::System.Span<float> weightGrad = Weight.GradSpan;
                 global::System.Span<float> biasGrad = Bias.GradSpan;
@@ -429,8 +596,8 @@ partial record Network
                     double mean = _saveMean[c];
                     double invStd = _saveInvStd[c];
                     float shift = (float)mean;
-                    double sumDy = _gradSum[c];
-                    double sumDyXmu = _gradXSum[c] - ((mean - shift) * sumDy); // Σ dy * (x - mean)
+                    double sumDy = SumOverBlocks(_partialA, c);
+                    double sumDyXmu = SumOverBlocks(_partialB, c) - ((mean - shift) * sumDy); // Σ dy * (x - mean)
                     weightGrad[c] += (float)(sumDyXmu * invStd);
                     biasGrad[c] += (float)sumDy;
                     double gamma = weight[c];
@@ -448,37 +615,97 @@ partial record Network
                     _gradC[c] = (float)c0;
                 }
 
-                for (int n = 0; n < batch; n++)
+                RunBlocks(GradInputPass, input, gradOutput, gradInput);
+            }
+
+            /// <summary>One block of the backward sums: Σdy and Σdy·(x - shift) over samples [start, end).</summary>
+            private void GradientSumsBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker)
+            {
+                ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+                ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+                global::System.Array.Clear(_partialA, block * PartialLength, SampleSize);
+                global::System.Array.Clear(_partialB, block * PartialLength, SampleSize);
+                ref double grad = ref _partialA[block * PartialLength];
+                ref double gradX = ref _partialB[block * PartialLength];
+                for (int n = start; n < end; n += 16)
                 {
-                    int start = n * SampleSize;
-                    GradInputColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, start), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, start), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradA), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradB), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradC));
+                    int rows = global::System.Math.Min(16, end - n);
+                    int at = n * SampleSize;
+                    SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), rows, ref grad, ref gradX);
                 }
             }
 
-            /// <summary>Adds dy and dy * (x - shift) of one sample of 4 elements into per-element double sums.</summary>
+            /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>
+            private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)
+            {
+                ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+                ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+                ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+                for (int n = end - 1; n >= start; n--)
+                {
+                    int at = n * SampleSize;
+                    GradInputColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradA), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradB), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradC));
+                }
+            }
+
+            /// <summary>Adds dy and dy * (x - shift) of up to 16 samples of 4 elements into per-element double sums.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void SumColumnGradients(ref float x, ref float dy, ref float shift, ref double grad, ref double gradX)
+            private static void SumColumnGradients(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
             {
                 if (global::NormGen.SimdMath.Use128)
                 {
                     for (nuint i = 0; i < 4; i += 4)
                     {
-                        (global::System.Runtime.Intrinsics.Vector128<double> gLow, global::System.Runtime.Intrinsics.Vector128<double> gHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i));
-                        (global::System.Runtime.Intrinsics.Vector128<double> xLow, global::System.Runtime.Intrinsics.Vector128<double> xHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i));
-                        (global::System.Runtime.Intrinsics.Vector128<double> sLow, global::System.Runtime.Intrinsics.Vector128<double> sHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, i) + gLow, ref grad, i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref grad, i + 2) + gHigh, ref grad, i + 2);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gLow, xLow - sLow, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradX, i)), ref gradX, i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gHigh, xHigh - sHigh, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradX, i + 2)), ref gradX, i + 2);
+                        global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                        global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        int r = 0;
+                        for (; r + 1 < rows; r += 2)
+                        {
+                            {
+                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 4);
+                                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 4);
+                                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                                grad0 += g0;
+                                gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                            }
+                            {
+                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 4);
+                                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 4);
+                                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                                grad1 += g1;
+                                gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX1);
+                            }
+                        }
+                        if (r < rows)
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 4);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                            grad0 += g0;
+                            gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                        }
+                        (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(grad0 + grad1);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i + 2) + gradHigh, ref gradTotals, i + 2);
+                        (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(gradX0 + gradX1);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
                     }
                     return;
                 }
 
                 for (int i = 0; i < 4; i++)
                 {
-                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, i) += g;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, i) += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i));
+                    double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r * 4) + i);
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradTotals, i) += g;
+                        global::System.Runtime.CompilerServices.Unsafe.Add(ref gradXTotals, i) += g * (global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r * 4) + i) - center);
+                    }
                 }
             }
 

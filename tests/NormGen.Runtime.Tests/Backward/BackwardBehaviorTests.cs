@@ -71,7 +71,7 @@ public sealed class BackwardBehaviorTests
             GradData.RunningMeanOf(layer), GradData.RunningVarOf(layer));
         if (layer.Weight is not null)
         {
-            Assert.True(Array.TrueForAll(reference.WeightScale, v => v == 0) || Array.Exists(w1, v => v != 0), $"{name}: Weight.Grad stayed 0."); // GnUnit: x̂ = 0, so 0 is right
+            Assert.True(Array.TrueForAll(reference.GradWeight, v => v == 0) || Array.Exists(w1, v => v != 0), $"{name}: Weight.Grad stayed 0."); // GnUnit: x̂ = 0, so 0 is right
             GradData.AssertWithin($"{name}: Weight.Grad after two Backward calls vs 2 x after one", w2, Array.ConvertAll(w1, v => 2.0 * v), Array.ConvertAll(reference.WeightScale, s => 2 * s), GradData.ParamUnits(batch));
         }
 

@@ -35,7 +35,7 @@ internal static class GradData
     public const double GradInputUnits = 8;
 
     /// <summary>
-    /// Weight and bias gradient tolerance in units of <see cref="U"/> times Σ|dy·x̂| (or Σ|dy|): 8u for the final rounding
+    /// Weight and bias gradient tolerance in units of <see cref="U"/> times Σ|dy|·(|x̂| + 1) (or Σ|dy|): 8u for the final rounding
     /// and the rounded coefficients, plus one u per sample because a Backward may add its per-sample (or per-row) partial
     /// sums into the float32 Grad one by one (the recursive-summation bound γ_N ≈ N·u).
     /// </summary>

@@ -24,7 +24,11 @@ internal sealed class RefGradients
     /// </summary>
     public required double[] InputScale { get; init; }
 
-    /// <summary>Per weight gradient, Σ|dy·x̂| over the elements it sums.</summary>
+    /// <summary>
+    /// Per weight gradient, Σ|dy|·(|x̂| + 1) over the elements it sums: the magnitude of its terms dy·x̂, where x̂ of a
+    /// float32 layer carries an absolute error of a few u whatever its size (the mean is accumulated in float partials,
+    /// with an error of a few u of the standard deviation, and the offset that carries mean − shift is rounded to float).
+    /// </summary>
     public required double[] WeightScale { get; init; }
 
     /// <summary>Per bias gradient, Σ|dy| over the elements it sums.</summary>
@@ -259,7 +263,7 @@ internal static class ReferenceGradients
                     sumAbsGXhat[s] += Math.Abs(d * weight[c] * xhat);
                     dWeight[c] += d * xhat;
                     dBias[c] += d;
-                    wScale[c] += Math.Abs(d * xhat);
+                    wScale[c] += Math.Abs(d) * (Math.Abs(xhat) + 1);
                     bScale[c] += Math.Abs(d);
                 }
             }
