@@ -3,17 +3,18 @@ using System.Text;
 using Basic.Reference.Assemblies;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace GeneratorBench;
 
 /// <summary>
-/// A synthetic project: <see cref="LayerCount"/> annotated layers (BatchNorm1d/2d/3d with varied shapes and options,
+/// A synthetic project: <see cref="LayerCount"/> (by default 500) annotated layers (BatchNorm1d/2d/3d with varied shapes and options,
 /// some nested in containing types) spread over files of 10, plus ordinary files with no layers, as in a real model
 /// project. Parsed once; every compilation built from it shares the trees, as the IDE's successive compilations do.
 /// </summary>
 internal sealed class LayerProject
 {
-    public const int LayerCount = 500;
+    public const int DefaultLayerCount = 500;
     private const int LayersPerFile = 10;
     private const int UnrelatedFileCount = 50;
 
@@ -26,8 +27,14 @@ internal sealed class LayerProject
 
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    public LayerProject()
+    public LayerProject(int layerCount = DefaultLayerCount)
     {
+        if (layerCount <= 0 || layerCount % LayersPerFile != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(layerCount), $"a positive multiple of {LayersPerFile}");
+        }
+
+        LayerCount = layerCount;
         var trees = new List<SyntaxTree>();
         for (int file = 0; file < LayerCount / LayersPerFile; file++)
         {
@@ -40,11 +47,23 @@ internal sealed class LayerProject
         }
 
         Trees = [.. trees];
+        LayerClasses = [.. Trees.SelectMany(t => t.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Where(c => c.AttributeLists.Count > 0))];
+        if (LayerClasses.Length != LayerCount)
+        {
+            throw new InvalidOperationException($"Expected {LayerCount} annotated classes, found {LayerClasses.Length}.");
+        }
+
         EditedTree = Trees.Single(t => t.FilePath == "Unrelated0.cs");
         Edits = [Parse(UnrelatedFile(0, edit: 1), "Unrelated0.cs"), Parse(UnrelatedFile(0, edit: 2), "Unrelated0.cs")];
     }
 
     public ImmutableArray<SyntaxTree> Trees { get; }
+
+    /// <summary>Number of annotated layers, <see cref="LayersPerFile"/> per file.</summary>
+    public int LayerCount { get; }
+
+    /// <summary>The <see cref="LayerCount"/> annotated class declarations (nodes of <see cref="Trees"/>).</summary>
+    public ImmutableArray<ClassDeclarationSyntax> LayerClasses { get; }
 
     /// <summary>The unrelated file that the incremental benchmark edits.</summary>
     public SyntaxTree EditedTree { get; }
@@ -52,12 +71,15 @@ internal sealed class LayerProject
     /// <summary>Two edited versions of <see cref="EditedTree"/> (a statement added to a method body), used alternately.</summary>
     public ImmutableArray<SyntaxTree> Edits { get; }
 
-    /// <summary>A new compilation of the project (nothing bound yet), as a command-line build starts.</summary>
-    public CSharpCompilation CreateCompilation() => CSharpCompilation.Create(
+    /// <summary>
+    /// A new compilation of the project (nothing bound yet), as a command-line build starts; nullable reference types
+    /// enabled, as in new .NET projects, unless <paramref name="nullable"/> says otherwise.
+    /// </summary>
+    public CSharpCompilation CreateCompilation(NullableContextOptions nullable = NullableContextOptions.Enable) => CSharpCompilation.Create(
         "Layers",
         Trees,
         References,
-        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: nullable));
 
     private static SyntaxTree Parse(string text, string path) => CSharpSyntaxTree.ParseText(text, ParseOptions, path: path);
 

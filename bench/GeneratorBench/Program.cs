@@ -2,10 +2,14 @@ using BenchmarkDotNet.Running;
 using GeneratorBench;
 
 // BenchmarkDotNet (wall-clock time, allocations): any BenchmarkDotNet arguments pass through, e.g. --filter '*'.
-// --cpu [iterations]: the same benchmarks measured in thread CPU time (robust to a busy machine), see ThreadCpuRunner.
+// --cpu [iterations] [--layers count]: the same benchmarks measured in thread CPU time (robust to a busy machine), on
+// 500 layers or count (a multiple of 10), see ThreadCpuRunner.
 if (args.Length > 0 && args[0] == "--cpu")
 {
-    ThreadCpuRunner.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40);
+    int layersAt = Array.IndexOf(args, "--layers");
+    int layers = layersAt > 0 ? int.Parse(args[layersAt + 1], System.Globalization.CultureInfo.InvariantCulture) : LayerProject.DefaultLayerCount;
+    bool hasIterations = args.Length > 1 && layersAt != 1;
+    ThreadCpuRunner.Run(hasIterations ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40, layers);
     return;
 }
 

@@ -37,18 +37,44 @@ internal static class DeclarationChecks
         }
     }
 
+    /// <summary>
+    /// Where the class lives. <see cref="HierarchyInfo.Namespace"/> is the namespace's C# display (keywords escaped with
+    /// <c>@</c>), as it is written into the generated file. <see cref="HierarchyInfo.FullyQualifiedMetadataName"/> (the
+    /// hint name) is what <c>ToDisplayString</c> with only <c>NameAndContainingTypesAndNamespaces</c> writes: the names
+    /// of the namespaces, containing types and class joined with dots, unescaped and without type arguments. It is
+    /// joined from those names rather than formatted: for a top-level class, from the namespace's display when that
+    /// escapes no keyword (an identifier cannot otherwise contain <c>@</c>); otherwise from the symbols.
+    /// </summary>
     public static HierarchyInfo GetHierarchy(INamedTypeSymbol type, ClassDeclarationSyntax declaration)
     {
-        var containing = new List<ContainingType>();
-        for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax container; parent = parent.Parent)
+        var containing = EquatableArray<ContainingType>.Empty;
+        if (declaration.Parent is TypeDeclarationSyntax)
         {
-            containing.Insert(0, new ContainingType(Keyword(container), container.Identifier.ValueText));
+            var containers = new List<ContainingType>();
+            for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax container; parent = parent.Parent)
+            {
+                containers.Insert(0, new ContainingType(Keyword(container), container.Identifier.ValueText));
+            }
+
+            containing = containers.ToEquatableArray();
         }
 
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        string metadataName = type.ToDisplayString(new SymbolDisplayFormat(
-            typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces));
-        return new HierarchyInfo(metadataName, ns, type.Name, containing.ToEquatableArray());
+        string metadataName = type.ContainingType is null && ns.IndexOf('@') < 0
+            ? (ns.Length == 0 ? type.Name : string.Concat(ns, ".", type.Name))
+            : MetadataNameFromSymbols(type);
+        return new HierarchyInfo(metadataName, ns, type.Name, containing);
+    }
+
+    private static string MetadataNameFromSymbols(INamedTypeSymbol type)
+    {
+        var parts = new Stack<string>();
+        for (ISymbol symbol = type; symbol is INamedTypeSymbol or INamespaceSymbol { IsGlobalNamespace: false }; symbol = symbol.ContainingSymbol)
+        {
+            parts.Push(symbol.Name);
+        }
+
+        return string.Join(".", parts);
     }
 
     private static string Keyword(TypeDeclarationSyntax container) => container switch

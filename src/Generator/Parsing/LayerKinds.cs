@@ -53,7 +53,13 @@ internal static class LayerKinds
             LocalResponseNorm => LocalResponseNormPlan(reader),
             _ => null,
         };
-        return reader.Failed || plan is null ? null : plan with { ParametersDecay = args.Named("WeightDecay", false) };
+        if (reader.Failed || plan is null)
+        {
+            return null;
+        }
+
+        // Every mapping leaves ParametersDecay at its default, false; copy the plan only to set it.
+        return args.Named("WeightDecay", false) ? plan with { ParametersDecay = true } : plan;
     }
 
     private static NormPlan BatchNorm(Reader r, string module, int[] ranks, List<int> shape)

@@ -52,16 +52,27 @@ internal static class LayerParser
 
     /// <summary>
     /// A class may carry only one normalization attribute. Each attribute's transform sees all of them; only the
-    /// transform of the first reports, so the diagnostic appears once per extra attribute.
+    /// transform of the first reports, so the diagnostic appears once per extra attribute. The common case (one
+    /// attribute) is decided by counting, with no allocation; the list is only built to report.
     /// </summary>
     private static bool CheckSingleLayerAttribute(INamedTypeSymbol type, AttributeData current, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
     {
-        var layerAttributes = type.GetAttributes().Where(IsNormalizationAttribute).ToList();
-        if (layerAttributes.Count <= 1)
+        ImmutableArray<AttributeData> attributes = type.GetAttributes();
+        int count = 0;
+        foreach (AttributeData attribute in attributes)
+        {
+            if (IsNormalizationAttribute(attribute))
+            {
+                count++;
+            }
+        }
+
+        if (count <= 1)
         {
             return true;
         }
 
+        var layerAttributes = attributes.Where(IsNormalizationAttribute).ToList();
         if (SymbolEqualityComparer.Default.Equals(layerAttributes[0].AttributeClass, current.AttributeClass)
             && layerAttributes[0].ApplicationSyntaxReference?.Span == current.ApplicationSyntaxReference?.Span)
         {
@@ -76,11 +87,12 @@ internal static class LayerParser
         return false;
     }
 
+    /// <summary>Whether the attribute's class is, or derives from, <c>NormGen.NormalizationAttribute</c>.</summary>
     private static bool IsNormalizationAttribute(AttributeData attribute)
     {
         for (INamedTypeSymbol? t = attribute.AttributeClass; t is not null; t = t.BaseType)
         {
-            if (t.ToDisplayString() == LayerKinds.BaseAttribute)
+            if (TypeNames.Is(t, LayerKinds.BaseAttribute))
             {
                 return true;
             }
@@ -88,5 +100,4 @@ internal static class LayerParser
 
         return false;
     }
-
 }

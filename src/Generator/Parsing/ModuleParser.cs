@@ -46,7 +46,7 @@ internal static class ModuleParser
                 continue;
             }
 
-            string key = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == StateKeyAttribute)?.ConstructorArguments.FirstOrDefault().Value as string
+            string key = member.GetAttributes().FirstOrDefault(a => TypeNames.Is(a.AttributeClass, StateKeyAttribute))?.ConstructorArguments.FirstOrDefault().Value as string
                 ?? SnakeCase(member.Name);
             if (keys.TryGetValue(key, out string? other))
             {
@@ -74,7 +74,7 @@ internal static class ModuleParser
     /// </summary>
     private static bool IsModuleType(ITypeSymbol type)
     {
-        if (type.AllInterfaces.Any(i => i.ToDisplayString() == ModuleInterface) || type.ToDisplayString() == ModuleInterface)
+        if (type.AllInterfaces.Any(i => TypeNames.Is(i, ModuleInterface)) || TypeNames.Is(type, ModuleInterface))
         {
             return true;
         }
@@ -83,8 +83,7 @@ internal static class ModuleParser
         {
             for (INamedTypeSymbol? t = attribute.AttributeClass; t is not null; t = t.BaseType)
             {
-                string name = t.ToDisplayString();
-                if (name == LayerKinds.BaseAttribute || name == ModuleAttribute)
+                if (TypeNames.Is(t, LayerKinds.BaseAttribute) || TypeNames.Is(t, ModuleAttribute))
                 {
                     return true;
                 }
