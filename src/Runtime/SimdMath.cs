@@ -72,29 +72,6 @@ public static class SimdMath
     }
 
     /// <summary>
-    /// The sum, added in double, of one accumulator slot: the 16 float partials a generated small-plane kernel adds a plane
-    /// into (a narrower vector width uses the first lanes; the others stay zero).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double SlotToDouble(ref float slot)
-    {
-        if (Vector256.IsHardwareAccelerated)
-        {
-            (Vector256<double> a, Vector256<double> b) = Vector256.Widen(Vector256.LoadUnsafe(ref slot));
-            (Vector256<double> c, Vector256<double> d) = Vector256.Widen(Vector256.LoadUnsafe(ref slot, 8));
-            return Vector256.Sum((a + b) + (c + d));
-        }
-
-        double total = 0;
-        for (int i = 0; i < 16; i++)
-        {
-            total += Unsafe.Add(ref slot, i);
-        }
-
-        return total;
-    }
-
-    /// <summary>
     /// A mask whose last <paramref name="count"/> lanes are set: selects the lanes of a vector loaded at
     /// <c>length - Count</c> that a preceding full-vector loop has not covered yet.
     /// </summary>

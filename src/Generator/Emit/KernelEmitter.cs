@@ -24,11 +24,21 @@ internal static class KernelEmitter
     /// </summary>
     public const int ChunkIterations = 16;
 
-    /// <summary>Floats per accumulator slot of <see cref="WritePlanePartials"/>: the lanes of the widest vector.</summary>
-    public const int SlotFloats = 16;
+    /// <summary>
+    /// Most rows per call of the <see cref="WriteColumnRows"/> kernels, which accumulate the rows in
+    /// <see cref="ColumnChains"/> independent float chains: each lane of a chain adds at most ColumnRows / ColumnChains
+    /// values before the double flush.
+    /// </summary>
+    public const int ColumnRows = 32;
 
-    /// <summary>Most rows per call of the <see cref="WriteColumnRows"/> kernels: each lane adds at most this many values in float.</summary>
-    public const int ColumnRows = 16;
+    /// <summary>
+    /// Rows per call of the element-wise row kernels (<see cref="WriteColumnRowsNormalize"/>): fewer than the reductions'
+    /// rows, since each row is a read and a write stream for the prefetchers.
+    /// </summary>
+    public const int ElementwiseRows = 4;
+
+    /// <summary>Independent accumulator chains of the <see cref="WriteColumnRows"/> kernels.</summary>
+    private const int ColumnChains = 4;
 
     private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
 
@@ -70,51 +80,10 @@ internal static class KernelEmitter
     }
 
     /// <summary>
-    /// <c>static void {name}(inputs of the kind, ref float ...Slot)</c>: reduces a plane of <paramref name="length"/>
-    /// elements, shorter than one chunk, and adds its float partial vector of each sum into the caller's accumulator slot
-    /// (<see cref="SlotFloats"/> floats per slot; a width uses its first lanes). The caller flushes the slots into double
-    /// totals every few samples, so a plane costs no horizontal sum.
-    /// </summary>
-    public static void WritePlanePartials(IndentedWriter w, string name, ReductionKind kind, int length, string summary)
-    {
-        string slots = string.Join(", ", Map(kind.Accumulators, a => $"ref float {a}Slot"));
-        WriteKernelHeader(w, summary);
-        using (w.Block($"private static void {name}({kind.Parameters}, {slots})"))
-        {
-            foreach (VectorWidth v in VectorWidth.All)
-            {
-                if (length < v.Lanes)
-                {
-                    continue;
-                }
-
-                using (w.Block($"if ({v.Enabled})"))
-                {
-                    WriteVectorReduction(w, v, kind, length, intoSlots: true);
-                    w.WriteLine("return;");
-                }
-
-                w.WriteLine();
-            }
-
-            WriteTotals(w, kind);
-            using (w.Block($"for (int i = 0; i < {length}; i++)"))
-            {
-                kind.WriteScalarUpdate(w, "i");
-            }
-
-            foreach (string a in kind.Accumulators)
-            {
-                w.WriteLine($"{a}Slot += (float){a}Total;");
-            }
-        }
-    }
-
-    /// <summary>
     /// <c>static void {name}(ref float first[, ref float firstDy], ref float shift, int rows, ref double ...Totals)</c>:
     /// reduces <c>rows</c> (at most <see cref="ColumnRows"/>) consecutive samples of <paramref name="size"/> elements
     /// column by column, each element against its own shift, into per-element double totals. The partials of a column
-    /// stay in registers across the rows (two chains), so the totals are read and written once per call.
+    /// stay in registers across the rows (<see cref="ColumnChains"/> chains), so the totals are read and written once per call.
     /// </summary>
     public static void WriteColumnRows(IndentedWriter w, string name, ReductionKind kind, int size, string summary)
     {
@@ -181,15 +150,17 @@ internal static class KernelEmitter
     private static void WriteColumnPosition(IndentedWriter w, VectorWidth v, ReductionKind kind, bool gradient, int size, string at, string? mask)
     {
         w.WriteLine($"{v.Float} center = {Load(v, "shift", at)};");
-        WritePartials(w, v, kind, 2);
+        WritePartials(w, v, kind, ColumnChains);
         w.WriteLine("int r = 0;");
-        using (w.Block("for (; r + 1 < rows; r += 2)"))
+        using (w.Block($"for (; r + {ColumnChains - 1} < rows; r += {ColumnChains})"))
         {
-            WriteColumnRow(w, v, kind, gradient, size, "r", at, mask, 0);
-            WriteColumnRow(w, v, kind, gradient, size, "r + 1", at, mask, 1);
+            for (int k = 0; k < ColumnChains; k++)
+            {
+                WriteColumnRow(w, v, kind, gradient, size, k == 0 ? "r" : $"r + {k}", at, mask, k);
+            }
         }
 
-        using (w.Block("if (r < rows)"))
+        using (w.Block("for (; r < rows; r++)"))
         {
             WriteColumnRow(w, v, kind, gradient, size, "r", at, mask, 0, scoped: false);
         }
@@ -197,7 +168,7 @@ internal static class KernelEmitter
         string half = Offset(at, v.Lanes / 2);
         foreach (string a in kind.Accumulators)
         {
-            w.WriteLine($"({v.Double} {a}Low, {v.Double} {a}High) = {v.Type}.Widen({a}0 + {a}1);");
+            w.WriteLine($"({v.Double} {a}Low, {v.Double} {a}High) = {v.Type}.Widen({Combined(a, ColumnChains)});");
             w.WriteLine(Store(v, $"{Load(v, a + "Totals", at)} + {a}Low", a + "Totals", at));
             w.WriteLine(Store(v, $"{Load(v, a + "Totals", half)} + {a}High", a + "Totals", half));
         }
@@ -250,21 +221,6 @@ internal static class KernelEmitter
         v => new[] { $"{v.Float} center = {v.Type}.Create(shift);", $"{v.Float} va = {v.Type}.Create(a);", $"{v.Float} vb = {v.Type}.Create(b);", $"{v.Float} vc = {v.Type}.Create(c);" },
         (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, va, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, vb, vc))",
         $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * a) + ((({Unsafe}.Add(ref x, i) - shift) * b) + c);");
-
-    /// <summary>
-    /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)</c>:
-    /// <c>dx = dy * a + (x - shift) * b + c</c> element-wise with per-element coefficients over one sample.
-    /// </summary>
-    public static void WriteGradInputColumns(IndentedWriter w, string name, int size) => WriteElementwiseKernel(
-        w,
-        name,
-        "ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c",
-        size,
-        $"dx = dy * a + (x - shift) * b + c element-wise over one sample of {size} elements.",
-        "dx",
-        v => System.Array.Empty<string>(),
-        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {Load(v, "a", at)}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {Load(v, "shift", at)}, {Load(v, "b", at)}, {Load(v, "c", at)}))",
-        $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * {Unsafe}.Add(ref a, i)) + ((({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref b, i)) + {Unsafe}.Add(ref c, i));");
 
     /// <summary>
     /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float weight, float shift, float r, float b, float c)</c>:
@@ -384,6 +340,130 @@ internal static class KernelEmitter
         (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {Load(v, "shift", at)}, {Load(v, "scale", at)}, {Load(v, "offset", at)})",
         $"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref scale, i) + {Unsafe}.Add(ref offset, i);");
 
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)</c>:
+    /// <c>dx = dy * a + (x - shift) * b + c</c> element-wise with per-element coefficients over one sample.
+    /// </summary>
+    public static void WriteGradInputColumns(IndentedWriter w, string name, int size) => WriteElementwiseKernel(
+        w,
+        name,
+        "ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c",
+        size,
+        $"dx = dy * a + (x - shift) * b + c element-wise over one sample of {size} elements.",
+        "dx",
+        v => System.Array.Empty<string>(),
+        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {Load(v, "a", at)}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {Load(v, "shift", at)}, {Load(v, "b", at)}, {Load(v, "c", at)}))",
+        $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * {Unsafe}.Add(ref a, i)) + ((({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref b, i)) + {Unsafe}.Add(ref c, i));");
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float y, ref float shift, ref float scale, ref float offset, int rows)</c>:
+    /// <c>y = (x - shift) * scale + offset</c> element-wise over <c>rows</c> consecutive samples of <paramref name="size"/>
+    /// floats, the per-element coefficients of a vector of columns held in registers across the rows.
+    /// </summary>
+    public static void WriteColumnRowsNormalize(IndentedWriter w, string name, int size) => WriteColumnRowsKernel(
+        w,
+        name,
+        size,
+        "ref float x, ref float y",
+        "y",
+        new[] { "shift", "scale", "offset" },
+        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - shiftColumn, scaleColumn, offsetColumn)",
+        $"{Unsafe}.Add(ref y, at) = ({Unsafe}.Add(ref x, at) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref scale, i) + {Unsafe}.Add(ref offset, i);",
+        $"y = (x - shift) * scale + offset element-wise over up to {ElementwiseRows} samples of {size} elements (coefficients per element).");
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c, int rows)</c>:
+    /// <c>dx = dy * a + (x - shift) * b + c</c> element-wise over <c>rows</c> consecutive samples, coefficients held in registers.
+    /// </summary>
+    public static void WriteColumnRowsGradInput(IndentedWriter w, string name, int size) => WriteColumnRowsKernel(
+        w,
+        name,
+        size,
+        "ref float x, ref float dy, ref float dx",
+        "dx",
+        new[] { "shift", "a", "b", "c" },
+        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, aColumn, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - shiftColumn, bColumn, cColumn))",
+        $"{Unsafe}.Add(ref dx, at) = ({Unsafe}.Add(ref dy, at) * {Unsafe}.Add(ref a, i)) + ((({Unsafe}.Add(ref x, at) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref b, i)) + {Unsafe}.Add(ref c, i));",
+        $"dx = dy * a + (x - shift) * b + c element-wise over up to {ElementwiseRows} samples of {size} elements (coefficients per element).");
+
+    /// <summary>
+    /// An element-wise kernel over <c>rows</c> samples of <paramref name="size"/> floats with per-element coefficients: for
+    /// each vector of columns the coefficients are loaded once and applied down the rows. The last, overlapping vector of
+    /// columns stores only its new lanes (blended with the destination), so in-place calls are safe.
+    /// </summary>
+    private static void WriteColumnRowsKernel(
+        IndentedWriter w,
+        string name,
+        int size,
+        string tensors,
+        string destination,
+        string[] coefficients,
+        Func<VectorWidth, string, string> compute,
+        string scalarStatement,
+        string summary)
+    {
+        WriteKernelHeader(w, summary);
+        string coefficientParameters = string.Join(", ", Map(coefficients, c => "ref float " + c));
+        using (w.Block($"private static void {name}({tensors}, {coefficientParameters}, int rows)"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (size < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Enabled})"))
+                {
+                    int full = size / v.Lanes * v.Lanes;
+                    int remainder = size % v.Lanes;
+                    using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
+                    {
+                        WriteColumnRowsPosition(w, v, size, destination, coefficients, compute, "i", mask: null);
+                    }
+
+                    if (remainder > 0)
+                    {
+                        using (w.Block(""))
+                        {
+                            w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
+                            w.WriteLine($"const nuint i = {size - v.Lanes};");
+                            WriteColumnRowsPosition(w, v, size, destination, coefficients, compute, "i", mask: "tail");
+                        }
+                    }
+
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            using (w.Block("for (int r = 0; r < rows; r++)"))
+            using (w.Block($"for (int i = 0; i < {size}; i++)"))
+            {
+                w.WriteLine($"int at = (r * {size}) + i;");
+                w.WriteLine(scalarStatement);
+            }
+        }
+    }
+
+    private static void WriteColumnRowsPosition(IndentedWriter w, VectorWidth v, int size, string destination, string[] coefficients, Func<VectorWidth, string, string> compute, string i, string? mask)
+    {
+        foreach (string c in coefficients)
+        {
+            w.WriteLine($"{v.Float} {c}Column = {Load(v, c, i)};");
+        }
+
+        using (w.Block("for (int r = 0; r < rows; r++)"))
+        {
+            w.WriteLine($"nuint at = {i} + (nuint)(r * {size});");
+            string value = compute(v, "at");
+            w.WriteLine(mask is null
+                ? Store(v, value, destination, "at")
+                : Store(v, $"{v.Type}.ConditionalSelect({mask}, {value}, {Load(v, destination, "at")})", destination, "at"));
+        }
+    }
+
     private static void WriteKernelHeader(IndentedWriter w, string summary)
     {
         w.WriteLine($"/// <summary>{summary}</summary>");
@@ -406,12 +486,8 @@ internal static class KernelEmitter
         }
     }
 
-    /// <summary>
-    /// The vector body of a plane reduction: chunked, unrolled main loop; remainder vectors; masked tail. With
-    /// <paramref name="intoSlots"/> the last partials are added into the caller's float accumulator slots instead of the
-    /// double totals (used only for planes shorter than one chunk).
-    /// </summary>
-    private static void WriteVectorReduction(IndentedWriter w, VectorWidth v, ReductionKind kind, int length, bool intoSlots = false)
+    /// <summary>The vector body of a plane reduction: chunked, unrolled main loop; remainder vectors; masked tail.</summary>
+    private static void WriteVectorReduction(IndentedWriter w, VectorWidth v, ReductionKind kind, int length)
     {
         int lanes = v.Lanes;
         int vectors = length / lanes;
@@ -483,14 +559,7 @@ internal static class KernelEmitter
                 kind.WriteUpdate(w, v, (restVectors - loopVectors) % partials, Literals.Int(length - lanes), "tail", tag: "Tail");
             }
 
-            if (intoSlots)
-            {
-                WriteAddToSlots(w, v, kind, partials);
-            }
-            else
-            {
-                WriteFlush(w, v, kind, partials);
-            }
+            WriteFlush(w, v, kind, partials);
         }
     }
 
@@ -510,14 +579,6 @@ internal static class KernelEmitter
         foreach (string a in kind.Accumulators)
         {
             w.WriteLine($"{a}Total += {kind.Flush(v, Combined(a, count))};");
-        }
-    }
-
-    private static void WriteAddToSlots(IndentedWriter w, VectorWidth v, ReductionKind kind, int count)
-    {
-        foreach (string a in kind.Accumulators)
-        {
-            w.WriteLine(Store(v, $"{Load(v, a + "Slot", "0")} + ({Combined(a, count)})", a + "Slot", "0"));
         }
     }
 

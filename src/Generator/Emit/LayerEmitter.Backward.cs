@@ -142,6 +142,12 @@ internal static partial class LayerEmitter
             }
 
             w.WriteLine();
+            if (m.Strategy == BatchStrategy.SmallPlanes)
+            {
+                WriteExpandCoefficients(w, "_gradShift");
+                w.WriteLine();
+            }
+
             w.WriteLine("RunBlocks(GradientSumsPass, input, gradOutput, default);");
             WriteGradLocals(w, p);
             w.WriteLine("double count = (double)batch * SlotLength;");
@@ -193,9 +199,9 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 break;
             case BatchStrategy.SmallPlanes:
-                KernelEmitter.WritePlanePartials(w, "GradientPartials", ReductionKind.Gradient, p.SlotLength, $"Adds the partial sums of dy and dy·(x - shift) over one plane of {p.SlotLength} elements into float slots.");
+                KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements into per-element double sums.");
                 w.WriteLine();
-                KernelEmitter.WriteGradInputColumns(w, "GradInputColumns", m.SampleSize);
+                KernelEmitter.WriteColumnRowsGradInput(w, "GradInputColumnRows", m.SampleSize);
                 w.WriteLine();
                 break;
             default:
@@ -236,34 +242,7 @@ internal static partial class LayerEmitter
                         """);
                     break;
                 case BatchStrategy.SmallPlanes:
-                    w.WriteLine($$"""
-                        global::System.Span<double> grad = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
-                        global::System.Span<double> gradX = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
-                        grad.Clear();
-                        gradX.Clear();
-                        float[] slots = _workerSlots[worker];
-                        ref float gradSlots = ref {{MemoryMarshal}}.GetArrayDataReference(slots);
-                        ref float gradXSlots = ref {{Unsafe}}.Add(ref gradSlots, Slots * {{KernelEmitter.SlotFloats}});
-                        for (int flush = start; flush < end; flush += {{KernelEmitter.ChunkIterations}})
-                        {
-                            global::System.Array.Clear(slots);
-                            int last = global::System.Math.Min(flush + {{KernelEmitter.ChunkIterations}}, end);
-                            for (int n = flush; n < last; n++)
-                            {
-                                for (int c = 0; c < Slots; c++)
-                                {
-                                    int at = (n * SampleSize) + (c * SlotLength);
-                                    GradientPartials(ref {{Unsafe}}.Add(ref x, at), ref {{Unsafe}}.Add(ref dy, at), _gradShift[c], ref {{Unsafe}}.Add(ref gradSlots, c * {{KernelEmitter.SlotFloats}}), ref {{Unsafe}}.Add(ref gradXSlots, c * {{KernelEmitter.SlotFloats}}));
-                                }
-                            }
-
-                            for (int c = 0; c < Slots; c++)
-                            {
-                                grad[c] += global::NormGen.SimdMath.SlotToDouble(ref {{Unsafe}}.Add(ref gradSlots, c * {{KernelEmitter.SlotFloats}}));
-                                gradX[c] += global::NormGen.SimdMath.SlotToDouble(ref {{Unsafe}}.Add(ref gradXSlots, c * {{KernelEmitter.SlotFloats}}));
-                            }
-                        }
-                        """);
+                    WriteSmallPlaneSums(w, "SumColumnGradients", "ref {0}.Add(ref x, at), ref {0}.Add(ref dy, at)", "grad", "gradX");
                     break;
                 default:
                     w.WriteLine($$"""
@@ -298,21 +277,31 @@ internal static partial class LayerEmitter
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
             w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
-            using (w.Block("for (int n = end - 1; n >= start; n--)"))
+            if (m.Strategy == BatchStrategy.SmallPlanes)
             {
-                if (m.ExpandedCoefficients)
+                string[] c = ElementCoefficients(m, "_gradShift", "_gradA", "_gradB", "_gradC");
+                using (w.Block($"for (int n = end; n > start; n -= {KernelEmitter.ElementwiseRows})"))
                 {
-                    string[] c = ElementCoefficients(m, "_gradShift", "_gradA", "_gradB", "_gradC");
-                    w.WriteLine("int at = n * SampleSize;");
-                    w.WriteLine($"GradInputColumns(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), {c[0]}, {c[1]}, {c[2]}, {c[3]});");
+                    w.WriteLine($"int first = global::System.Math.Max(start, n - {KernelEmitter.ElementwiseRows});");
+                    w.WriteLine("int at = first * SampleSize;");
+                    w.WriteLine($"GradInputColumnRows(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), {c[0]}, {c[1]}, {c[2]}, {c[3]}, n - first);");
                 }
-                else
+            }
+            else if (m.UsesColumns)
+            {
+                using (w.Block("for (int n = end - 1; n >= start; n--)"))
                 {
-                    using (w.Block("for (int c = 0; c < Slots; c++)"))
-                    {
-                        w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
-                        w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), _gradShift[c], _gradA[c], _gradB[c], _gradC[c]);");
-                    }
+                    w.WriteLine("int at = n * SampleSize;");
+                    w.WriteLine($"GradInputColumns(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), ref {MemoryMarshal}.GetArrayDataReference(_gradShift), ref {MemoryMarshal}.GetArrayDataReference(_gradA), ref {MemoryMarshal}.GetArrayDataReference(_gradB), ref {MemoryMarshal}.GetArrayDataReference(_gradC));");
+                }
+            }
+            else
+            {
+                using (w.Block("for (int n = end - 1; n >= start; n--)"))
+                using (w.Block("for (int c = 0; c < Slots; c++)"))
+                {
+                    w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
+                    w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), _gradShift[c], _gradA[c], _gradB[c], _gradC[c]);");
                 }
             }
         }

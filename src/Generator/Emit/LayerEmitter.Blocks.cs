@@ -87,7 +87,7 @@ internal static partial class LayerEmitter
             w.WriteLine();
         }
 
-        string slots = m.Strategy == BatchStrategy.SmallPlanes ? "\nprivate float[][] _workerSlots = [];" : "";
+        string slots = m.Strategy == BatchStrategy.SmallPlanes ? "\nprivate double[][] _workerTotals = [];" : "";
         w.WriteLine($$"""
             private readonly NormGenBlockRunner _blockRunner;
             private int _runBatch;
@@ -115,18 +115,18 @@ internal static partial class LayerEmitter
             """);
         if (m.Strategy == BatchStrategy.SmallPlanes)
         {
-            w.WriteLine($$"""
+            w.WriteLine("""
 
-                    // Per thread: float accumulator slots ({{KernelEmitter.SlotFloats}} floats per channel and sum) of the small-plane kernels.
-                    if (_workerSlots.Length < _threads)
+                    // Per thread: per-element double totals of a block (two sums), folded into per-channel partial sums at its end.
+                    if (_workerTotals.Length < _threads)
                     {
-                        float[][] slots = new float[_threads][];
+                        double[][] totals = new double[_threads][];
                         for (int t = 0; t < _threads; t++)
                         {
-                            slots[t] = t < _workerSlots.Length ? _workerSlots[t] : new float[2 * Slots * {{KernelEmitter.SlotFloats}}];
+                            totals[t] = t < _workerTotals.Length ? _workerTotals[t] : new double[2 * SampleSize];
                         }
 
-                        _workerSlots = slots;
+                        _workerTotals = totals;
                     }
                 """);
         }

@@ -153,18 +153,36 @@ internal static partial class LayerEmitter
         w.WriteLine();
     }
 
+    /// <summary>Planes longer than <see cref="ShiftRuns"/> x <see cref="ShiftRunLength"/> take their shift from that many values.</summary>
+    private const int ShiftRuns = 16;
+
+    private const int ShiftRunLength = 64;
+
     /// <summary>The shift of the one-pass statistics: per channel, the mean of its values in the first samples.</summary>
     private static void WriteEstimateShifts(IndentedWriter w, LayerModel m)
     {
-        w.WriteLine($$"""
-            /// <summary>Samples whose values give each channel's shift (at least 16 values per channel).</summary>
-            private const int ShiftSamples = {{m.ShiftSamples}};
+        if (m.UsesColumns || m.Plan.SlotLength <= ShiftRuns * ShiftRunLength)
+        {
+            w.WriteLine($$"""
+                /// <summary>Samples whose values give each channel's shift (at least 16 values per channel).</summary>
+                private const int ShiftSamples = {{m.ShiftSamples}};
 
-            /// <summary>
-            /// The shift of each channel for the one-pass statistics: the mean of its values in the first
-            /// <see cref="ShiftSamples"/> samples, a float close to the channel's mean for all but adversarial data.
-            /// </summary>
-            """);
+                /// <summary>
+                /// The shift of each channel for the one-pass statistics: the mean of its values in the first
+                /// <see cref="ShiftSamples"/> samples, a float close to the channel's mean for all but adversarial data.
+                /// </summary>
+                """);
+        }
+        else
+        {
+            w.WriteLine("""
+                /// <summary>
+                /// The shift of each channel for the one-pass statistics: the mean of values spread over its plane in the first
+                /// sample, a float close to the channel's mean for all but adversarial data.
+                /// </summary>
+                """);
+        }
+
         if (m.UsesColumns)
         {
             using (w.Block("private void EstimateShifts(global::System.ReadOnlySpan<float> input, int batch)"))
@@ -198,6 +216,27 @@ internal static partial class LayerEmitter
 
                         w.WriteLine("totals.Slice(first, SlotLength).Fill((float)(total / ((double)samples * SlotLength)));");
                     }
+                }
+            }
+        }
+        else if (m.Plan.SlotLength > ShiftRuns * ShiftRunLength)
+        {
+            // Long planes: runs spread over the first sample's plane are enough for a shift, and cost a fraction of a pass.
+            int stride = (m.Plan.SlotLength - ShiftRunLength) / (ShiftRuns - 1);
+            using (w.Block("private void EstimateShifts(ref float x, int batch)"))
+            {
+                w.WriteLine($"// {ShiftRuns} runs of {ShiftRunLength} values, {stride} apart, across each channel's plane in the first sample.");
+                using (w.Block("for (int c = 0; c < Slots; c++)"))
+                {
+                    w.WriteLine($"ref float plane = ref {Unsafe}.Add(ref x, c * SlotLength);");
+                    w.WriteLine("double total = 0;");
+                    using (w.Block($"for (int k = 0; k < {ShiftRuns}; k++)"))
+                    {
+                        w.WriteLine($"total += global::System.Numerics.Tensors.TensorPrimitives.Sum({MemoryMarshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref plane, k * {stride}), {ShiftRunLength}));");
+                    }
+
+                    w.WriteLine();
+                    w.WriteLine($"_shift[c] = (float)(total / {ShiftRuns * ShiftRunLength});");
                 }
             }
         }
@@ -242,6 +281,11 @@ internal static partial class LayerEmitter
         w.Indent();
         w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
         w.WriteLine(m.UsesColumns ? "EstimateShifts(input, batch);" : "EstimateShifts(ref x, batch);");
+        if (m.Strategy == BatchStrategy.SmallPlanes)
+        {
+            WriteExpandCoefficients(w, "_shift");
+        }
+
         w.WriteLine("RunBlocks(StatisticsPass, input, default, default);");
         w.WriteLine();
         w.WriteLine("double count = (double)batch * SlotLength;");
@@ -313,35 +357,7 @@ internal static partial class LayerEmitter
                         """);
                     break;
                 case BatchStrategy.SmallPlanes:
-                    w.WriteLine($$"""
-                        global::System.Span<double> dev = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
-                        global::System.Span<double> sq = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
-                        dev.Clear();
-                        sq.Clear();
-                        float[] slots = _workerSlots[worker];
-                        ref float devSlots = ref {{MemoryMarshal}}.GetArrayDataReference(slots);
-                        ref float sqSlots = ref {{Unsafe}}.Add(ref devSlots, Slots * {{KernelEmitter.SlotFloats}});
-                        for (int flush = start; flush < end; flush += {{KernelEmitter.ChunkIterations}})
-                        {
-                            // Every {{KernelEmitter.ChunkIterations}} samples the float slots are added into the double sums.
-                            global::System.Array.Clear(slots);
-                            int last = global::System.Math.Min(flush + {{KernelEmitter.ChunkIterations}}, end);
-                            for (int n = flush; n < last; n++)
-                            {
-                                ref float sample = ref {{Unsafe}}.Add(ref x, n * SampleSize);
-                                for (int c = 0; c < Slots; c++)
-                                {
-                                    SumDeviationPartials(ref {{Unsafe}}.Add(ref sample, c * SlotLength), _shift[c], ref {{Unsafe}}.Add(ref devSlots, c * {{KernelEmitter.SlotFloats}}), ref {{Unsafe}}.Add(ref sqSlots, c * {{KernelEmitter.SlotFloats}}));
-                                }
-                            }
-
-                            for (int c = 0; c < Slots; c++)
-                            {
-                                dev[c] += global::NormGen.SimdMath.SlotToDouble(ref {{Unsafe}}.Add(ref devSlots, c * {{KernelEmitter.SlotFloats}}));
-                                sq[c] += global::NormGen.SimdMath.SlotToDouble(ref {{Unsafe}}.Add(ref sqSlots, c * {{KernelEmitter.SlotFloats}}));
-                            }
-                        }
-                        """);
+                    WriteSmallPlaneSums(w, "SumColumnDeviations", "ref {0}.Add(ref x, at)", "dev", "sq");
                     break;
                 default:
                     w.WriteLine($$"""
@@ -365,6 +381,36 @@ internal static partial class LayerEmitter
         }
 
         w.WriteLine();
+    }
+
+    /// <summary>
+    /// The body of a small-plane sums block: whole samples column by column ({0} rows per kernel call) into this thread's
+    /// per-element double totals, which are folded per channel into the block's partial sums at the end. The kernel's
+    /// shift argument is the per-element copy of the shifts in <c>_elementCoefficients</c>.
+    /// </summary>
+    private static void WriteSmallPlaneSums(IndentedWriter w, string kernel, string inputs, string first, string second)
+    {
+        string args = string.Format(System.Globalization.CultureInfo.InvariantCulture, inputs, Unsafe);
+        w.WriteLine($$"""
+            double[] totals = _workerTotals[worker];
+            global::System.Array.Clear(totals);
+            ref double {{first}}Totals = ref {{MemoryMarshal}}.GetArrayDataReference(totals);
+            ref double {{second}}Totals = ref {{Unsafe}}.Add(ref {{first}}Totals, SampleSize);
+            for (int n = start; n < end; n += {{KernelEmitter.ColumnRows}})
+            {
+                int at = n * SampleSize;
+                {{kernel}}({{args}}, ref {{MemoryMarshal}}.GetArrayDataReference(_elementCoefficients), global::System.Math.Min({{KernelEmitter.ColumnRows}}, end - n), ref {{first}}Totals, ref {{second}}Totals);
+            }
+
+            // Per channel: the totals of its elements.
+            global::System.Span<double> {{first}} = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
+            global::System.Span<double> {{second}} = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
+            for (int c = 0; c < Slots; c++)
+            {
+                {{first}}[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, c * SlotLength, SlotLength));
+                {{second}}[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, SampleSize + (c * SlotLength), SlotLength));
+            }
+            """);
     }
 
     /// <summary>The two-pass fallback for one channel.</summary>
@@ -546,31 +592,39 @@ internal static partial class LayerEmitter
         }
 
         w.WriteLine();
-        w.WriteLine("/// <summary>One block of the normalization pass: samples [start, end), last first.</summary>");
+        w.WriteLine(m.Strategy == BatchStrategy.SmallPlanes
+            ? $"/// <summary>One block of the normalization pass: samples [start, end), {KernelEmitter.ElementwiseRows} at a time, last first.</summary>"
+            : "/// <summary>One block of the normalization pass: samples [start, end), last first.</summary>");
         using (w.Block("private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)"))
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float y = ref {MemoryMarshal}.GetReference(output);");
-            using (w.Block("for (int n = end - 1; n >= start; n--)"))
+            if (m.Strategy == BatchStrategy.SmallPlanes)
             {
-                w.WriteLine("int at = n * SampleSize;");
-                if (m.ExpandedCoefficients)
+                string[] c = ElementCoefficients(m, "_shift", "_scale", "_offset");
+                using (w.Block($"for (int n = end; n > start; n -= {KernelEmitter.ElementwiseRows})"))
                 {
-                    string[] c = ElementCoefficients(m, "_shift", "_scale", "_offset");
-                    w.WriteLine("NormalizeColumns(");
-                    w.WriteLine($"    ref {Unsafe}.Add(ref x, at),");
-                    w.WriteLine($"    ref {Unsafe}.Add(ref y, at),");
-                    w.WriteLine($"    {c[0]},");
-                    w.WriteLine($"    {c[1]},");
-                    w.WriteLine($"    {c[2]});");
+                    w.WriteLine($"int first = global::System.Math.Max(start, n - {KernelEmitter.ElementwiseRows});");
+                    w.WriteLine("int at = first * SampleSize;");
+                    w.WriteLine($"NormalizeColumnRows(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), {c[0]}, {c[1]}, {c[2]}, n - first);");
                 }
-                else
+            }
+            else if (m.UsesColumns)
+            {
+                // Short samples: one flat kernel per sample, its per-element coefficients (a few KiB) staying in L1.
+                using (w.Block("for (int n = end - 1; n >= start; n--)"))
                 {
-                    using (w.Block("for (int c = 0; c < Slots; c++)"))
-                    {
-                        w.WriteLine("int plane = at + (c * SlotLength);");
-                        w.WriteLine($"NormalizePlane(ref {Unsafe}.Add(ref x, plane), ref {Unsafe}.Add(ref y, plane), _shift[c], _scale[c], _offset[c]);");
-                    }
+                    w.WriteLine("int at = n * SampleSize;");
+                    w.WriteLine($"NormalizeColumns(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), ref {MemoryMarshal}.GetArrayDataReference(_shift), ref {MemoryMarshal}.GetArrayDataReference(_scale), ref {MemoryMarshal}.GetArrayDataReference(_offset));");
+                }
+            }
+            else
+            {
+                using (w.Block("for (int n = end - 1; n >= start; n--)"))
+                using (w.Block("for (int c = 0; c < Slots; c++)"))
+                {
+                    w.WriteLine("int plane = (n * SampleSize) + (c * SlotLength);");
+                    w.WriteLine($"NormalizePlane(ref {Unsafe}.Add(ref x, plane), ref {Unsafe}.Add(ref y, plane), _shift[c], _scale[c], _offset[c]);");
                 }
             }
         }
@@ -626,9 +680,9 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
                 w.WriteLine();
-                KernelEmitter.WritePlanePartials(w, "SumDeviationPartials", ReductionKind.Shifted, p.SlotLength, $"Adds the partial sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements into float slots.");
+                KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.");
                 w.WriteLine();
-                KernelEmitter.WriteColumnNormalize(w, "NormalizeColumns", m.SampleSize);
+                KernelEmitter.WriteColumnRowsNormalize(w, "NormalizeColumnRows", m.SampleSize);
                 break;
             default:
                 KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, p.SlotLength, $"Sum of one plane of {p.SlotLength} elements (float partials flushed into a double total).");

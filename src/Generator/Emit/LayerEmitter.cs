@@ -70,9 +70,9 @@ internal static partial class LayerEmitter
     private const long PartialBudgetBytes = 4 << 20;
 
     /// <summary>
-    /// BatchNorm planes shorter than this are reduced with <see cref="KernelEmitter.WritePlanePartials"/> (no horizontal
-    /// sum per plane) and normalized with per-element coefficients; the partial kernels need planes below one chunk of the
-    /// narrowest vector, 4 x 16 x 4 = 256 floats.
+    /// BatchNorm planes shorter than this are walked as whole samples, column by column down 16 samples at a time, with
+    /// per-element copies of the per-channel shifts and coefficients: a plane kernel per (sample, channel) would pay its
+    /// horizontal sums, masked tails and call for a few vectors each.
     /// </summary>
     private const int SmallPlaneLimit = 128;
 
@@ -82,7 +82,10 @@ internal static partial class LayerEmitter
         /// <summary>One kernel call per (sample, channel) plane; each call reduces its plane to double totals.</summary>
         Planes,
 
-        /// <summary>Planes shorter than <see cref="SmallPlaneLimit"/>: each plane adds float partial vectors into per-thread slots, flushed every 16 samples.</summary>
+        /// <summary>
+        /// Planes shorter than <see cref="SmallPlaneLimit"/>: 16 samples at a time column by column, into per-thread
+        /// per-element double totals folded per channel at the end of each block; per-element coefficients.
+        /// </summary>
         SmallPlanes,
 
         /// <summary>Planes shorter than a 128-bit vector: whole samples column by column, 16 rows per kernel call.</summary>
@@ -122,7 +125,9 @@ internal static partial class LayerEmitter
         /// Samples per block (about <see cref="BlockBytes"/> of input, at least one): the unit of work of the passes and of
         /// threading. Blocks are fixed by the shape and the batch size, so results do not depend on the thread count.
         /// </summary>
-        public int MinBlockSamples => System.Math.Max(1, (int)System.Math.Min(int.MaxValue, (BlockBytes + (4L * SampleSize) - 1) / (4L * SampleSize)));
+        public int MinBlockSamples => System.Math.Max(
+            Strategy == BatchStrategy.SmallPlanes ? KernelEmitter.ColumnRows : 1, // a block fills the column kernels' rows
+            (int)System.Math.Min(int.MaxValue, (BlockBytes + (4L * SampleSize) - 1) / (4L * SampleSize)));
 
         /// <summary>Most blocks per pass: bounds the per-block partial results to about <see cref="PartialBudgetBytes"/>.</summary>
         public int MaxBlocks

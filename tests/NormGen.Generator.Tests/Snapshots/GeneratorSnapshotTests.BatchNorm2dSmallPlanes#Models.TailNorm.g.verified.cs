@@ -76,7 +76,7 @@ namespace Models
         // of threads (global::NormGen.NormThreads.MaxThreads); batches below ParallelMinSamples run on the calling thread.
 
         /// <summary>Samples per block: about 1 MiB of input.</summary>
-        private const int MinBlockSamples = 11;
+        private const int MinBlockSamples = 32;
 
         /// <summary>Most blocks per pass (bounds the per-block partial sums).</summary>
         private const int MaxBlocks = 256;
@@ -109,7 +109,7 @@ namespace Models
         // per-sample means and variances; Backward: Σdy and Σdy·(x - shift), or the per-channel parameter gradients).
         private double[] _partialA = [];
         private double[] _partialB = [];
-        private float[][] _workerSlots = [];
+        private double[][] _workerTotals = [];
 
         /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
         private void PlanBlocks(int batch)
@@ -124,16 +124,16 @@ namespace Models
                 _partialB = new double[_blocks * PartialLength];
             }
 
-            // Per thread: float accumulator slots (16 floats per channel and sum) of the small-plane kernels.
-            if (_workerSlots.Length < _threads)
+            // Per thread: per-element double totals of a block (two sums), folded into per-channel partial sums at its end.
+            if (_workerTotals.Length < _threads)
             {
-                float[][] slots = new float[_threads][];
+                double[][] totals = new double[_threads][];
                 for (int t = 0; t < _threads; t++)
                 {
-                    slots[t] = t < _workerSlots.Length ? _workerSlots[t] : new float[2 * Slots * 16];
+                    totals[t] = t < _workerTotals.Length ? _workerTotals[t] : new double[2 * SampleSize];
                 }
 
-                _workerSlots = slots;
+                _workerTotals = totals;
             }
         }
 
@@ -354,6 +354,12 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             EstimateShifts(ref x, batch);
+            // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
+            for (int c = 0; c < Slots; c++)
+            {
+                int first = c * SlotLength;
+                global::System.Array.Fill(_elementCoefficients, _shift[c], first, SlotLength);
+            }
             RunBlocks(StatisticsPass, input, default, default);
 
             double count = (double)batch * SlotLength;
@@ -390,32 +396,23 @@ namespace Models
         private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            double[] totals = _workerTotals[worker];
+            global::System.Array.Clear(totals);
+            ref double devTotals = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(totals);
+            ref double sqTotals = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref devTotals, SampleSize);
+            for (int n = start; n < end; n += 32)
+            {
+                int at = n * SampleSize;
+                SumColumnDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), global::System.Math.Min(32, end - n), ref devTotals, ref sqTotals);
+            }
+
+            // Per channel: the totals of its elements.
             global::System.Span<double> dev = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
             global::System.Span<double> sq = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
-            dev.Clear();
-            sq.Clear();
-            float[] slots = _workerSlots[worker];
-            ref float devSlots = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(slots);
-            ref float sqSlots = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref devSlots, Slots * 16);
-            for (int flush = start; flush < end; flush += 16)
+            for (int c = 0; c < Slots; c++)
             {
-                // Every 16 samples the float slots are added into the double sums.
-                global::System.Array.Clear(slots);
-                int last = global::System.Math.Min(flush + 16, end);
-                for (int n = flush; n < last; n++)
-                {
-                    ref float sample = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize);
-                    for (int c = 0; c < Slots; c++)
-                    {
-                        SumDeviationPartials(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sample, c * SlotLength), _shift[c], ref global::System.Runtime.CompilerServices.Unsafe.Add(ref devSlots, c * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sqSlots, c * 16));
-                    }
-                }
-
-                for (int c = 0; c < Slots; c++)
-                {
-                    dev[c] += global::NormGen.SimdMath.SlotToDouble(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref devSlots, c * 16));
-                    sq[c] += global::NormGen.SimdMath.SlotToDouble(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sqSlots, c * 16));
-                }
+                dev[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, c * SlotLength, SlotLength));
+                sq[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, SampleSize + (c * SlotLength), SlotLength));
             }
         }
 
@@ -488,20 +485,16 @@ namespace Models
             RunBlocks(NormalizePass, input, default, output);
         }
 
-        /// <summary>One block of the normalization pass: samples [start, end), last first.</summary>
+        /// <summary>One block of the normalization pass: samples [start, end), 4 at a time, last first.</summary>
         private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            for (int n = end - 1; n >= start; n--)
+            for (int n = end; n > start; n -= 4)
             {
-                int at = n * SampleSize;
-                NormalizeColumns(
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at),
-                    ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at),
-                    ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients),
-                    ref _elementCoefficients[1 * SampleSize],
-                    ref _elementCoefficients[2 * SampleSize]);
+                int first = global::System.Math.Max(start, n - 4);
+                int at = first * SampleSize;
+                NormalizeColumnRows(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), ref _elementCoefficients[1 * SampleSize], ref _elementCoefficients[2 * SampleSize], n - first);
             }
         }
 
@@ -708,15 +701,15 @@ namespace Models
             sq = sqTotal;
         }
 
-        /// <summary>Adds the partial sums of deviations from <paramref name="shift"/> and of their squares over one plane of 49 elements into float slots.</summary>
+        /// <summary>Adds the deviations from their shifts of up to 32 samples of 25088 elements, and their squares, into per-element double sums.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void SumDeviationPartials(ref float p, float shift, ref float devSlot, ref float sqSlot)
+        private static void SumColumnDeviations(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(1);
+                for (nuint i = 0; i < 25088; i += 16)
                 {
+                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
                     global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -725,29 +718,56 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    global::System.Runtime.Intrinsics.Vector512<float> dRest1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 16) - center;
-                    dev1 += dRest1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dRest1, dRest1, sq1);
-                    global::System.Runtime.Intrinsics.Vector512<float> dRest2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 32) - center;
-                    dev2 += dRest2;
-                    sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dRest2, dRest2, sq2);
-                    global::System.Runtime.Intrinsics.Vector512<float> dTail = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 33), center) - center;
-                    dev3 += dTail;
-                    sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dTail, dTail, sq3);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devSlot, 0) + ((dev0 + dev1) + (dev2 + dev3)), ref devSlot, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqSlot, 0) + ((sq0 + sq1) + (sq2 + sq3)), ref sqSlot, 0);
+                    int r = 0;
+                    for (; r + 3 < rows; r += 4)
+                    {
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 25088);
+                            global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                            dev0 += d0;
+                            sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 25088);
+                            global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                            dev1 += d1;
+                            sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 25088);
+                            global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                            dev2 += d2;
+                            sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 25088);
+                            global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                            dev3 += d3;
+                            sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                        }
+                    }
+                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 25088);
+                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i + 8) + devHigh, ref devTotals, i + 8);
+                    (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i + 8) + sqHigh, ref sqTotals, i + 8);
                 }
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(1);
+                for (nuint i = 0; i < 25088; i += 8)
                 {
+                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
                     global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -756,38 +776,56 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0) - center;
-                    dev0 += d0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                    global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8) - center;
-                    dev1 += d1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                    global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 16) - center;
-                    dev2 += d2;
-                    sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                    global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 24) - center;
-                    dev3 += d3;
-                    sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                    global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 32) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    global::System.Runtime.Intrinsics.Vector256<float> dRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 40) - center;
-                    dev1 += dRest1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest1, dRest1, sq1);
-                    global::System.Runtime.Intrinsics.Vector256<float> dTail = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 41), center) - center;
-                    dev2 += dTail;
-                    sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dTail, dTail, sq2);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devSlot, 0) + ((dev0 + dev1) + (dev2 + dev3)), ref devSlot, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqSlot, 0) + ((sq0 + sq1) + (sq2 + sq3)), ref sqSlot, 0);
+                    int r = 0;
+                    for (; r + 3 < rows; r += 4)
+                    {
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 25088);
+                            global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                            dev0 += d0;
+                            sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 25088);
+                            global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                            dev1 += d1;
+                            sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 25088);
+                            global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                            dev2 += d2;
+                            sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 25088);
+                            global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                            dev3 += d3;
+                            sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                        }
+                    }
+                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 25088);
+                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i + 4) + devHigh, ref devTotals, i + 4);
+                    (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i + 4) + sqHigh, ref sqTotals, i + 4);
                 }
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(1);
+                for (nuint i = 0; i < 25088; i += 4)
                 {
+                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
                     global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -796,85 +834,122 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint i = 0; i < 48; i += 16)
+                    int r = 0;
+                    for (; r + 3 < rows; r += 4)
                     {
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 25088);
+                            global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                            dev0 += d0;
+                            sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 25088);
+                            global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                            dev1 += d1;
+                            sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 25088);
+                            global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                            dev2 += d2;
+                            sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 25088);
+                            global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                            dev3 += d3;
+                            sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                        }
+                    }
+                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 25088);
                         global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128<float> dTail = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 45), center) - center;
-                    dev0 += dTail;
-                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dTail, dTail, sq0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devSlot, 0) + ((dev0 + dev1) + (dev2 + dev3)), ref devSlot, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqSlot, 0) + ((sq0 + sq1) + (sq2 + sq3)), ref sqSlot, 0);
-                }
-                return;
-            }
-
-            double devTotal = 0;
-            double sqTotal = 0;
-            for (int i = 0; i < 49; i++)
-            {
-                double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i) - shift;
-                devTotal += d;
-                sqTotal += d * d;
-            }
-            devSlot += (float)devTotal;
-            sqSlot += (float)sqTotal;
-        }
-
-        /// <summary>y = (x - shift) * scale + offset element-wise over one sample of 25088 elements.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizeColumns(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
-        {
-            if (global::NormGen.SimdMath.Use512)
-            {
-                for (nuint i = 0; i < 25088; i += 64)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i)), ref y, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 16)), ref y, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 32)), ref y, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 48)), ref y, i + 48);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use256)
-            {
-                for (nuint i = 0; i < 25088; i += 32)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i)), ref y, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 8)), ref y, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 16)), ref y, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 24)), ref y, i + 24);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use128)
-            {
-                for (nuint i = 0; i < 25088; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i)), ref y, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 4)), ref y, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 8)), ref y, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 12)), ref y, i + 12);
+                    (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i + 2) + devHigh, ref devTotals, i + 2);
+                    (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
                 }
                 return;
             }
 
             for (int i = 0; i < 25088; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, i);
+                double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r * 25088) + i) - center;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref devTotals, i) += d;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref sqTotals, i) += d * d;
+                }
+            }
+        }
+
+        /// <summary>y = (x - shift) * scale + offset element-wise over up to 4 samples of 25088 elements (coefficients per element).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnRows(ref float x, ref float y, ref float shift, ref float scale, ref float offset, int rows)
+        {
+            if (global::NormGen.SimdMath.Use512)
+            {
+                for (nuint i = 0; i < 25088; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        nuint at = i + (nuint)(r * 25088);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), ref y, at);
+                    }
+                }
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                for (nuint i = 0; i < 25088; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        nuint at = i + (nuint)(r * 25088);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), ref y, at);
+                    }
+                }
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                for (nuint i = 0; i < 25088; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> scaleColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> offsetColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        nuint at = i + (nuint)(r * 25088);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), ref y, at);
+                    }
+                }
+                return;
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                for (int i = 0; i < 25088; i++)
+                {
+                    int at = (r * 25088) + i;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, i);
+                }
             }
         }
         /// <summary>
@@ -916,6 +991,13 @@ namespace Models
             for (int c = 0; c < Slots; c++)
             {
                 _gradShift[c] = (float)_saveMean[c];
+            }
+
+            // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
+            for (int c = 0; c < Slots; c++)
+            {
+                int first = c * SlotLength;
+                global::System.Array.Fill(_elementCoefficients, _gradShift[c], first, SlotLength);
             }
 
             RunBlocks(GradientSumsPass, input, gradOutput, default);
@@ -965,31 +1047,23 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            double[] totals = _workerTotals[worker];
+            global::System.Array.Clear(totals);
+            ref double gradTotals = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(totals);
+            ref double gradXTotals = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradTotals, SampleSize);
+            for (int n = start; n < end; n += 32)
+            {
+                int at = n * SampleSize;
+                SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), global::System.Math.Min(32, end - n), ref gradTotals, ref gradXTotals);
+            }
+
+            // Per channel: the totals of its elements.
             global::System.Span<double> grad = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
             global::System.Span<double> gradX = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
-            grad.Clear();
-            gradX.Clear();
-            float[] slots = _workerSlots[worker];
-            ref float gradSlots = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(slots);
-            ref float gradXSlots = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradSlots, Slots * 16);
-            for (int flush = start; flush < end; flush += 16)
+            for (int c = 0; c < Slots; c++)
             {
-                global::System.Array.Clear(slots);
-                int last = global::System.Math.Min(flush + 16, end);
-                for (int n = flush; n < last; n++)
-                {
-                    for (int c = 0; c < Slots; c++)
-                    {
-                        int at = (n * SampleSize) + (c * SlotLength);
-                        GradientPartials(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), _gradShift[c], ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradSlots, c * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradXSlots, c * 16));
-                    }
-                }
-
-                for (int c = 0; c < Slots; c++)
-                {
-                    grad[c] += global::NormGen.SimdMath.SlotToDouble(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradSlots, c * 16));
-                    gradX[c] += global::NormGen.SimdMath.SlotToDouble(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradXSlots, c * 16));
-                }
+                grad[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, c * SlotLength, SlotLength));
+                gradX[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, SampleSize + (c * SlotLength), SlotLength));
             }
         }
 
@@ -999,22 +1073,23 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
-            for (int n = end - 1; n >= start; n--)
+            for (int n = end; n > start; n -= 4)
             {
-                int at = n * SampleSize;
-                GradInputColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), ref _elementCoefficients[1 * SampleSize], ref _elementCoefficients[2 * SampleSize], ref _elementCoefficients[3 * SampleSize]);
+                int first = global::System.Math.Max(start, n - 4);
+                int at = first * SampleSize;
+                GradInputColumnRows(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), ref _elementCoefficients[1 * SampleSize], ref _elementCoefficients[2 * SampleSize], ref _elementCoefficients[3 * SampleSize], n - first);
             }
         }
 
-        /// <summary>Adds the partial sums of dy and dy·(x - shift) over one plane of 49 elements into float slots.</summary>
+        /// <summary>Adds dy and dy * (x - shift) of up to 32 samples of 25088 elements into per-element double sums.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradientPartials(ref float x, ref float dy, float shift, ref float gradSlot, ref float gradXSlot)
+        private static void SumColumnGradients(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(1);
+                for (nuint i = 0; i < 25088; i += 16)
                 {
+                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
                     global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
@@ -1023,29 +1098,61 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0);
-                    grad0 += gRest0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, gradX0);
-                    global::System.Runtime.Intrinsics.Vector512<float> gRest1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 16);
-                    grad1 += gRest1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gRest1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 16) - center, gradX1);
-                    global::System.Runtime.Intrinsics.Vector512<float> gRest2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 32);
-                    grad2 += gRest2;
-                    gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gRest2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 32) - center, gradX2);
-                    global::System.Runtime.Intrinsics.Vector512<float> gTail = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 33), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                    grad3 += gTail;
-                    gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gTail, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 33), center) - center, gradX3);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradSlot, 0) + ((grad0 + grad1) + (grad2 + grad3)), ref gradSlot, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXSlot, 0) + ((gradX0 + gradX1) + (gradX2 + gradX3)), ref gradXSlot, 0);
+                    int r = 0;
+                    for (; r + 3 < rows; r += 4)
+                    {
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 25088);
+                            global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                            grad0 += g0;
+                            gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 25088);
+                            global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                            grad1 += g1;
+                            gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX1);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 25088);
+                            global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                            grad2 += g2;
+                            gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX2);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 25088);
+                            global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                            grad3 += g3;
+                            gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX3);
+                        }
+                    }
+                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 25088);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 25088);
+                        global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i + 8) + gradHigh, ref gradTotals, i + 8);
+                    (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i + 8) + gradXHigh, ref gradXTotals, i + 8);
                 }
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(1);
+                for (nuint i = 0; i < 25088; i += 8)
                 {
+                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
                     global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
@@ -1054,38 +1161,61 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0);
-                    grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, gradX0);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 8);
-                    grad1 += g1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8) - center, gradX1);
-                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 16);
-                    grad2 += g2;
-                    gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 16) - center, gradX2);
-                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 24);
-                    grad3 += g3;
-                    gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 24) - center, gradX3);
-                    global::System.Runtime.Intrinsics.Vector256<float> gRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 32);
-                    grad0 += gRest0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 32) - center, gradX0);
-                    global::System.Runtime.Intrinsics.Vector256<float> gRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 40);
-                    grad1 += gRest1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 40) - center, gradX1);
-                    global::System.Runtime.Intrinsics.Vector256<float> gTail = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 41), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                    grad2 += gTail;
-                    gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gTail, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 41), center) - center, gradX2);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradSlot, 0) + ((grad0 + grad1) + (grad2 + grad3)), ref gradSlot, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXSlot, 0) + ((gradX0 + gradX1) + (gradX2 + gradX3)), ref gradXSlot, 0);
+                    int r = 0;
+                    for (; r + 3 < rows; r += 4)
+                    {
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 25088);
+                            global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                            grad0 += g0;
+                            gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 25088);
+                            global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                            grad1 += g1;
+                            gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX1);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 25088);
+                            global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                            grad2 += g2;
+                            gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX2);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 25088);
+                            global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                            grad3 += g3;
+                            gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX3);
+                        }
+                    }
+                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 25088);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 25088);
+                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i + 4) + gradHigh, ref gradTotals, i + 4);
+                    (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i + 4) + gradXHigh, ref gradXTotals, i + 4);
                 }
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(1);
+                for (nuint i = 0; i < 25088; i += 4)
                 {
+                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
                     global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
@@ -1094,85 +1224,130 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                     global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint i = 0; i < 48; i += 16)
+                    int r = 0;
+                    for (; r + 3 < rows; r += 4)
                     {
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 25088);
+                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                            grad0 += g0;
+                            gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 25088);
+                            global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                            grad1 += g1;
+                            gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX1);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 25088);
+                            global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                            grad2 += g2;
+                            gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX2);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 25088);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 25088);
+                            global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                            grad3 += g3;
+                            gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX3);
+                        }
+                    }
+                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 25088);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 25088);
                         global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
-                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, gradX1);
-                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, gradX2);
-                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, gradX3);
                     }
-                    global::System.Runtime.Intrinsics.Vector128<float> gTail = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 45), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                    grad0 += gTail;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gTail, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 45), center) - center, gradX0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradSlot, 0) + ((grad0 + grad1) + (grad2 + grad3)), ref gradSlot, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXSlot, 0) + ((gradX0 + gradX1) + (gradX2 + gradX3)), ref gradXSlot, 0);
-                }
-                return;
-            }
-
-            double gradTotal = 0;
-            double gradXTotal = 0;
-            for (int i = 0; i < 49; i++)
-            {
-                double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
-                gradTotal += g;
-                gradXTotal += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift);
-            }
-            gradSlot += (float)gradTotal;
-            gradXSlot += (float)gradXTotal;
-        }
-
-        /// <summary>dx = dy * a + (x - shift) * b + c element-wise over one sample of 25088 elements.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputColumns(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
-        {
-            if (global::NormGen.SimdMath.Use512)
-            {
-                for (nuint i = 0; i < 25088; i += 64)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i))), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 16), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 16))), ref dx, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 32), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 32))), ref dx, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 48), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 48))), ref dx, i + 48);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use256)
-            {
-                for (nuint i = 0; i < 25088; i += 32)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i))), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 8), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 8))), ref dx, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 16), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 16))), ref dx, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 24), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 24))), ref dx, i + 24);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use128)
-            {
-                for (nuint i = 0; i < 25088; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i))), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 4), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 4))), ref dx, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 8), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 8))), ref dx, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 12), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 12))), ref dx, i + 12);
+                    (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i + 2) + gradHigh, ref gradTotals, i + 2);
+                    (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
                 }
                 return;
             }
 
             for (int i = 0; i < 25088; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, i)) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref c, i));
+                double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    double g = global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r * 25088) + i);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradTotals, i) += g;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradXTotals, i) += g * (global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r * 25088) + i) - center);
+                }
+            }
+        }
+
+        /// <summary>dx = dy * a + (x - shift) * b + c element-wise over up to 4 samples of 25088 elements (coefficients per element).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnRows(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c, int rows)
+        {
+            if (global::NormGen.SimdMath.Use512)
+            {
+                for (nuint i = 0; i < 25088; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> aColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> bColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> cColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        nuint at = i + (nuint)(r * 25088);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), ref dx, at);
+                    }
+                }
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                for (nuint i = 0; i < 25088; i += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> aColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> bColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> cColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        nuint at = i + (nuint)(r * 25088);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), ref dx, at);
+                    }
+                }
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                for (nuint i = 0; i < 25088; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> aColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> bColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> cColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        nuint at = i + (nuint)(r * 25088);
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), ref dx, at);
+                    }
+                }
+                return;
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                for (int i = 0; i < 25088; i++)
+                {
+                    int at = (r * 25088) + i;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, i)) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref c, i));
+                }
             }
         }
 

@@ -390,10 +390,9 @@ namespace Models
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             for (int n = end - 1; n >= start; n--)
             {
-                int at = n * SampleSize;
                 for (int c = 0; c < Slots; c++)
                 {
-                    int plane = at + (c * SlotLength);
+                    int plane = (n * SampleSize) + (c * SlotLength);
                     NormalizePlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, plane), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, plane), _shift[c], _scale[c], _offset[c]);
                 }
             }

@@ -382,9 +382,9 @@ partial record Network
                 global::System.Array.Clear(_partialB, block * PartialLength, SampleSize);
                 ref double dev = ref _partialA[block * PartialLength];
                 ref double sq = ref _partialB[block * PartialLength];
-                for (int n = start; n < end; n += 16)
+                for (int n = start; n < end; n += 32)
                 {
-                    int rows = global::System.Math.Min(16, end - n);
+                    int rows = global::System.Math.Min(32, end - n);
                     SumColumnDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), rows, ref dev, ref sq);
                 }
             }
@@ -463,16 +463,11 @@ partial record Network
                 for (int n = end - 1; n >= start; n--)
                 {
                     int at = n * SampleSize;
-                    NormalizeColumns(
-                        ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at),
-                        ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scale),
-                        ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_offset));
+                    NormalizeColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scale), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_offset));
                 }
             }
 
-            /// <summary>Adds the deviations from their shifts of up to 16 samples of 4 elements, and their squares, into per-element double sums.</summary>
+            /// <summary>Adds the deviations from their shifts of up to 32 samples of 4 elements, and their squares, into per-element double sums.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void SumColumnDeviations(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
             {
@@ -483,10 +478,14 @@ partial record Network
                         global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
                         global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         int r = 0;
-                        for (; r + 1 < rows; r += 2)
+                        for (; r + 3 < rows; r += 4)
                         {
                             {
                                 ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 4);
@@ -500,18 +499,30 @@ partial record Network
                                 dev1 += d1;
                                 sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
                             }
+                            {
+                                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 4);
+                                global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                                dev2 += d2;
+                                sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                            }
+                            {
+                                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 4);
+                                global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                                dev3 += d3;
+                                sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                            }
                         }
-                        if (r < rows)
+                        for (; r < rows; r++)
                         {
                             ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 4);
                             global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
                             dev0 += d0;
                             sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
                         }
-                        (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(dev0 + dev1);
+                        (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i + 2) + devHigh, ref devTotals, i + 2);
-                        (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(sq0 + sq1);
+                        (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
                     }
@@ -627,9 +638,9 @@ partial record Network
                 global::System.Array.Clear(_partialB, block * PartialLength, SampleSize);
                 ref double grad = ref _partialA[block * PartialLength];
                 ref double gradX = ref _partialB[block * PartialLength];
-                for (int n = start; n < end; n += 16)
+                for (int n = start; n < end; n += 32)
                 {
-                    int rows = global::System.Math.Min(16, end - n);
+                    int rows = global::System.Math.Min(32, end - n);
                     int at = n * SampleSize;
                     SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), rows, ref grad, ref gradX);
                 }
@@ -648,7 +659,7 @@ partial record Network
                 }
             }
 
-            /// <summary>Adds dy and dy * (x - shift) of up to 16 samples of 4 elements into per-element double sums.</summary>
+            /// <summary>Adds dy and dy * (x - shift) of up to 32 samples of 4 elements into per-element double sums.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void SumColumnGradients(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
             {
@@ -659,10 +670,14 @@ partial record Network
                         global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
                         global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                         int r = 0;
-                        for (; r + 1 < rows; r += 2)
+                        for (; r + 3 < rows; r += 4)
                         {
                             {
                                 ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 4);
@@ -678,8 +693,22 @@ partial record Network
                                 grad1 += g1;
                                 gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX1);
                             }
+                            {
+                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 4);
+                                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 4);
+                                global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                                grad2 += g2;
+                                gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX2);
+                            }
+                            {
+                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 4);
+                                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 4);
+                                global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                                grad3 += g3;
+                                gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX3);
+                            }
                         }
-                        if (r < rows)
+                        for (; r < rows; r++)
                         {
                             ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 4);
                             ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 4);
@@ -687,10 +716,10 @@ partial record Network
                             grad0 += g0;
                             gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
                         }
-                        (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(grad0 + grad1);
+                        (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i + 2) + gradHigh, ref gradTotals, i + 2);
-                        (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen(gradX0 + gradX1);
+                        (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
                         global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
                     }
