@@ -24,13 +24,26 @@ CASES = [
     ("LayerNorm8192x768", "LayerNorm(768), 8192 rows", "layernorm"),
     ("GroupNorm32x256x14x14", "GroupNorm(32, 256), (32, 256, 14, 14)", "groupnorm"),
 ]
+# Input bytes per case (float32): the threading rule applies from NormThreads.ParallelMinBytes = 4 MiB.
+CASE_BYTES = {
+    "BatchNorm1d256x512": 4 * 256 * 512,
+    "BatchNorm1d64x128x256": 4 * 64 * 128 * 256,
+    "BatchNorm2d32x64x32x32": 4 * 32 * 64 * 32 * 32,
+    "BatchNorm2d64x256x14x14": 4 * 64 * 256 * 14 * 14,
+    "BatchNorm2d8x32x112x112": 4 * 8 * 32 * 112 * 112,
+    "BatchNorm2d128x512x7x7": 4 * 128 * 512 * 7 * 7,
+    "LayerNorm8192x768": 4 * 8192 * 768,
+    "GroupNorm32x256x14x14": 4 * 32 * 256 * 14 * 14,
+}
+PARALLEL_MIN_BYTES = 4 << 20
 SMALL_SPATIAL = {"BatchNorm2d64x256x14x14", "BatchNorm2d128x512x7x7"}
 MODES = [("train", "train forward"), ("eval", "eval forward"), ("train_backward", "train forward+backward")]
 # BenchmarkDotNet method names per mode and implementation.
 DOTNET_METHODS = {
-    "train": {"generated": "TrainGenerated", "naive": "TrainNaive", "dynamic": "TrainDynamic"},
-    "eval": {"generated": "EvalGenerated", "naive": "EvalNaive", "dynamic": "EvalDynamic"},
-    "train_backward": {"generated": "TrainBackwardGenerated", "naive": "TrainBackwardNaive", "dynamic": "TrainBackwardDynamic"},
+    "train": {"generated": "TrainGenerated", "generated2": "TrainGenerated2Threads", "naive": "TrainNaive", "dynamic": "TrainDynamic"},
+    "eval": {"generated": "EvalGenerated", "generated2": "EvalGenerated2Threads", "naive": "EvalNaive", "dynamic": "EvalDynamic"},
+    "train_backward": {"generated": "TrainBackwardGenerated", "generated2": "TrainBackwardGenerated2Threads", "naive": "TrainBackwardNaive",
+                       "dynamic": "TrainBackwardDynamic"},
 }
 TORCH_MODES = {"train": "train_forward", "eval": "eval_forward", "train_backward": "train_forward_backward"}
 PASSES = {
@@ -104,7 +117,8 @@ def build_rows(dotnet, torch, paired):
     for case, label, kind in CASES:
         copy = dotnet.get((case, "Copy"))
         for mode, mode_label in MODES:
-            row = {"case": case, "label": label, "kind": kind, "mode": mode, "mode_label": mode_label, "note": ""}
+            row = {"case": case, "label": label, "kind": kind, "mode": mode, "mode_label": mode_label, "note": "",
+                   "bytes": CASE_BYTES[case]}
             row["copy_ms"] = copy["ms"] if copy else None
             methods = DOTNET_METHODS[mode]
             if kind != "batchnorm" and mode == "eval":
@@ -142,6 +156,11 @@ def speedup_value(r, other):
     return ratio(paired_ratio(r, other), paired_ratio(r, "generated"))
 
 
+def thread_speedup(r):
+    """Single-thread time / 2-thread time of the generated layer, from the paired ratios (both against the same copy)."""
+    return ratio(paired_ratio(r, "generated"), paired_ratio(r, "generated2"))
+
+
 def speedup(r, other):
     v = speedup_value(r, other)
     raw = ratio(r[other + "_ms"], r["generated_ms"])
@@ -176,13 +195,13 @@ def write_markdown(rows, dotnet, paired_all, torch_version, machine, load, out):
     lines.append("")
 
     lines.append("## Times (ms)\n")
-    lines.append("| case | mode | copy (.NET) | generated | naive scalar | non-specialized | copy (torch) | torch 1 thread | torch 2 threads |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("| case | mode | copy (.NET) | generated | generated, 2 threads | naive scalar | non-specialized | copy (torch) | torch 1 thread | torch 2 threads |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         dyn = r["dynamic_ms"]
         dyn_text = fmt(dyn) if dyn is not None else ("none" if r["kind"] != "batchnorm" else "n/a")
         lines.append(
-            f"| {r['label']} | {r['mode_label']} | {fmt(r['copy_ms'])} | {fmt(r['generated_ms'])} | {fmt(r['naive_ms'])} | {dyn_text} | "
+            f"| {r['label']} | {r['mode_label']} | {fmt(r['copy_ms'])} | {fmt(r['generated_ms'])} | {fmt(r['generated2_ms'])} | {fmt(r['naive_ms'])} | {dyn_text} | "
             f"{fmt(r['torch1_copy_ms'])} | {fmt(r['torch1_ms'])} | {fmt(r['torch2_ms'])} |")
 
     lines.append("\n## Ratios\n")
@@ -192,14 +211,15 @@ def write_markdown(rows, dotnet, paired_all, torch_version, machine, load, out):
                  "goal checks use them. *Best* ratios divide BenchmarkDotNet's best iterations (separate processes, minutes apart). "
                  "Speed-ups are copy-normalized: the other implementation's paired ratio / the generated layer's paired ratio (both "
                  "copies are a memcpy of the same bytes); the raw ratio of best times is in parentheses.\n")
-    lines.append("| case | mode | generated (best) | generated | naive | non-specialized | torch 1t | torch 2t | "
+    lines.append("| case | mode | generated (best) | generated | generated 2t | 2t speed-up | naive | non-specialized | torch 1t | torch 2t | "
                  "speed-up vs torch 1t | speed-up vs torch 2t | speed-up vs non-specialized | allocated (B/op, BDN) |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         alloc = r["generated_alloc"]
         bn = r["kind"] == "batchnorm"
         lines.append(
             f"| {r['label']} | {r['mode_label']} | {fx(ratio(r['generated_ms'], r['copy_ms']))} | {fx(paired_ratio(r, 'generated'))} | "
+            f"{fx(paired_ratio(r, 'generated2'))} | {fx(thread_speedup(r))} | "
             f"{fx(paired_ratio(r, 'naive'))} | {fx(paired_ratio(r, 'dynamic')) if bn else 'none'} | "
             f"{fx(paired_ratio(r, 'torch1'))} | {fx(paired_ratio(r, 'torch2'))} | "
             f"{speedup(r, 'torch1')} | {speedup(r, 'torch2')} | {speedup(r, 'dynamic') if bn else 'none'} | "
@@ -218,20 +238,19 @@ def write_markdown(rows, dotnet, paired_all, torch_version, machine, load, out):
             v = dotnet.get((p, m), {}).get("ms")
             return None if v is None else v / copy
 
-        stats, first, norm, read = share("Statistics"), share("FirstPass"), share("Normalize"), share("ReadOnly")
-        second = stats - first if stats is not None and first is not None else None
-        passes.append((label, read, first, second, stats, norm))
+        stats, norm, read = share("Statistics"), share("Normalize"), share("ReadOnly")
+        passes.append((label, read, stats, norm))
     if passes:
-        lines.append("\n## Where the training forward goes (generated BatchNorm; time / copy time, paired)\n")
-        lines.append("Pass 1: float-shift sums (`SumPlane`/`SumColumns`); pass 2: exact deviations in double (`ComputeBatchStatistics` "
-                     "minus pass 1); pass 3: `Normalize`. Read-only: `TensorPrimitives.Sum` over the tensor, the floor of a statistics pass. "
-                     "The generated private methods are called through `UnsafeAccessor` (bench/NormBench/Passes.cs).\n")
-        lines.append("| case | read-only | pass 1 | pass 2 | passes 1+2 | pass 3 (normalize) | sum of passes |")
-        lines.append("|---|---:|---:|---:|---:|---:|---:|")
-        for label, read, first, second, stats, norm in passes:
+        lines.append("\n## Where the training forward goes (generated BatchNorm, one thread; time / copy time, paired)\n")
+        lines.append("Statistics: `ComputeBatchStatistics` (the shift estimate, one pass of shifted sums over the batch, any channel redone "
+                     "in two passes, the coefficients); normalize: `Normalize`. Read-only: `TensorPrimitives.Sum` over the tensor, the floor "
+                     "of a statistics pass. The generated private methods are called through `UnsafeAccessor` (bench/NormBench/Passes.cs).\n")
+        lines.append("| case | read-only | statistics | normalize | sum of passes |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for label, read, stats, norm in passes:
             cell = lambda v: "n/a" if v is None else f"{v:.2f}x"
             total = stats + norm if stats is not None and norm is not None else None
-            lines.append(f"| {label} | {cell(read)} | {cell(first)} | {cell(second)} | {cell(stats)} | {cell(norm)} | {cell(total)} |")
+            lines.append(f"| {label} | {cell(read)} | {cell(stats)} | {cell(norm)} | {cell(total)} |")
 
     lines.append("\n## Goals of issue 5\n")
     for goal in goal_checks(rows):
@@ -281,13 +300,19 @@ def goal_checks(rows):
     if allocs:
         bad = [f"{l}: {a} B" for a, l in allocs if a]
         out.append("Zero bytes allocated per call: " + ("MET (all 0 B/op)" if not bad else "NOT MET (" + "; ".join(bad) + ")"))
-    out.append("With 2 threads, at least 1.7x the single-thread throughput: NOT MEASURABLE (the generated layers are single-threaded)")
+    big = [v for m in ("train", "eval", "train_backward")
+           for v in collect(m, lambda r: thread_speedup(r) if r["bytes"] >= PARALLEL_MIN_BYTES else None)]
+    out.append(verdict(big, 1.7, False, "With 2 threads, at least 1.7x the single-thread throughput for tensors of 4 MB and more"))
+    small_t = [v for m in ("train", "eval", "train_backward")
+               for v in collect(m, lambda r: thread_speedup(r) if r["bytes"] < PARALLEL_MIN_BYTES else None)]
+    out.append(verdict(small_t, 0.9, False, "Tensors under 4 MB stay single-threaded (the same code runs; ratio 2t/1t within noise of 1)"))
     return out
 
 
 def write_svg(rows, path):
     series = [
         ("generated", "NormGen generated", "#1f77b4", lambda r: paired_ratio(r, "generated")),
+        ("generated2", "NormGen generated, 2 threads", "#17becf", lambda r: paired_ratio(r, "generated2")),
         ("dynamic", "NormGen non-specialized", "#9467bd", lambda r: paired_ratio(r, "dynamic")),
         ("naive", "naive scalar (C#)", "#8c8c8c", lambda r: paired_ratio(r, "naive")),
         ("torch1", "PyTorch 1.13, 1 thread", "#d62728", lambda r: paired_ratio(r, "torch1")),
@@ -295,7 +320,7 @@ def write_svg(rows, path):
     ]
     shown = [r for r in rows if not (r["mode"] == "eval" and r["kind"] != "batchnorm")]
     values = [f(r) for r in shown for _, _, _, f in series if f(r)]
-    lo, hi = 0.5, max(2.0, max(values) * 1.2 if values else 100)
+    lo, hi = 0.25, max(2.0, max(values) * 1.2 if values else 100)
     left, right, top, bar, gap = 330, 40, 70, 7, 10
     width = 1100
     plot = width - left - right
@@ -311,7 +336,7 @@ def write_svg(rows, path):
     for _, name, color, _ in series:
         s.append(f'<rect x="{lx}" y="32" width="10" height="10" fill="{color}"/><text x="{lx + 14}" y="41">{html.escape(name)}</text>')
         lx += 14 + 7 * len(name) + 20
-    decades = [0.5, 1, 1.15, 1.5, 2, 4, 5, 10, 20, 50, 100, 200, 500, 1000]
+    decades = [0.25, 0.5, 1, 1.15, 1.5, 2, 4, 5, 10, 20, 50, 100, 200, 500, 1000]
     bottom = height - 40
     for d in decades:
         if lo <= d <= hi:
