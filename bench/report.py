@@ -321,7 +321,7 @@ def write_svg(rows, path):
     shown = [r for r in rows if not (r["mode"] == "eval" and r["kind"] != "batchnorm")]
     values = [f(r) for r in shown for _, _, _, f in series if f(r)]
     lo, hi = 0.25, max(2.0, max(values) * 1.2 if values else 100)
-    left, right, top, bar, gap = 330, 40, 70, 7, 10
+    left, right, top, bar, gap = 330, 40, 86, 7, 10
     width = 1100
     plot = width - left - right
     height = top + sum(len(series) * bar + gap for _ in shown) + 60
@@ -332,9 +332,11 @@ def write_svg(rows, path):
     s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
          f'<rect width="{width}" height="{height}" fill="white"/>',
          f'<text x="{left}" y="20" font-size="14" font-weight="bold">Time / copy time of the same tensor, paired measurement (log scale; lower is better; 1 = a copy)</text>']
-    lx = left
+    lx, ly = left, 32
     for _, name, color, _ in series:
-        s.append(f'<rect x="{lx}" y="32" width="10" height="10" fill="{color}"/><text x="{lx + 14}" y="41">{html.escape(name)}</text>')
+        if lx + 14 + 7 * len(name) > width - 10:
+            lx, ly = left, ly + 16  # wrap the legend
+        s.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{color}"/><text x="{lx + 14}" y="{ly + 9}">{html.escape(name)}</text>')
         lx += 14 + 7 * len(name) + 20
     decades = [0.25, 0.5, 1, 1.15, 1.5, 2, 4, 5, 10, 20, 50, 100, 200, 500, 1000]
     bottom = height - 40

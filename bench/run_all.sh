@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the .NET benchmarks (BenchmarkDotNet) and the PyTorch ones, then writes one table of ratios and an SVG chart:
 #   bench/results/report.md, bench/results/summary.json, bench/results/chart.svg
-# About 20-30 minutes on a 2-core machine. Run it on an idle machine: nothing else should compete for the cores.
+# About 15-30 minutes on a 2-core machine. Run it on an idle machine: nothing else should compete for the cores.
 #
 # Environment:
 #   RESULTS=dir        where to write (default bench/results)
@@ -46,6 +46,8 @@ if [ "${SKIP_DOTNET:-0}" != 1 ]; then
         --memory --exporters json csv github --artifacts "$RESULTS/dotnet")
     # Load-robust ratios: copy and benchmark alternate in the same process, median of per-round ratios.
     dotnet bench/NormBench/bin/Release/net10.0/NormBench.dll --paired "$RESULTS/paired.json"
+    # Copy and read-only bandwidth against the tensor size: where the cache ends on this machine.
+    dotnet bench/NormBench/bin/Release/net10.0/NormBench.dll --bandwidth > "$RESULTS/bandwidth.txt"
 fi
 
 if [ "${SKIP_TORCH:-0}" != 1 ]; then

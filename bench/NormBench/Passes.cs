@@ -10,7 +10,8 @@ namespace NormBench;
 /// <c>Forward</c> calls, reached with <see cref="UnsafeAccessorAttribute"/> (no copy of generated code, no reflection in
 /// the timed path). <see cref="Statistics"/> is the statistics pass with the per-channel coefficients
 /// (<c>ComputeBatchStatistics</c>: the shift estimate, one pass of shifted sums over the batch, and any channel redone
-/// in two passes), <see cref="Normalize"/> is the normalization pass. <see cref="ReadOnly"/> is a read-only pass
+/// in two passes), <see cref="Normalize"/> is the normalization pass; <see cref="Forward"/> and <see cref="Backward"/>
+/// are the whole training forward and the whole backward, each repeated alone. <see cref="ReadOnly"/> is a read-only pass
 /// (<see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>), the floor of any statistics pass. These names are the
 /// generator's private names today: if they change, these benchmarks fail at run time (MissingMethodException), never
 /// silently.
@@ -24,6 +25,12 @@ public abstract class PassBreakdown<TLayer>
 
     /// <summary>Output.</summary>
     protected float[] Y { get; private set; } = null!;
+
+    /// <summary>Gradient of the output, and of the input (written by <see cref="Backward"/>).</summary>
+    protected float[] GradOutput { get; private set; } = null!;
+
+    /// <summary>Gradient of the input.</summary>
+    protected float[] GradInput { get; private set; } = null!;
 
     /// <summary>The layer, in training mode.</summary>
     protected TLayer Layer { get; private set; } = null!;
@@ -48,6 +55,8 @@ public abstract class PassBreakdown<TLayer>
         Batch = Shape[0];
         X = BenchData.Create(length, seed: length);
         Y = new float[length];
+        GradOutput = BenchData.Create(length, seed: length + 1);
+        GradInput = new float[length];
         Layer = new TLayer();
         Layer.SetTraining(true);
         Layer.Forward(X, Y);
@@ -76,6 +85,14 @@ public abstract class PassBreakdown<TLayer>
         PlanBlocks(Batch);
         RunNormalize();
     }
+
+    /// <summary>The whole training forward alone, for comparison with the sum of its passes.</summary>
+    [Benchmark]
+    public void Forward() => Layer.Forward(X, Y);
+
+    /// <summary>The backward alone (both of its passes), after the forward of the setup: its tensors x, dy, dx stay as cached as repetition lets them.</summary>
+    [Benchmark]
+    public void Backward() => Layer.Backward(X, GradOutput, GradInput);
 
     /// <summary>Calls the layer's <c>PlanBlocks(batch)</c>, which every pass needs first.</summary>
     protected abstract void PlanBlocks(int batch);

@@ -14,6 +14,7 @@ namespace NormBench;
 /// with <c>--join</c> (one build, one table) the Ratio column is still relative to the copy of that class's tensor.
 /// <c>--check</c> only runs every class's setup, which checks that all implementations agree, and counts the bytes each
 /// benchmark allocates per call in steady state (the least over five rounds of 100 calls);
+/// <c>--bandwidth</c> prints copy and read-only bandwidth against the tensor size (see <see cref="Bandwidth"/>);
 /// <c>--paired FILE [TEXT]</c> measures load-robust ratios to the copy in process (see <see cref="Paired"/>), for the
 /// benchmark classes whose name contains TEXT (all without it).
 /// </summary>
@@ -25,6 +26,11 @@ public static class Program
         if (args.Length == 1 && args[0] == "--check")
         {
             return Check();
+        }
+
+        if (args.Length == 1 && args[0] == "--bandwidth")
+        {
+            return Bandwidth.Run();
         }
 
         if (args.Length is 2 or 3 && args[0] == "--paired")
