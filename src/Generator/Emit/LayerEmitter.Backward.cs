@@ -277,33 +277,7 @@ internal static partial class LayerEmitter
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
             w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
-            if (m.Strategy == BatchStrategy.SmallPlanes)
-            {
-                string[] c = ElementCoefficients(m, "_gradShift", "_gradA", "_gradB", "_gradC");
-                using (w.Block($"for (int n = end; n > start; n -= {KernelEmitter.ElementwiseRows})"))
-                {
-                    w.WriteLine($"int first = global::System.Math.Max(start, n - {KernelEmitter.ElementwiseRows});");
-                    w.WriteLine("int at = first * SampleSize;");
-                    w.WriteLine($"GradInputColumnRows(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), {c[0]}, {c[1]}, {c[2]}, {c[3]}, n - first);");
-                }
-            }
-            else if (m.UsesColumns)
-            {
-                using (w.Block("for (int n = end - 1; n >= start; n--)"))
-                {
-                    w.WriteLine("int at = n * SampleSize;");
-                    w.WriteLine($"GradInputColumns(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), ref {MemoryMarshal}.GetArrayDataReference(_gradShift), ref {MemoryMarshal}.GetArrayDataReference(_gradA), ref {MemoryMarshal}.GetArrayDataReference(_gradB), ref {MemoryMarshal}.GetArrayDataReference(_gradC));");
-                }
-            }
-            else
-            {
-                using (w.Block("for (int n = end - 1; n >= start; n--)"))
-                using (w.Block("for (int c = 0; c < Slots; c++)"))
-                {
-                    w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
-                    w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), _gradShift[c], _gradA[c], _gradB[c], _gradC[c]);");
-                }
-            }
+            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" });
         }
 
         w.WriteLine();

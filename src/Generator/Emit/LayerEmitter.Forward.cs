@@ -1,3 +1,4 @@
+using System.Linq;
 using NormGen.Generator.Helpers;
 using NormGen.Generator.Model;
 
@@ -599,37 +600,47 @@ internal static partial class LayerEmitter
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float y = ref {MemoryMarshal}.GetReference(output);");
-            if (m.Strategy == BatchStrategy.SmallPlanes)
-            {
-                string[] c = ElementCoefficients(m, "_shift", "_scale", "_offset");
-                using (w.Block($"for (int n = end; n > start; n -= {KernelEmitter.ElementwiseRows})"))
-                {
-                    w.WriteLine($"int first = global::System.Math.Max(start, n - {KernelEmitter.ElementwiseRows});");
-                    w.WriteLine("int at = first * SampleSize;");
-                    w.WriteLine($"NormalizeColumnRows(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), {c[0]}, {c[1]}, {c[2]}, n - first);");
-                }
-            }
-            else if (m.UsesColumns)
-            {
-                // Short samples: one flat kernel per sample, its per-element coefficients (a few KiB) staying in L1.
-                using (w.Block("for (int n = end - 1; n >= start; n--)"))
-                {
-                    w.WriteLine("int at = n * SampleSize;");
-                    w.WriteLine($"NormalizeColumns(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), ref {MemoryMarshal}.GetArrayDataReference(_shift), ref {MemoryMarshal}.GetArrayDataReference(_scale), ref {MemoryMarshal}.GetArrayDataReference(_offset));");
-                }
-            }
-            else
-            {
-                using (w.Block("for (int n = end - 1; n >= start; n--)"))
-                using (w.Block("for (int c = 0; c < Slots; c++)"))
-                {
-                    w.WriteLine("int plane = (n * SampleSize) + (c * SlotLength);");
-                    w.WriteLine($"NormalizePlane(ref {Unsafe}.Add(ref x, plane), ref {Unsafe}.Add(ref y, plane), _shift[c], _scale[c], _offset[c]);");
-                }
-            }
+            WriteElementwiseBlockBody(w, m, "Normalize", new[] { "x", "y" }, new[] { "_shift", "_scale", "_offset" });
         }
 
         w.WriteLine();
+    }
+
+    /// <summary>
+    /// The loops of an element-wise block (normalization, input gradient) over samples [start, end), last first, per
+    /// strategy: <c>{stem}ColumnRows</c> over a few samples at a time (small planes), <c>{stem}Columns</c> per sample
+    /// (columns), or <c>{stem}Plane</c> per (sample, channel) plane with that channel's coefficients.
+    /// </summary>
+    private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients)
+    {
+        string At(string offset) => string.Join(", ", tensors.Select(t => $"ref {Unsafe}.Add(ref {t}, {offset})"));
+        if (m.Strategy == BatchStrategy.SmallPlanes)
+        {
+            using (w.Block($"for (int n = end; n > start; n -= {KernelEmitter.ElementwiseRows})"))
+            {
+                w.WriteLine($"int first = global::System.Math.Max(start, n - {KernelEmitter.ElementwiseRows});");
+                w.WriteLine("int at = first * SampleSize;");
+                w.WriteLine($"{stem}ColumnRows({At("at")}, {string.Join(", ", ElementCoefficients(m, coefficients))}, n - first);");
+            }
+        }
+        else if (m.UsesColumns)
+        {
+            // Short samples: one flat kernel per sample, its per-element coefficients (a few KiB) staying in L1.
+            using (w.Block("for (int n = end - 1; n >= start; n--)"))
+            {
+                w.WriteLine("int at = n * SampleSize;");
+                w.WriteLine($"{stem}Columns({At("at")}, {string.Join(", ", ElementCoefficients(m, coefficients))});");
+            }
+        }
+        else
+        {
+            using (w.Block("for (int n = end - 1; n >= start; n--)"))
+            using (w.Block("for (int c = 0; c < Slots; c++)"))
+            {
+                w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
+                w.WriteLine($"{stem}Plane({At("at")}, {string.Join(", ", coefficients.Select(a => a + "[c]"))});");
+            }
+        }
     }
 
     /// <summary>

@@ -458,8 +458,8 @@ namespace Models
             {
                 for (int c = 0; c < Slots; c++)
                 {
-                    int plane = (n * SampleSize) + (c * SlotLength);
-                    NormalizePlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, plane), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, plane), _shift[c], _scale[c], _offset[c]);
+                    int at = (n * SampleSize) + (c * SlotLength);
+                    NormalizePlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), _shift[c], _scale[c], _offset[c]);
                 }
             }
         }
