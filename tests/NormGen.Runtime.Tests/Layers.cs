@@ -26,6 +26,12 @@ namespace NormGen.Runtime.Tests.Layers;
 /// <summary>(N, 5, 7, 7): 49-element planes, tails on every vector width.</summary>
 [BatchNorm2d(5, 7, 7)] public partial class Bn2dSmall { }
 
+/// <summary>(N, 16, 7, 7): whole periods of the 16-channel pattern of 49-element planes (the permuted Vector512 kernels).</summary>
+[BatchNorm2d(16, 7, 7)] public partial class Bn2dPeriodic { }
+
+/// <summary>(N, 8, 10, 10): 100-element planes, periods of 4 channels in 25 vectors (the permuted Vector512 kernels).</summary>
+[BatchNorm2d(8, 10, 10)] public partial class Bn2dPeriodicWide { }
+
 /// <summary>(N, 8, 17, 19): 323-element planes, unrolled main loops plus tails.</summary>
 [BatchNorm2d(8, 17, 19)] public partial class Bn2dOddPlane { }
 

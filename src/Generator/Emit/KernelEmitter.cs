@@ -387,6 +387,79 @@ internal static class KernelEmitter
         $"dx = dy * a + (x - shift) * b + c element-wise over up to {ElementwiseRows} samples of {size} elements (coefficients per element).");
 
     /// <summary>
+    /// <c>static void {name}({tensors}, ref float {coefficient}...)</c>: an element-wise pass over one sample of
+    /// <paramref name="slots"/> planes of <paramref name="planeLength"/> floats with per-channel coefficients, for planes
+    /// shorter than a few vectors. The channel pattern of 16-float vectors repeats every period (16 / gcd(L, 16) channels,
+    /// L / gcd(L, 16) vectors): per period the coefficients of its channels are loaded as one vector each, and every
+    /// vector of the period permutes its lanes' coefficients out of them with a compile-time index table. It is a Vector512
+    /// kernel only (variable float shuffles of narrower vectors are not accelerated in .NET 10): callers use it when
+    /// <c>SimdMath.Use512</c> and per-element coefficient arrays otherwise. The coefficient arrays must hold 16 floats past
+    /// the last channel.
+    /// </summary>
+    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string[] coefficients, Func<string, string> compute, string indexTable)
+    {
+        int g = Gcd(planeLength, 16);
+        int channels = 16 / g;
+        int vectors = planeLength / g;
+        string coefficientParameters = string.Join(", ", Map(coefficients, c => "ref float " + c));
+        WriteKernelHeader(w, $"Element-wise over one sample with per-channel coefficients permuted into each vector ({channels} channels, {vectors} vectors per period); Vector512 only.");
+        using (w.Block($"private static void {name}({tensors}, {coefficientParameters})"))
+        {
+            w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
+            using (w.Block($"for (int period = 0; period < {slots / channels}; period++)"))
+            {
+                foreach (string c in coefficients)
+                {
+                    w.WriteLine($"global::System.Runtime.Intrinsics.Vector512<float> {c}Channels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref {c}, (nuint)(period * {channels}));");
+                }
+
+                w.WriteLine($"nuint first = (nuint)(period * {channels * planeLength});");
+                using (w.Block($"for (nuint k = 0; k < {vectors}; k++)"))
+                {
+                    w.WriteLine("global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);");
+                    foreach (string c in coefficients)
+                    {
+                        w.WriteLine($"global::System.Runtime.Intrinsics.Vector512<float> {c}Vector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative({c}Channels, lanes);");
+                    }
+
+                    w.WriteLine("nuint at = first + (k * 16);");
+                    w.WriteLine(compute("at"));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>static readonly int[] {name}</c>: for each vector of one period, the channel (within the period) of each of its 16
+    /// lanes, for <see cref="WritePermutedElementwise"/>. (A static array rather than a span property over constants: that
+    /// allocates per call in Debug builds.)
+    /// </summary>
+    public static void WritePermuteIndexTable(IndentedWriter w, string name, int planeLength)
+    {
+        int g = Gcd(planeLength, 16);
+        int vectors = planeLength / g;
+        w.WriteLine($"/// <summary>Per vector of a period ({vectors} vectors of 16 lanes), the channel within the period of each lane.</summary>");
+        w.WriteLine($"private static readonly int[] {name} =");
+        w.WriteLine("[");
+        w.Indent();
+        for (int k = 0; k < vectors; k++)
+        {
+            var lanes = new string[16];
+            for (int j = 0; j < 16; j++)
+            {
+                lanes[j] = Literals.Int(((k * 16) + j) / planeLength);
+            }
+
+            w.WriteLine(string.Join(", ", lanes) + ",");
+        }
+
+        w.Unindent();
+        w.WriteLine("];");
+    }
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
+    /// <summary>
     /// An element-wise kernel over <c>rows</c> samples of <paramref name="size"/> floats with per-element coefficients: for
     /// each vector of columns the coefficients are loaded once and applied down the rows. The last, overlapping vector of
     /// columns stores only its new lanes (blended with the destination), so in-place calls are safe.

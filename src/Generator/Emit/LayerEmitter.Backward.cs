@@ -44,8 +44,8 @@ internal static partial class LayerEmitter
         w.WriteLine();
         if (p.Scope == StatisticsScope.Batch || p.TracksRunningStats)
         {
-            string scratch = m.UsesColumns ? "per element of a sample" : "per channel";
-            int length = m.UsesColumns ? m.SampleSize : p.Slots;
+            string scratch = m.UsesColumns ? "per element of a sample" : m.PermutedElementwise ? "per channel, padded by one vector" : "per channel";
+            int length = m.UsesColumns ? m.SampleSize : m.ChannelArrayLength;
             w.WriteLine($$"""
                 // Backward scratch ({{scratch}}): the shift and the coefficients of dx = dy * a + (x - shift) * b + c.
                 private readonly float[] _gradShift = new float[{{length}}];
@@ -180,7 +180,7 @@ internal static partial class LayerEmitter
             w.WriteLine();
             if (m.Strategy == BatchStrategy.SmallPlanes)
             {
-                WriteExpandCoefficients(w, "_gradShift", "_gradA", "_gradB", "_gradC");
+                WriteExpandForElementwise(w, m, "_gradShift", "_gradA", "_gradB", "_gradC");
                 w.WriteLine();
             }
 
@@ -203,6 +203,13 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 KernelEmitter.WriteColumnRowsGradInput(w, "GradInputColumnRows", m.SampleSize);
                 w.WriteLine();
+                if (m.PermutedElementwise)
+                {
+                    KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", p.SlotLength, p.Slots, "ref float x, ref float dy, ref float dx", new[] { "shift", "a", "b", "c" },
+                        at => $"global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, {at}), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, bVector, cVector)), ref dx, {at});",
+                        "PermuteIndex");
+                    w.WriteLine();
+                }
                 break;
             default:
                 if (!perSample)

@@ -584,8 +584,7 @@ internal static partial class LayerEmitter
         {
             if (expand)
             {
-                WriteExpandCoefficients(w, "_shift", "_scale", "_offset");
-
+                WriteExpandForElementwise(w, m, "_shift", "_scale", "_offset");
                 w.WriteLine();
             }
 
@@ -607,6 +606,24 @@ internal static partial class LayerEmitter
     }
 
     /// <summary>
+    /// Small planes: the per-element coefficients the element-wise pass reads, unless the permuted Vector512 kernels run,
+    /// which read the per-channel arrays themselves.
+    /// </summary>
+    private static void WriteExpandForElementwise(IndentedWriter w, LayerModel m, params string[] arrays)
+    {
+        if (!m.PermutedElementwise)
+        {
+            WriteExpandCoefficients(w, arrays);
+            return;
+        }
+
+        using (w.Block("if (!global::NormGen.SimdMath.Use512) // the permuted Vector512 kernels read the per-channel coefficients"))
+        {
+            WriteExpandCoefficients(w, arrays);
+        }
+    }
+
+    /// <summary>
     /// The loops of an element-wise block (normalization, input gradient) over samples [start, end), last first, per
     /// strategy: <c>{stem}ColumnRows</c> over a few samples at a time (small planes), <c>{stem}Columns</c> per sample
     /// (columns), or <c>{stem}Plane</c> per (sample, channel) plane with that channel's coefficients.
@@ -614,6 +631,22 @@ internal static partial class LayerEmitter
     private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients)
     {
         string At(string offset) => string.Join(", ", tensors.Select(t => $"ref {Unsafe}.Add(ref {t}, {offset})"));
+        if (m.PermutedElementwise)
+        {
+            using (w.Block("if (global::NormGen.SimdMath.Use512)"))
+            {
+                using (w.Block("for (int n = end - 1; n >= start; n--)"))
+                {
+                    w.WriteLine("int at = n * SampleSize;");
+                    w.WriteLine($"{stem}Permuted({At("at")}, {string.Join(", ", coefficients.Select(a => $"ref {MemoryMarshal}.GetArrayDataReference({a})"))});");
+                }
+
+                w.WriteLine("return;");
+            }
+
+            w.WriteLine();
+        }
+
         if (m.Strategy == BatchStrategy.SmallPlanes)
         {
             using (w.Block($"for (int n = end; n > start; n -= {KernelEmitter.ElementwiseRows})"))
@@ -694,6 +727,16 @@ internal static partial class LayerEmitter
                 KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.");
                 w.WriteLine();
                 KernelEmitter.WriteColumnRowsNormalize(w, "NormalizeColumnRows", m.SampleSize);
+                if (m.PermutedElementwise)
+                {
+                    w.WriteLine();
+                    KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", p.SlotLength, p.Slots, "ref float x, ref float y", new[] { "shift", "scale", "offset" },
+                        at => $"global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector), ref y, {at});",
+                        "PermuteIndex");
+                    w.WriteLine();
+                    KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex", p.SlotLength);
+                }
+
                 break;
             default:
                 KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, p.SlotLength, $"Sum of one plane of {p.SlotLength} elements (float partials flushed into a double total).");

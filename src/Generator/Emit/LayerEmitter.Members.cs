@@ -110,8 +110,8 @@ internal static partial class LayerEmitter
 
         if (p.Scope == StatisticsScope.Batch)
         {
-            string scope = m.UsesColumns ? "per element of a sample" : "per channel";
-            int k = m.ScratchLength;
+            string scope = m.UsesColumns ? "per element of a sample" : m.PermutedElementwise ? "per channel, padded by one vector" : "per channel";
+            int k = m.ChannelArrayLength;
             w.WriteLine($$"""
                 // Per call ({{scope}}): the shift of the statistics and the coefficients of y = (x - shift) * scale + offset.
                 private readonly float[] _shift = new float[{{k}}];

@@ -144,6 +144,21 @@ internal static partial class LayerEmitter
             }
         }
 
+        /// <summary>
+        /// Small planes whose sample is a whole number of periods of the channel pattern in 16-float vectors: their
+        /// element-wise passes have a Vector512 kernel that permutes each vector's coefficients out of per-channel vectors
+        /// (<see cref="KernelEmitter.WritePermutedElementwise"/>) instead of reading per-element coefficient arrays.
+        /// </summary>
+        public bool PermutedElementwise => Strategy == BatchStrategy.SmallPlanes && Plan.Slots % PermuteChannels == 0;
+
+        /// <summary>Channels per period of the permuted kernels: 16 / gcd(plane length, 16).</summary>
+        public int PermuteChannels => 16 / Gcd(Plan.SlotLength, 16);
+
+        /// <summary>Length of the per-channel coefficient arrays: padded by one vector where the permuted kernels load them 16 at a time.</summary>
+        public int ChannelArrayLength => PermutedElementwise ? Plan.Slots + 16 : ScratchLength;
+
+        private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
         /// <summary>Samples of the first ones whose mean is the shift of the one-pass statistics: at least 16 values per channel.</summary>
         public int ShiftSamples => (16 + Plan.SlotLength - 1) / Plan.SlotLength;
 

@@ -47,10 +47,10 @@ namespace Models
         private readonly float[] _batchMean = new float[512];
         private readonly float[] _batchVar = new float[512];
 
-        // Per call (per channel): the shift of the statistics and the coefficients of y = (x - shift) * scale + offset.
-        private readonly float[] _shift = new float[512];
-        private readonly float[] _scale = new float[512];
-        private readonly float[] _offset = new float[512];
+        // Per call (per channel, padded by one vector): the shift of the statistics and the coefficients of y = (x - shift) * scale + offset.
+        private readonly float[] _shift = new float[528];
+        private readonly float[] _scale = new float[528];
+        private readonly float[] _offset = new float[528];
 
         // Per-element copies of per-channel coefficients for the flat kernels over whole samples: the shift, then
         // scale and offset (Forward) or a, b and c (Backward), each 25088 floats.
@@ -65,11 +65,11 @@ namespace Models
         private int _savedBatch = -1;
         private bool _savedBatchStatistics; // batch statistics (true) or running statistics (false)
 
-        // Backward scratch (per channel): the shift and the coefficients of dx = dy * a + (x - shift) * b + c.
-        private readonly float[] _gradShift = new float[512];
-        private readonly float[] _gradA = new float[512];
-        private readonly float[] _gradB = new float[512];
-        private readonly float[] _gradC = new float[512];
+        // Backward scratch (per channel, padded by one vector): the shift and the coefficients of dx = dy * a + (x - shift) * b + c.
+        private readonly float[] _gradShift = new float[528];
+        private readonly float[] _gradA = new float[528];
+        private readonly float[] _gradB = new float[528];
+        private readonly float[] _gradC = new float[528];
 
         // Blocks: every pass walks the batch in blocks of samples and writes per-block partial sums, which are then added
         // in block order. Block sizes depend only on the shape and the batch size, so results are the same for any number
@@ -473,13 +473,16 @@ namespace Models
         /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call, block by block (blocks planned by the caller).</summary>
         private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
-            for (int c = 0; c < Slots; c++)
+            if (!global::NormGen.SimdMath.Use512) // the permuted Vector512 kernels read the per-channel coefficients
             {
-                int first = c * SlotLength;
-                global::System.Array.Fill(_elementCoefficients, _shift[c], first, SlotLength);
-                global::System.Array.Fill(_elementCoefficients, _scale[c], (1 * SampleSize) + first, SlotLength);
-                global::System.Array.Fill(_elementCoefficients, _offset[c], (2 * SampleSize) + first, SlotLength);
+                // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
+                for (int c = 0; c < Slots; c++)
+                {
+                    int first = c * SlotLength;
+                    global::System.Array.Fill(_elementCoefficients, _shift[c], first, SlotLength);
+                    global::System.Array.Fill(_elementCoefficients, _scale[c], (1 * SampleSize) + first, SlotLength);
+                    global::System.Array.Fill(_elementCoefficients, _offset[c], (2 * SampleSize) + first, SlotLength);
+                }
             }
 
             RunBlocks(NormalizePass, input, default, output);
@@ -490,6 +493,16 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                for (int n = end - 1; n >= start; n--)
+                {
+                    int at = n * SampleSize;
+                    NormalizePermuted(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scale), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_offset));
+                }
+                return;
+            }
+
             for (int n = end; n > start; n -= 4)
             {
                 int first = global::System.Math.Max(start, n - 4);
@@ -952,6 +965,83 @@ namespace Models
                 }
             }
         }
+
+        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (16 channels, 49 vectors per period); Vector512 only.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizePermuted(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
+            for (int period = 0; period < 32; period++)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 16));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 16));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 16));
+                nuint first = (nuint)(period * 784);
+                for (nuint k = 0; k < 49; k++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    nuint at = first + (k * 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                }
+            }
+        }
+
+        /// <summary>Per vector of a period (49 vectors of 16 lanes), the channel within the period of each lane.</summary>
+        private static readonly int[] PermuteIndex =
+        [
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+            2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+            2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+            2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+            4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+            4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+            4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+            5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+            5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+            5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+            6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+            6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+            6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+            7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+            7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+            7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8,
+            8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+            8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+            8, 8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9,
+            9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+            9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+            9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10,
+            10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+            10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+            10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11,
+            11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11,
+            11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11,
+            11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 12, 12, 12, 12,
+            12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+            12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+            12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13,
+            13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13,
+            13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13,
+            13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 14, 14,
+            14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14,
+            14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14,
+            14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 15,
+            15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+            15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+            15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+        ];
         /// <summary>
         /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
         /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output. Adds the parameter gradients into <c>Weight.Grad</c> and <c>Bias.Grad</c>, as PyTorch's autograd accumulates.
@@ -1029,14 +1119,17 @@ namespace Models
                 _gradC[c] = (float)c0;
             }
 
-            // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
-            for (int c = 0; c < Slots; c++)
+            if (!global::NormGen.SimdMath.Use512) // the permuted Vector512 kernels read the per-channel coefficients
             {
-                int first = c * SlotLength;
-                global::System.Array.Fill(_elementCoefficients, _gradShift[c], first, SlotLength);
-                global::System.Array.Fill(_elementCoefficients, _gradA[c], (1 * SampleSize) + first, SlotLength);
-                global::System.Array.Fill(_elementCoefficients, _gradB[c], (2 * SampleSize) + first, SlotLength);
-                global::System.Array.Fill(_elementCoefficients, _gradC[c], (3 * SampleSize) + first, SlotLength);
+                // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
+                for (int c = 0; c < Slots; c++)
+                {
+                    int first = c * SlotLength;
+                    global::System.Array.Fill(_elementCoefficients, _gradShift[c], first, SlotLength);
+                    global::System.Array.Fill(_elementCoefficients, _gradA[c], (1 * SampleSize) + first, SlotLength);
+                    global::System.Array.Fill(_elementCoefficients, _gradB[c], (2 * SampleSize) + first, SlotLength);
+                    global::System.Array.Fill(_elementCoefficients, _gradC[c], (3 * SampleSize) + first, SlotLength);
+                }
             }
 
             RunBlocks(GradInputPass, input, gradOutput, gradInput);
@@ -1073,6 +1166,16 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                for (int n = end - 1; n >= start; n--)
+                {
+                    int at = n * SampleSize;
+                    GradInputPermuted(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradA), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradB), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradC));
+                }
+                return;
+            }
+
             for (int n = end; n > start; n -= 4)
             {
                 int first = global::System.Math.Max(start, n - 4);
@@ -1347,6 +1450,31 @@ namespace Models
                 {
                     int at = (r * 25088) + i;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, i)) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref c, i));
+                }
+            }
+        }
+
+        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (16 channels, 49 vectors per period); Vector512 only.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputPermuted(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
+            for (int period = 0; period < 32; period++)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 16));
+                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, (nuint)(period * 16));
+                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(period * 16));
+                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, (nuint)(period * 16));
+                nuint first = (nuint)(period * 784);
+                for (nuint k = 0; k < 49; k++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                    nuint at = first + (k * 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
                 }
             }
         }

@@ -12,7 +12,6 @@ namespace NormGen.Runtime.Tests.Backward;
 public sealed class BackwardAllocationTests
 {
     private const int Batch = 4;
-    private const int WarmUp = 50;
     private const int Steps = 20;
 
     private static (float[] X, float[] Dy, float[] Y, float[] Dx) Buffers(int sampleSize)
@@ -31,18 +30,7 @@ public sealed class BackwardAllocationTests
 
     private static void AssertNoAllocation(string what, Action step)
     {
-        for (int i = 0; i < WarmUp; i++)
-        {
-            step();
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Steps; i++)
-        {
-            step();
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = SteadyState.AllocatedBytes(step, Steps);
         Assert.True(allocated == 0, $"{what}: {Steps} steady-state Forward + Backward steps allocated {allocated} bytes.");
     }
 

@@ -72,6 +72,8 @@ public sealed class LayerHarness
         new LayerSpec(nameof(Bn1dCustom), 1, 3, [5], Eps: 1e-3, Momentum: 0.3),
         new LayerSpec(nameof(Bn2d), 2, 3, [4, 5]),
         new LayerSpec(nameof(Bn2dSmall), 2, 5, [7, 7]),
+        new LayerSpec(nameof(Bn2dPeriodic), 2, 16, [7, 7]),
+        new LayerSpec(nameof(Bn2dPeriodicWide), 2, 8, [10, 10]),
         new LayerSpec(nameof(Bn2dOddPlane), 2, 8, [17, 19]),
         new LayerSpec(nameof(Bn2dUnit), 2, 4, [1, 1]),
         new LayerSpec(nameof(Bn2dNoAffine), 2, 3, [4, 5], Affine: false),
@@ -226,6 +228,8 @@ public sealed class LayerHarness
         nameof(Bn1dCustom) => Of(new Bn1dCustom()),
         nameof(Bn2d) => Of(new Bn2d()),
         nameof(Bn2dSmall) => Of(new Bn2dSmall()),
+        nameof(Bn2dPeriodic) => Of(new Bn2dPeriodic()),
+        nameof(Bn2dPeriodicWide) => Of(new Bn2dPeriodicWide()),
         nameof(Bn2dOddPlane) => Of(new Bn2dOddPlane()),
         nameof(Bn2dUnit) => Of(new Bn2dUnit()),
         nameof(Bn2dNoAffine) => Of(new Bn2dNoAffine()),
@@ -304,6 +308,26 @@ public sealed class LayerHarness
         Spec = Specs[nameof(Bn2dSmall)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
         GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
         NumFeaturesConstant = Bn2dSmall.NumFeatures, SampleSizeConstant = Bn2dSmall.SampleSize,
+        Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
+        NumBatchesTracked = () => l.NumBatchesTracked,
+    };
+
+    private static LayerHarness Of(Bn2dPeriodic l) => new()
+    {
+        Spec = Specs[nameof(Bn2dPeriodic)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
+        NumFeaturesConstant = Bn2dPeriodic.NumFeatures, SampleSizeConstant = Bn2dPeriodic.SampleSize,
+        Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
+        NumBatchesTracked = () => l.NumBatchesTracked,
+    };
+
+    private static LayerHarness Of(Bn2dPeriodicWide l) => new()
+    {
+        Spec = Specs[nameof(Bn2dPeriodicWide)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
+        NumFeaturesConstant = Bn2dPeriodicWide.NumFeatures, SampleSizeConstant = Bn2dPeriodicWide.SampleSize,
         Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
         RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
         NumBatchesTracked = () => l.NumBatchesTracked,

@@ -110,14 +110,11 @@ public sealed class OptimizerBehaviorTests
             optimizer.Step(); // first step: state is allocated here
             optimizer.Step();
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 5; i++)
+            long allocated = SteadyState.AllocatedBytes(() =>
             {
                 optimizer.Step();
                 optimizer.ZeroGrad();
-            }
-
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            }, calls: 5);
             Assert.True(allocated == 0, $"{optimizer.GetType().Name} allocated {allocated} bytes in 5 steady-state steps");
         }
     }

@@ -206,28 +206,11 @@ public sealed class ThreadingTests
             (float[] x, float[] dy) = Data(Subjects[1]);
             var y = new float[x.Length];
             var dx = new float[x.Length];
-            for (int i = 0; i < 100; i++)
+            Assert.Equal(0, SteadyState.AllocatedBytes(() =>
             {
                 layer.Forward(x, y);
                 layer.Backward(x, dy, dx);
-            }
-
-            // The least over five rounds: a per-call allocation shows in every round, a one-time one (a tier-1 re-JIT
-            // finishing during a round) in one only.
-            long least = long.MaxValue;
-            for (int round = 0; round < 5; round++)
-            {
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 10; i++)
-                {
-                    layer.Forward(x, y);
-                    layer.Backward(x, dy, dx);
-                }
-
-                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
-            }
-
-            Assert.Equal(0, least);
+            }, calls: 10));
         }
         finally
         {

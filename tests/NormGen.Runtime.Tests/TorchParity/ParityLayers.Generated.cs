@@ -21,6 +21,8 @@ internal static partial class ParityLayers
         "Bn1dCustom",
         "Bn2d",
         "Bn2dSmall",
+        "Bn2dPeriodic",
+        "Bn2dPeriodicWide",
         "Bn2dOddPlane",
         "Bn2dUnit",
         "Bn2dNoAffine",
@@ -63,6 +65,8 @@ internal static partial class ParityLayers
         "Bn1dCustom" => Wrap(new Layers.Bn1dCustom()),
         "Bn2d" => Wrap(new Layers.Bn2d()),
         "Bn2dSmall" => Wrap(new Layers.Bn2dSmall()),
+        "Bn2dPeriodic" => Wrap(new Layers.Bn2dPeriodic()),
+        "Bn2dPeriodicWide" => Wrap(new Layers.Bn2dPeriodicWide()),
         "Bn2dOddPlane" => Wrap(new Layers.Bn2dOddPlane()),
         "Bn2dUnit" => Wrap(new Layers.Bn2dUnit()),
         "Bn2dNoAffine" => Wrap(new Layers.Bn2dNoAffine()),
@@ -224,6 +228,48 @@ internal static partial class ParityLayers
             ("num_features", Layers.Bn2dSmall.NumFeatures),
             ("eps", Layers.Bn2dSmall.Eps),
             ("momentum", Layers.Bn2dSmall.Momentum),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(layer.RunningMean),
+        RunningVar = () => TensorExtensions.AsSpan(layer.RunningVar),
+        NumBatchesTracked = () => layer.NumBatchesTracked,
+    };
+
+    private static ParityLayer Wrap(Layers.Bn2dPeriodic layer) => new()
+    {
+        Name = "Bn2dPeriodic",
+        SampleSize = Layers.Bn2dPeriodic.SampleSize,
+        Constants =
+        [
+            ("num_features", Layers.Bn2dPeriodic.NumFeatures),
+            ("eps", Layers.Bn2dPeriodic.Eps),
+            ("momentum", Layers.Bn2dPeriodic.Momentum),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(layer.RunningMean),
+        RunningVar = () => TensorExtensions.AsSpan(layer.RunningVar),
+        NumBatchesTracked = () => layer.NumBatchesTracked,
+    };
+
+    private static ParityLayer Wrap(Layers.Bn2dPeriodicWide layer) => new()
+    {
+        Name = "Bn2dPeriodicWide",
+        SampleSize = Layers.Bn2dPeriodicWide.SampleSize,
+        Constants =
+        [
+            ("num_features", Layers.Bn2dPeriodicWide.NumFeatures),
+            ("eps", Layers.Bn2dPeriodicWide.Eps),
+            ("momentum", Layers.Bn2dPeriodicWide.Momentum),
         ],
         Training = () => layer.Training,
         Train = () => Assert.Same(layer, layer.Train()),
