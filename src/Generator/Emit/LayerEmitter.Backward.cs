@@ -151,30 +151,21 @@ internal static partial class LayerEmitter
             w.WriteLine("RunBlocks(GradientSumsPass, input, gradOutput, default);");
             WriteGradLocals(w, p);
             w.WriteLine("double count = (double)batch * SlotLength;");
-            using (w.Block("for (int c = 0; c < Slots; c++)"))
+            WriteBlockTotals(w, m);
+            bool expand = m.UsesColumns && !unit;
+            string a = expand ? "_channelShift" : SlotsSpan("_gradA");
+            string b = expand ? "_channelScale" : SlotsSpan("_gradB");
+            string c = expand ? "_channelOffset" : SlotsSpan("_gradC");
+            if (expand)
             {
-                if (m.UsesColumns && !unit)
-                {
-                    w.WriteLine("int first = c * SlotLength;");
-                    w.WriteLine("double channelDy = 0, channelDyX = 0;");
-                    using (w.Block("for (int i = first; i < first + SlotLength; i++)"))
-                    {
-                        w.WriteLine("channelDy += SumOverBlocks(_partialA, i);");
-                        w.WriteLine("channelDyX += SumOverBlocks(_partialB, i);");
-                    }
+                w.WriteLine("// a, b and c per channel in the per-channel scratch, then per element.");
+            }
 
-                    WriteChannelGradCoefficients(w, p, "channelDy", "channelDyX", perSample);
-                    w.WriteLine("global::System.Array.Fill(_gradA, (float)a, first, SlotLength);");
-                    w.WriteLine("global::System.Array.Fill(_gradB, (float)b, first, SlotLength);");
-                    w.WriteLine("global::System.Array.Fill(_gradC, (float)c0, first, SlotLength);");
-                }
-                else
-                {
-                    WriteChannelGradCoefficients(w, p, "SumOverBlocks(_partialA, c)", "SumOverBlocks(_partialB, c)", perSample);
-                    w.WriteLine("_gradA[c] = (float)a;");
-                    w.WriteLine("_gradB[c] = (float)b;");
-                    w.WriteLine("_gradC[c] = (float)c0;");
-                }
+            w.WriteLine($"global::NormGen.ChannelMath.GradientCoefficients({SlotsSpan("_totalA")}, {SlotsSpan("_totalB")}, {SlotsSpan("_saveMean")}, {SlotsSpan("_saveInvStd")},");
+            w.WriteLine($"    {(p.HasAffine ? "weight, weightGrad" : "default, default")}, {(p.HasBias ? "biasGrad" : "default")}, count, {(perSample ? "false" : "_savedBatchStatistics")}, {a}, {b}, {c});");
+            if (expand)
+            {
+                WriteExpandChannels(w, ("_channelShift", "_gradA"), ("_channelScale", "_gradB"), ("_channelOffset", "_gradC"));
             }
 
             w.WriteLine();
@@ -290,35 +281,6 @@ internal static partial class LayerEmitter
         w.WriteLine();
     }
 
-    /// <summary>
-    /// Declares a, b, c0 (and mean, shift) of dx = dy * a + (x - shift) * b + c0 for channel <c>c</c> from its sums, and
-    /// adds the channel's parameter gradients.
-    /// </summary>
-    private static void WriteChannelGradCoefficients(IndentedWriter w, NormPlan p, string sumDy, string sumDyX, bool runningOnly)
-    {
-        w.WriteLine("double mean = _saveMean[c];");
-        w.WriteLine("double invStd = _saveInvStd[c];");
-        w.WriteLine("float shift = (float)mean;");
-        w.WriteLine($"double sumDy = {sumDy};");
-        w.WriteLine($"double sumDyXmu = {sumDyX} - ((mean - shift) * sumDy); // Σ dy * (x - mean)");
-        WriteAccumulateBlockGrads(w, p, "c");
-        w.WriteLine(p.HasAffine ? "double gamma = weight[c];" : "const double gamma = 1;");
-        w.WriteLine("double a = invStd * gamma;");
-        if (runningOnly)
-        {
-            w.WriteLine("double b = 0, c0 = 0;");
-            return;
-        }
-
-        using (w.Block("double b = 0, c0 = 0;\nif (_savedBatchStatistics)", "}"))
-        {
-            w.WriteLine("double meanG = gamma * sumDy / count;");
-            w.WriteLine("double meanGx = gamma * sumDyXmu * invStd / count; // mean of g * x̂");
-            w.WriteLine("b = -invStd * invStd * meanGx;");
-            w.WriteLine("c0 = (-invStd * meanG) - (b * (mean - shift));");
-        }
-    }
-
     private static void WriteGradLocals(IndentedWriter w, NormPlan p)
     {
         if (p.HasAffine)
@@ -330,19 +292,6 @@ internal static partial class LayerEmitter
         if (p.HasBias)
         {
             w.WriteLine("global::System.Span<float> biasGrad = Bias.GradSpan;");
-        }
-    }
-
-    private static void WriteAccumulateBlockGrads(IndentedWriter w, NormPlan p, string index)
-    {
-        if (p.HasAffine)
-        {
-            w.WriteLine($"weightGrad[{index}] += (float)(sumDyXmu * invStd);");
-        }
-
-        if (p.HasBias)
-        {
-            w.WriteLine($"biasGrad[{index}] += (float)sumDy;");
         }
     }
 

@@ -88,6 +88,16 @@ internal static partial class LayerEmitter
         }
 
         string slots = m.Strategy == BatchStrategy.SmallPlanes ? "\nprivate double[][] _workerTotals = [];" : "";
+        if (p.Scope == StatisticsScope.Batch || p.TracksRunningStats)
+        {
+            slots += """
+
+
+                // The two partial sums added over the blocks (per channel, or per element for columns), between the passes.
+                private readonly double[] _totalA = new double[PartialLength];
+                private readonly double[] _totalB = new double[PartialLength];
+                """;
+        }
         w.WriteLine($$"""
             private readonly NormGenBlockRunner _blockRunner;
             private int _runBatch;
@@ -138,18 +148,26 @@ internal static partial class LayerEmitter
             private void RunBlocks(int pass, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output) =>
                 global::NormGen.BlockScheduler.Run(_blockRunner, pass, _blocks, _threads, first, second, output);
 
-            /// <summary>The total over all blocks of partial sum <paramref name="index"/>, added in block order.</summary>
-            private double SumOverBlocks(double[] partials, int index)
-            {
-                double total = 0;
-                for (int b = 0; b < _blocks; b++)
+            """);
+        if (p.Scope != StatisticsScope.Batch)
+        {
+            w.WriteLine("""
+                /// <summary>The total over all blocks of partial sum <paramref name="index"/>, added in block order.</summary>
+                private double SumOverBlocks(double[] partials, int index)
                 {
-                    total += partials[(b * PartialLength) + index];
+                    double total = 0;
+                    for (int b = 0; b < _blocks; b++)
+                    {
+                        total += partials[(b * PartialLength) + index];
+                    }
+
+                    return total;
                 }
 
-                return total;
-            }
+                """);
+        }
 
+        w.WriteLine($$"""
             /// <summary>Runs one block of a pass of the layer for <see cref="global::NormGen.BlockScheduler"/>.</summary>
             private sealed class NormGenBlockRunner : global::NormGen.IBlockWork
             {

@@ -199,10 +199,7 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 if (m.Plan.SlotLength == 1)
                 {
-                    using (w.Block("for (int c = 0; c < Slots; c++)"))
-                    {
-                        w.WriteLine("totals[c] /= samples;");
-                    }
+                    w.WriteLine("global::System.Numerics.Tensors.TensorPrimitives.Divide(totals, (float)samples, totals);");
                 }
                 else
                 {
@@ -290,49 +287,84 @@ internal static partial class LayerEmitter
         w.WriteLine("RunBlocks(StatisticsPass, input, default, default);");
         w.WriteLine();
         w.WriteLine("double count = (double)batch * SlotLength;");
-        WriteWeightBiasLocals(w, m);
+        WriteBlockTotals(w, m);
         using (w.Block("for (int c = 0; c < Slots; c++)"))
         {
-            if (m.UsesColumns && !unit)
-            {
-                w.WriteLine("int first = c * SlotLength;");
-                w.WriteLine("double deviation = 0, squares = 0;");
-                using (w.Block("for (int i = first; i < first + SlotLength; i++)"))
-                {
-                    w.WriteLine("deviation += SumOverBlocks(_partialA, i);");
-                    w.WriteLine("squares += SumOverBlocks(_partialB, i);");
-                }
-            }
-            else
-            {
-                w.WriteLine("double deviation = SumOverBlocks(_partialA, c);");
-                w.WriteLine("double squares = SumOverBlocks(_partialB, c);");
-            }
-
-            w.WriteLine("double sum = 0; // the plain sum: computed (and needed) only for a channel that is redone");
+            w.WriteLine("double deviation = _totalA[c], squares = _totalB[c];");
             using (w.Block("if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))"))
             {
-                w.WriteLine("RecomputeChannel(ref x, batch, c, out sum, out deviation, out squares);");
+                w.WriteLine("RecomputeChannel(ref x, batch, c, out _totalA[c], out _totalB[c]);");
             }
 
-            w.WriteLine();
-            string shift = m.UsesColumns && !unit ? "_shift[first]" : "_shift[c]";
-            WriteChannelCoefficients(w, m, "sum", "deviation", "squares", shift);
             if (m.UsesColumns && !unit)
             {
-                w.WriteLine("global::System.Array.Fill(_scale, (float)scale, first, SlotLength);");
-                w.WriteLine("global::System.Array.Fill(_offset, (float)offset, first, SlotLength);");
+                w.WriteLine();
+                w.WriteLine("_channelShift[c] = _shift[c * SlotLength];");
             }
-            else
-            {
-                w.WriteLine("_scale[c] = (float)scale;");
-                w.WriteLine("_offset[c] = (float)offset;");
-            }
+        }
+
+        w.WriteLine();
+        WriteWeightBiasLocals(w, m);
+        NormPlan p = m.Plan;
+        bool expand = m.UsesColumns && !unit;
+        string shift = expand ? "_channelShift" : SlotsSpan("_shift");
+        string scale = expand ? "_channelScale" : SlotsSpan("_scale");
+        string offset = expand ? "_channelOffset" : SlotsSpan("_offset");
+        w.WriteLine($"global::NormGen.ChannelMath.BatchCoefficients({SlotsSpan("_totalA")}, {SlotsSpan("_totalB")}, {shift},");
+        w.WriteLine($"    {(p.HasAffine ? "weight" : "default")}, {(p.HasBias ? "bias" : "default")}, count, Eps, _saveMean, _saveInvStd,");
+        w.WriteLine($"    {(p.TracksRunningStats ? "_batchMean, _batchVar" : "default, default")}, {scale}, {offset});");
+        if (expand)
+        {
+            WriteExpandChannels(w, ("_channelScale", "_scale"), ("_channelOffset", "_offset"));
         }
 
         w.Unindent();
         w.WriteLine("}");
         w.WriteLine();
+    }
+
+    /// <summary>A span of the first <c>Slots</c> entries of <paramref name="array"/>.</summary>
+    private static string SlotsSpan(string array) => $"global::System.MemoryExtensions.AsSpan({array}, 0, Slots)";
+
+    /// <summary>
+    /// <c>_totalA</c> and <c>_totalB</c>: the partial sums of the blocks added up, per channel (per element for columns,
+    /// then added per channel in place).
+    /// </summary>
+    private static void WriteBlockTotals(IndentedWriter w, LayerModel m)
+    {
+        w.WriteLine("global::NormGen.ChannelMath.SumBlocks(_partialA, _blocks, PartialLength, _totalA);");
+        w.WriteLine("global::NormGen.ChannelMath.SumBlocks(_partialB, _blocks, PartialLength, _totalB);");
+        if (m.UsesColumns && m.Plan.SlotLength > 1)
+        {
+            w.WriteLine("// Per element, then per channel: channel c's total goes to index c, which no later channel reads.");
+            using (w.Block("for (int c = 0; c < Slots; c++)"))
+            {
+                w.WriteLine("int first = c * SlotLength;");
+                w.WriteLine("double a = 0, b = 0;");
+                using (w.Block("for (int i = first; i < first + SlotLength; i++)"))
+                {
+                    w.WriteLine("a += _totalA[i];");
+                    w.WriteLine("b += _totalB[i];");
+                }
+
+                w.WriteLine("_totalA[c] = a;");
+                w.WriteLine("_totalB[c] = b;");
+            }
+        }
+
+        w.WriteLine();
+    }
+
+    /// <summary>Columns with several elements per channel: copies per-channel values to every element of their channel.</summary>
+    private static void WriteExpandChannels(IndentedWriter w, params (string From, string To)[] arrays)
+    {
+        using (w.Block("for (int c = 0; c < Slots; c++)"))
+        {
+            foreach ((string from, string to) in arrays)
+            {
+                w.WriteLine($"global::System.Array.Fill({to}, {from}[c], c * SlotLength, SlotLength);");
+            }
+        }
     }
 
     /// <summary>One block of the statistics pass, per strategy.</summary>
@@ -423,13 +455,13 @@ internal static partial class LayerEmitter
             /// finite: the plain sum gives a shift at the mean, then the sums of deviations from it are exact.
             /// </summary>
             """);
-        using (w.Block("private void RecomputeChannel(ref float x, int batch, int c, out double sum, out double deviation, out double squares)"))
+        using (w.Block("private void RecomputeChannel(ref float x, int batch, int c, out double deviation, out double squares)"))
         {
             if (m.UsesColumns)
             {
                 w.WriteLine($$"""
                     int first = c * SlotLength;
-                    sum = 0;
+                    double sum = 0;
                     for (int n = 0; n < batch; n++)
                     {
                         for (int i = first; i < first + SlotLength; i++)
@@ -456,7 +488,7 @@ internal static partial class LayerEmitter
             else
             {
                 w.WriteLine($$"""
-                    sum = 0;
+                    double sum = 0;
                     for (int n = 0; n < batch; n++)
                     {
                         SumPlane(ref {{Unsafe}}.Add(ref x, (n * SampleSize) + (c * SlotLength)), out double s);
@@ -493,29 +525,6 @@ internal static partial class LayerEmitter
         }
     }
 
-    /// <summary>Declares <c>scale</c> and <c>offset</c> (double) for channel <c>c</c> from the shifted sums.</summary>
-    private static void WriteChannelCoefficients(IndentedWriter w, LayerModel m, string sum, string deviation, string squares, string shift)
-    {
-        NormPlan p = m.Plan;
-        w.WriteLine($"double meanOffset = {deviation} / count; // mean - shift");
-        w.WriteLine($"double m2 = global::System.Math.Max({squares} - {deviation} * meanOffset, 0.0); // sum of squared deviations from the mean");
-        w.WriteLine("double variance = m2 / count; // biased, used for normalization");
-        w.WriteLine(p.Eps == 0
-            ? "double invStd = variance == 0 ? 0 : 1 / global::System.Math.Sqrt(variance); // PyTorch: 0 when var == 0 and eps == 0"
-            : "double invStd = 1 / global::System.Math.Sqrt(variance + Eps);");
-        w.WriteLine(p.HasAffine ? "double scale = weight[c] * invStd;" : "double scale = invStd;");
-        w.WriteLine(p.HasBias ? "double offset = bias[c] - meanOffset * scale;" : "double offset = -meanOffset * scale;");
-        w.WriteLine($"_saveMean[c] = {shift} + meanOffset;");
-        w.WriteLine("_saveInvStd[c] = invStd;");
-        if (p.TracksRunningStats)
-        {
-            w.WriteLine($"float shiftValue = {shift};");
-            w.WriteLine($"// With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.");
-            w.WriteLine($"_batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : {sum} / count);");
-            w.WriteLine("_batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var");
-        }
-    }
-
     private static void WriteRunningStatistics(IndentedWriter w, LayerModel m)
     {
         NormPlan p = m.Plan;
@@ -530,11 +539,8 @@ internal static partial class LayerEmitter
             w.WriteLine(p.RunningStats == RunningStatsKind.Cumulative
                 ? "float momentum = (float)(1.0 / _numBatchesTracked[0]); // cumulative moving average (PyTorch's momentum=None)"
                 : "const float momentum = (float)Momentum;");
-            using (w.Block("for (int c = 0; c < Slots; c++)"))
-            {
-                w.WriteLine("_runningMean[c] = (1f - momentum) * _runningMean[c] + momentum * _batchMean[c];");
-                w.WriteLine("_runningVar[c] = (1f - momentum) * _runningVar[c] + momentum * _batchVar[c];");
-            }
+            w.WriteLine($"global::NormGen.ChannelMath.UpdateRunning({SlotsSpan("_runningMean")}, _batchMean, momentum);");
+            w.WriteLine($"global::NormGen.ChannelMath.UpdateRunning({SlotsSpan("_runningVar")}, _batchVar, momentum);");
         }
 
         w.WriteLine();
@@ -549,26 +555,15 @@ internal static partial class LayerEmitter
         using (w.Block("private void UseRunningStatistics()"))
         {
             WriteWeightBiasLocals(w, m);
-            using (w.Block("for (int c = 0; c < Slots; c++)"))
+            bool expand = m.UsesColumns && p.SlotLength > 1;
+            string shift = expand ? "_channelShift" : SlotsSpan("_shift");
+            string scale = expand ? "_channelScale" : SlotsSpan("_scale");
+            string offset = expand ? "_channelOffset" : SlotsSpan("_offset");
+            w.WriteLine($"global::NormGen.ChannelMath.RunningCoefficients({SlotsSpan("_runningMean")}, {SlotsSpan("_runningVar")},");
+            w.WriteLine($"    {(p.HasAffine ? "weight" : "default")}, {(p.HasBias ? "bias" : "default")}, Eps, {SlotsSpan("_saveMean")}, {SlotsSpan("_saveInvStd")}, {shift}, {scale}, {offset});");
+            if (expand)
             {
-                w.WriteLine("double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);");
-                w.WriteLine("_saveMean[c] = _runningMean[c];");
-                w.WriteLine("_saveInvStd[c] = invStd;");
-                w.WriteLine(p.HasAffine ? "float scale = (float)(weight[c] * invStd);" : "float scale = (float)invStd;");
-                w.WriteLine(p.HasBias ? "float offset = bias[c];" : "float offset = 0f;");
-                if (m.UsesColumns && p.SlotLength > 1)
-                {
-                    w.WriteLine("int first = c * SlotLength;");
-                    w.WriteLine("global::System.Array.Fill(_shift, _runningMean[c], first, SlotLength);");
-                    w.WriteLine("global::System.Array.Fill(_scale, scale, first, SlotLength);");
-                    w.WriteLine("global::System.Array.Fill(_offset, offset, first, SlotLength);");
-                }
-                else
-                {
-                    w.WriteLine("_shift[c] = _runningMean[c];");
-                    w.WriteLine("_scale[c] = scale;");
-                    w.WriteLine("_offset[c] = offset;");
-                }
+                WriteExpandChannels(w, ("_channelShift", "_shift"), ("_channelScale", "_scale"), ("_channelOffset", "_offset"));
             }
         }
 

@@ -119,6 +119,18 @@ internal static partial class LayerEmitter
                 private readonly float[] _offset = new float[{{k}}];
 
                 """);
+            if (m.UsesColumns && p.SlotLength > 1)
+            {
+                w.WriteLine($$"""
+                    // Per channel, before they are copied to each element of the channel: the shift, scale and offset (Forward),
+                    // or a, b and c (Backward).
+                    private readonly float[] _channelShift = new float[{{p.Slots}}];
+                    private readonly float[] _channelScale = new float[{{p.Slots}}];
+                    private readonly float[] _channelOffset = new float[{{p.Slots}}];
+
+                    """);
+            }
+
             if (m.Strategy == BatchStrategy.SmallPlanes)
             {
                 w.WriteLine($$"""

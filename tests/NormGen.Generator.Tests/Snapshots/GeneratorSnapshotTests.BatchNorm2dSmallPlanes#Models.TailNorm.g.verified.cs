@@ -111,6 +111,10 @@ namespace Models
         private double[] _partialB = [];
         private double[][] _workerTotals = [];
 
+        // The two partial sums added over the blocks (per channel, or per element for columns), between the passes.
+        private readonly double[] _totalA = new double[PartialLength];
+        private readonly double[] _totalB = new double[PartialLength];
+
         /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
         private void PlanBlocks(int batch)
         {
@@ -140,18 +144,6 @@ namespace Models
         /// <summary>Runs every block of <paramref name="pass"/>, on up to the planned number of threads.</summary>
         private void RunBlocks(int pass, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output) =>
             global::NormGen.BlockScheduler.Run(_blockRunner, pass, _blocks, _threads, first, second, output);
-
-        /// <summary>The total over all blocks of partial sum <paramref name="index"/>, added in block order.</summary>
-        private double SumOverBlocks(double[] partials, int index)
-        {
-            double total = 0;
-            for (int b = 0; b < _blocks; b++)
-            {
-                total += partials[(b * PartialLength) + index];
-            }
-
-            return total;
-        }
 
         /// <summary>Runs one block of a pass of the layer for <see cref="global::NormGen.BlockScheduler"/>.</summary>
         private sealed class NormGenBlockRunner : global::NormGen.IBlockWork
@@ -363,33 +355,23 @@ namespace Models
             RunBlocks(StatisticsPass, input, default, default);
 
             double count = (double)batch * SlotLength;
-            global::System.Span<float> weight = Weight.DataSpan;
-            global::System.Span<float> bias = Bias.DataSpan;
+            global::NormGen.ChannelMath.SumBlocks(_partialA, _blocks, PartialLength, _totalA);
+            global::NormGen.ChannelMath.SumBlocks(_partialB, _blocks, PartialLength, _totalB);
+
             for (int c = 0; c < Slots; c++)
             {
-                double deviation = SumOverBlocks(_partialA, c);
-                double squares = SumOverBlocks(_partialB, c);
-                double sum = 0; // the plain sum: computed (and needed) only for a channel that is redone
+                double deviation = _totalA[c], squares = _totalB[c];
                 if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))
                 {
-                    RecomputeChannel(ref x, batch, c, out sum, out deviation, out squares);
+                    RecomputeChannel(ref x, batch, c, out _totalA[c], out _totalB[c]);
                 }
-
-                double meanOffset = deviation / count; // mean - shift
-                double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
-                double variance = m2 / count; // biased, used for normalization
-                double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
-                double scale = weight[c] * invStd;
-                double offset = bias[c] - meanOffset * scale;
-                _saveMean[c] = _shift[c] + meanOffset;
-                _saveInvStd[c] = invStd;
-                float shiftValue = _shift[c];
-                // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
-                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : sum / count);
-                _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
-                _scale[c] = (float)scale;
-                _offset[c] = (float)offset;
             }
+
+            global::System.Span<float> weight = Weight.DataSpan;
+            global::System.Span<float> bias = Bias.DataSpan;
+            global::NormGen.ChannelMath.BatchCoefficients(global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots), global::System.MemoryExtensions.AsSpan(_shift, 0, Slots),
+                weight, bias, count, Eps, _saveMean, _saveInvStd,
+                _batchMean, _batchVar, global::System.MemoryExtensions.AsSpan(_scale, 0, Slots), global::System.MemoryExtensions.AsSpan(_offset, 0, Slots));
         }
 
         /// <summary>One block of the statistics pass: per channel, Σ(x - shift) and Σ(x - shift)² over samples [start, end).</summary>
@@ -420,9 +402,9 @@ namespace Models
         /// Channel <paramref name="c"/> in two passes, for data whose estimated shift was too far from the mean or not
         /// finite: the plain sum gives a shift at the mean, then the sums of deviations from it are exact.
         /// </summary>
-        private void RecomputeChannel(ref float x, int batch, int c, out double sum, out double deviation, out double squares)
+        private void RecomputeChannel(ref float x, int batch, int c, out double deviation, out double squares)
         {
-            sum = 0;
+            double sum = 0;
             for (int n = 0; n < batch; n++)
             {
                 SumPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (n * SampleSize) + (c * SlotLength)), out double s);
@@ -445,11 +427,8 @@ namespace Models
         private void UpdateRunningStatistics()
         {
             const float momentum = (float)Momentum;
-            for (int c = 0; c < Slots; c++)
-            {
-                _runningMean[c] = (1f - momentum) * _runningMean[c] + momentum * _batchMean[c];
-                _runningVar[c] = (1f - momentum) * _runningVar[c] + momentum * _batchVar[c];
-            }
+            global::NormGen.ChannelMath.UpdateRunning(global::System.MemoryExtensions.AsSpan(_runningMean, 0, Slots), _batchMean, momentum);
+            global::NormGen.ChannelMath.UpdateRunning(global::System.MemoryExtensions.AsSpan(_runningVar, 0, Slots), _batchVar, momentum);
         }
 
         /// <summary>Eval mode: normalize with the running statistics, y = (x - running_mean) * weight / sqrt(running_var + eps) + bias.</summary>
@@ -457,17 +436,8 @@ namespace Models
         {
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
-            for (int c = 0; c < Slots; c++)
-            {
-                double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);
-                _saveMean[c] = _runningMean[c];
-                _saveInvStd[c] = invStd;
-                float scale = (float)(weight[c] * invStd);
-                float offset = bias[c];
-                _shift[c] = _runningMean[c];
-                _scale[c] = scale;
-                _offset[c] = offset;
-            }
+            global::NormGen.ChannelMath.RunningCoefficients(global::System.MemoryExtensions.AsSpan(_runningMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_runningVar, 0, Slots),
+                weight, bias, Eps, global::System.MemoryExtensions.AsSpan(_saveMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveInvStd, 0, Slots), global::System.MemoryExtensions.AsSpan(_shift, 0, Slots), global::System.MemoryExtensions.AsSpan(_scale, 0, Slots), global::System.MemoryExtensions.AsSpan(_offset, 0, Slots));
         }
 
         /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call, block by block (blocks planned by the caller).</summary>
@@ -1095,29 +1065,11 @@ namespace Models
             global::System.Span<float> weightGrad = Weight.GradSpan;
             global::System.Span<float> biasGrad = Bias.GradSpan;
             double count = (double)batch * SlotLength;
-            for (int c = 0; c < Slots; c++)
-            {
-                double mean = _saveMean[c];
-                double invStd = _saveInvStd[c];
-                float shift = (float)mean;
-                double sumDy = SumOverBlocks(_partialA, c);
-                double sumDyXmu = SumOverBlocks(_partialB, c) - ((mean - shift) * sumDy); // Σ dy * (x - mean)
-                weightGrad[c] += (float)(sumDyXmu * invStd);
-                biasGrad[c] += (float)sumDy;
-                double gamma = weight[c];
-                double a = invStd * gamma;
-                double b = 0, c0 = 0;
-                if (_savedBatchStatistics)
-                {
-                    double meanG = gamma * sumDy / count;
-                    double meanGx = gamma * sumDyXmu * invStd / count; // mean of g * x̂
-                    b = -invStd * invStd * meanGx;
-                    c0 = (-invStd * meanG) - (b * (mean - shift));
-                }
-                _gradA[c] = (float)a;
-                _gradB[c] = (float)b;
-                _gradC[c] = (float)c0;
-            }
+            global::NormGen.ChannelMath.SumBlocks(_partialA, _blocks, PartialLength, _totalA);
+            global::NormGen.ChannelMath.SumBlocks(_partialB, _blocks, PartialLength, _totalB);
+
+            global::NormGen.ChannelMath.GradientCoefficients(global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveInvStd, 0, Slots),
+                weight, weightGrad, biasGrad, count, _savedBatchStatistics, global::System.MemoryExtensions.AsSpan(_gradA, 0, Slots), global::System.MemoryExtensions.AsSpan(_gradB, 0, Slots), global::System.MemoryExtensions.AsSpan(_gradC, 0, Slots));
 
             if (!global::NormGen.SimdMath.Use512) // the permuted Vector512 kernels read the per-channel coefficients
             {

@@ -49,6 +49,12 @@ namespace Models
         private readonly float[] _scale = new float[96];
         private readonly float[] _offset = new float[96];
 
+        // Per channel, before they are copied to each element of the channel: the shift, scale and offset (Forward),
+        // or a, b and c (Backward).
+        private readonly float[] _channelShift = new float[32];
+        private readonly float[] _channelScale = new float[32];
+        private readonly float[] _channelOffset = new float[32];
+
         private readonly (string Name, global::NormGen.Parameter Parameter)[] _namedParameters;
         private readonly (string Name, global::System.Numerics.Tensors.IReadOnlyTensor Buffer)[] _namedBuffers;
 
@@ -103,6 +109,10 @@ namespace Models
         private double[] _partialA = [];
         private double[] _partialB = [];
 
+        // The two partial sums added over the blocks (per channel, or per element for columns), between the passes.
+        private readonly double[] _totalA = new double[PartialLength];
+        private readonly double[] _totalB = new double[PartialLength];
+
         /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
         private void PlanBlocks(int batch)
         {
@@ -120,18 +130,6 @@ namespace Models
         /// <summary>Runs every block of <paramref name="pass"/>, on up to the planned number of threads.</summary>
         private void RunBlocks(int pass, global::System.ReadOnlySpan<float> first, global::System.ReadOnlySpan<float> second, global::System.Span<float> output) =>
             global::NormGen.BlockScheduler.Run(_blockRunner, pass, _blocks, _threads, first, second, output);
-
-        /// <summary>The total over all blocks of partial sum <paramref name="index"/>, added in block order.</summary>
-        private double SumOverBlocks(double[] partials, int index)
-        {
-            double total = 0;
-            for (int b = 0; b < _blocks; b++)
-            {
-                total += partials[(b * PartialLength) + index];
-            }
-
-            return total;
-        }
 
         /// <summary>Runs one block of a pass of the layer for <see cref="global::NormGen.BlockScheduler"/>.</summary>
         private sealed class NormGenBlockRunner : global::NormGen.IBlockWork
@@ -342,37 +340,42 @@ namespace Models
             RunBlocks(StatisticsPass, input, default, default);
 
             double count = (double)batch * SlotLength;
-            global::System.Span<float> weight = Weight.DataSpan;
-            global::System.Span<float> bias = Bias.DataSpan;
+            global::NormGen.ChannelMath.SumBlocks(_partialA, _blocks, PartialLength, _totalA);
+            global::NormGen.ChannelMath.SumBlocks(_partialB, _blocks, PartialLength, _totalB);
+            // Per element, then per channel: channel c's total goes to index c, which no later channel reads.
             for (int c = 0; c < Slots; c++)
             {
                 int first = c * SlotLength;
-                double deviation = 0, squares = 0;
+                double a = 0, b = 0;
                 for (int i = first; i < first + SlotLength; i++)
                 {
-                    deviation += SumOverBlocks(_partialA, i);
-                    squares += SumOverBlocks(_partialB, i);
+                    a += _totalA[i];
+                    b += _totalB[i];
                 }
-                double sum = 0; // the plain sum: computed (and needed) only for a channel that is redone
+                _totalA[c] = a;
+                _totalB[c] = b;
+            }
+
+            for (int c = 0; c < Slots; c++)
+            {
+                double deviation = _totalA[c], squares = _totalB[c];
                 if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))
                 {
-                    RecomputeChannel(ref x, batch, c, out sum, out deviation, out squares);
+                    RecomputeChannel(ref x, batch, c, out _totalA[c], out _totalB[c]);
                 }
 
-                double meanOffset = deviation / count; // mean - shift
-                double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
-                double variance = m2 / count; // biased, used for normalization
-                double invStd = 1 / global::System.Math.Sqrt(variance + Eps);
-                double scale = weight[c] * invStd;
-                double offset = bias[c] - meanOffset * scale;
-                _saveMean[c] = _shift[first] + meanOffset;
-                _saveInvStd[c] = invStd;
-                float shiftValue = _shift[first];
-                // With Inf or NaN in the channel the shift is not finite; PyTorch's mean is then the plain sum's.
-                _batchMean[c] = (float)(float.IsFinite(shiftValue) ? shiftValue + meanOffset : sum / count);
-                _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
-                global::System.Array.Fill(_scale, (float)scale, first, SlotLength);
-                global::System.Array.Fill(_offset, (float)offset, first, SlotLength);
+                _channelShift[c] = _shift[c * SlotLength];
+            }
+
+            global::System.Span<float> weight = Weight.DataSpan;
+            global::System.Span<float> bias = Bias.DataSpan;
+            global::NormGen.ChannelMath.BatchCoefficients(global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots), _channelShift,
+                weight, bias, count, Eps, _saveMean, _saveInvStd,
+                _batchMean, _batchVar, _channelScale, _channelOffset);
+            for (int c = 0; c < Slots; c++)
+            {
+                global::System.Array.Fill(_scale, _channelScale[c], c * SlotLength, SlotLength);
+                global::System.Array.Fill(_offset, _channelOffset[c], c * SlotLength, SlotLength);
             }
         }
 
@@ -395,10 +398,10 @@ namespace Models
         /// Channel <paramref name="c"/> in two passes, for data whose estimated shift was too far from the mean or not
         /// finite: the plain sum gives a shift at the mean, then the sums of deviations from it are exact.
         /// </summary>
-        private void RecomputeChannel(ref float x, int batch, int c, out double sum, out double deviation, out double squares)
+        private void RecomputeChannel(ref float x, int batch, int c, out double deviation, out double squares)
         {
             int first = c * SlotLength;
-            sum = 0;
+            double sum = 0;
             for (int n = 0; n < batch; n++)
             {
                 for (int i = first; i < first + SlotLength; i++)
@@ -426,11 +429,8 @@ namespace Models
         private void UpdateRunningStatistics()
         {
             float momentum = (float)(1.0 / _numBatchesTracked[0]); // cumulative moving average (PyTorch's momentum=None)
-            for (int c = 0; c < Slots; c++)
-            {
-                _runningMean[c] = (1f - momentum) * _runningMean[c] + momentum * _batchMean[c];
-                _runningVar[c] = (1f - momentum) * _runningVar[c] + momentum * _batchVar[c];
-            }
+            global::NormGen.ChannelMath.UpdateRunning(global::System.MemoryExtensions.AsSpan(_runningMean, 0, Slots), _batchMean, momentum);
+            global::NormGen.ChannelMath.UpdateRunning(global::System.MemoryExtensions.AsSpan(_runningVar, 0, Slots), _batchVar, momentum);
         }
 
         /// <summary>Eval mode: normalize with the running statistics, y = (x - running_mean) * weight / sqrt(running_var + eps) + bias.</summary>
@@ -438,17 +438,13 @@ namespace Models
         {
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
+            global::NormGen.ChannelMath.RunningCoefficients(global::System.MemoryExtensions.AsSpan(_runningMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_runningVar, 0, Slots),
+                weight, bias, Eps, global::System.MemoryExtensions.AsSpan(_saveMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveInvStd, 0, Slots), _channelShift, _channelScale, _channelOffset);
             for (int c = 0; c < Slots; c++)
             {
-                double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);
-                _saveMean[c] = _runningMean[c];
-                _saveInvStd[c] = invStd;
-                float scale = (float)(weight[c] * invStd);
-                float offset = bias[c];
-                int first = c * SlotLength;
-                global::System.Array.Fill(_shift, _runningMean[c], first, SlotLength);
-                global::System.Array.Fill(_scale, scale, first, SlotLength);
-                global::System.Array.Fill(_offset, offset, first, SlotLength);
+                global::System.Array.Fill(_shift, _channelShift[c], c * SlotLength, SlotLength);
+                global::System.Array.Fill(_scale, _channelScale[c], c * SlotLength, SlotLength);
+                global::System.Array.Fill(_offset, _channelOffset[c], c * SlotLength, SlotLength);
             }
         }
 
@@ -750,35 +746,30 @@ namespace Models
             global::System.Span<float> weightGrad = Weight.GradSpan;
             global::System.Span<float> biasGrad = Bias.GradSpan;
             double count = (double)batch * SlotLength;
+            global::NormGen.ChannelMath.SumBlocks(_partialA, _blocks, PartialLength, _totalA);
+            global::NormGen.ChannelMath.SumBlocks(_partialB, _blocks, PartialLength, _totalB);
+            // Per element, then per channel: channel c's total goes to index c, which no later channel reads.
             for (int c = 0; c < Slots; c++)
             {
                 int first = c * SlotLength;
-                double channelDy = 0, channelDyX = 0;
+                double a = 0, b = 0;
                 for (int i = first; i < first + SlotLength; i++)
                 {
-                    channelDy += SumOverBlocks(_partialA, i);
-                    channelDyX += SumOverBlocks(_partialB, i);
+                    a += _totalA[i];
+                    b += _totalB[i];
                 }
-                double mean = _saveMean[c];
-                double invStd = _saveInvStd[c];
-                float shift = (float)mean;
-                double sumDy = channelDy;
-                double sumDyXmu = channelDyX - ((mean - shift) * sumDy); // Σ dy * (x - mean)
-                weightGrad[c] += (float)(sumDyXmu * invStd);
-                biasGrad[c] += (float)sumDy;
-                double gamma = weight[c];
-                double a = invStd * gamma;
-                double b = 0, c0 = 0;
-                if (_savedBatchStatistics)
-                {
-                    double meanG = gamma * sumDy / count;
-                    double meanGx = gamma * sumDyXmu * invStd / count; // mean of g * x̂
-                    b = -invStd * invStd * meanGx;
-                    c0 = (-invStd * meanG) - (b * (mean - shift));
-                }
-                global::System.Array.Fill(_gradA, (float)a, first, SlotLength);
-                global::System.Array.Fill(_gradB, (float)b, first, SlotLength);
-                global::System.Array.Fill(_gradC, (float)c0, first, SlotLength);
+                _totalA[c] = a;
+                _totalB[c] = b;
+            }
+
+            // a, b and c per channel in the per-channel scratch, then per element.
+            global::NormGen.ChannelMath.GradientCoefficients(global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveInvStd, 0, Slots),
+                weight, weightGrad, biasGrad, count, _savedBatchStatistics, _channelShift, _channelScale, _channelOffset);
+            for (int c = 0; c < Slots; c++)
+            {
+                global::System.Array.Fill(_gradA, _channelShift[c], c * SlotLength, SlotLength);
+                global::System.Array.Fill(_gradB, _channelScale[c], c * SlotLength, SlotLength);
+                global::System.Array.Fill(_gradC, _channelOffset[c], c * SlotLength, SlotLength);
             }
 
             RunBlocks(GradInputPass, input, gradOutput, gradInput);

@@ -105,6 +105,10 @@ namespace Models
         private double[] _partialA = [];
         private double[] _partialB = [];
 
+        // The two partial sums added over the blocks (per channel, or per element for columns), between the passes.
+        private readonly double[] _totalA = new double[PartialLength];
+        private readonly double[] _totalB = new double[PartialLength];
+
         /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
         private void PlanBlocks(int batch)
         {
@@ -364,17 +368,8 @@ namespace Models
         {
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
-            for (int c = 0; c < Slots; c++)
-            {
-                double invStd = 1 / global::System.Math.Sqrt(_runningVar[c] + Eps);
-                _saveMean[c] = _runningMean[c];
-                _saveInvStd[c] = invStd;
-                float scale = (float)(weight[c] * invStd);
-                float offset = bias[c];
-                _shift[c] = _runningMean[c];
-                _scale[c] = scale;
-                _offset[c] = offset;
-            }
+            global::NormGen.ChannelMath.RunningCoefficients(global::System.MemoryExtensions.AsSpan(_runningMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_runningVar, 0, Slots),
+                weight, bias, Eps, global::System.MemoryExtensions.AsSpan(_saveMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveInvStd, 0, Slots), global::System.MemoryExtensions.AsSpan(_shift, 0, Slots), global::System.MemoryExtensions.AsSpan(_scale, 0, Slots), global::System.MemoryExtensions.AsSpan(_offset, 0, Slots));
         }
 
         /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call, block by block (blocks planned by the caller).</summary>
@@ -786,22 +781,11 @@ namespace Models
             global::System.Span<float> weightGrad = Weight.GradSpan;
             global::System.Span<float> biasGrad = Bias.GradSpan;
             double count = (double)batch * SlotLength;
-            for (int c = 0; c < Slots; c++)
-            {
-                double mean = _saveMean[c];
-                double invStd = _saveInvStd[c];
-                float shift = (float)mean;
-                double sumDy = SumOverBlocks(_partialA, c);
-                double sumDyXmu = SumOverBlocks(_partialB, c) - ((mean - shift) * sumDy); // Σ dy * (x - mean)
-                weightGrad[c] += (float)(sumDyXmu * invStd);
-                biasGrad[c] += (float)sumDy;
-                double gamma = weight[c];
-                double a = invStd * gamma;
-                double b = 0, c0 = 0;
-                _gradA[c] = (float)a;
-                _gradB[c] = (float)b;
-                _gradC[c] = (float)c0;
-            }
+            global::NormGen.ChannelMath.SumBlocks(_partialA, _blocks, PartialLength, _totalA);
+            global::NormGen.ChannelMath.SumBlocks(_partialB, _blocks, PartialLength, _totalB);
+
+            global::NormGen.ChannelMath.GradientCoefficients(global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveInvStd, 0, Slots),
+                weight, weightGrad, biasGrad, count, false, global::System.MemoryExtensions.AsSpan(_gradA, 0, Slots), global::System.MemoryExtensions.AsSpan(_gradB, 0, Slots), global::System.MemoryExtensions.AsSpan(_gradC, 0, Slots));
 
             RunBlocks(GradInputPass, input, gradOutput, gradInput);
         }
