@@ -131,8 +131,8 @@ internal static partial class LayerEmitter
         NormPlan p = m.Plan;
         int blocks = p.SlotLength / p.AffineBlock;
         w.WriteLine("/// <summary>");
-        w.WriteLine("/// One block of samples [start, end): per sample and slot, statistics in two passes over the slot while it is in cache");
-        w.WriteLine("/// (the plain sum gives a float shift near the mean, then the sums of deviations from it), then normalization.");
+        w.WriteLine("/// One block of samples [start, end): per sample and slot, the statistics while the slot is in cache (the sums of");
+        w.WriteLine("/// deviations from a float shift near the mean, in one pass, or two when the shift is off), then normalization.");
         w.WriteLine("/// </summary>");
         using (w.Block("private void NormalizeSamplesBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end, int block)"))
         {
@@ -154,9 +154,19 @@ internal static partial class LayerEmitter
                 w.WriteLine($"ref float slot = ref {Unsafe}.Add(ref x, first);");
                 if (p.SubtractMean)
                 {
-                    w.WriteLine("SumPlane(ref slot, out double sum);");
-                    w.WriteLine("float shift = (float)(sum / SlotLength);");
+                    int estimate = System.Math.Min(16, p.SlotLength);
+                    w.WriteLine($"// One pass, shifted by the mean of the slot's first {estimate} values; redone in two passes (the plain sum's mean as");
+                    w.WriteLine("// the shift) when that shift is farther than a standard deviation from the mean, or the sums are not finite.");
+                    w.WriteLine($"float shift = global::System.Numerics.Tensors.TensorPrimitives.Sum({MemoryMarshal}.CreateReadOnlySpan(ref slot, {estimate})) / {estimate};");
                     w.WriteLine("SumDeviations(ref slot, shift, out double deviation, out double squares);");
+                    w.WriteLine("double sum = 0; // the plain sum: computed (and needed) only for a slot that is redone");
+                    using (w.Block("if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * SlotLength))"))
+                    {
+                        w.WriteLine("SumPlane(ref slot, out sum);");
+                        w.WriteLine("shift = (float)(sum / SlotLength);");
+                        w.WriteLine("SumDeviations(ref slot, shift, out deviation, out squares);");
+                    }
+
                     w.WriteLine("double meanOffset = deviation / SlotLength; // mean - shift");
                     w.WriteLine("double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean");
                     // InstanceNorm runs through PyTorch's batch_norm, whose inverse std is 0 for var == 0 and eps == 0;

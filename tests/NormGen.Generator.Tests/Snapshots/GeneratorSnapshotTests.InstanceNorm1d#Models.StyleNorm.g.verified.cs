@@ -227,8 +227,8 @@ namespace Models
         }
 
         /// <summary>
-        /// One block of samples [start, end): per sample and slot, statistics in two passes over the slot while it is in cache
-        /// (the plain sum gives a float shift near the mean, then the sums of deviations from it), then normalization.
+        /// One block of samples [start, end): per sample and slot, the statistics while the slot is in cache (the sums of
+        /// deviations from a float shift near the mean, in one pass, or two when the shift is off), then normalization.
         /// </summary>
         private void NormalizeSamplesBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end, int block)
         {
@@ -240,9 +240,17 @@ namespace Models
                 {
                     int first = (n * SampleSize) + (s * SlotLength);
                     ref float slot = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first);
-                    SumPlane(ref slot, out double sum);
-                    float shift = (float)(sum / SlotLength);
+                    // One pass, shifted by the mean of the slot's first 16 values; redone in two passes (the plain sum's mean as
+                    // the shift) when that shift is farther than a standard deviation from the mean, or the sums are not finite.
+                    float shift = global::System.Numerics.Tensors.TensorPrimitives.Sum(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref slot, 16)) / 16;
                     SumDeviations(ref slot, shift, out double deviation, out double squares);
+                    double sum = 0; // the plain sum: computed (and needed) only for a slot that is redone
+                    if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * SlotLength))
+                    {
+                        SumPlane(ref slot, out sum);
+                        shift = (float)(sum / SlotLength);
+                        SumDeviations(ref slot, shift, out deviation, out squares);
+                    }
                     double meanOffset = deviation / SlotLength; // mean - shift
                     double m2 = global::System.Math.Max(squares - deviation * meanOffset, 0.0); // sum of squared deviations from the mean
                     double invStd = 1 / global::System.Math.Sqrt(m2 / SlotLength + Eps);

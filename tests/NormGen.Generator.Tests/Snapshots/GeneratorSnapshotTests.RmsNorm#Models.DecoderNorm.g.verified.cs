@@ -228,8 +228,8 @@ namespace Models
         }
 
         /// <summary>
-        /// One block of samples [start, end): per sample and slot, statistics in two passes over the slot while it is in cache
-        /// (the plain sum gives a float shift near the mean, then the sums of deviations from it), then normalization.
+        /// One block of samples [start, end): per sample and slot, the statistics while the slot is in cache (the sums of
+        /// deviations from a float shift near the mean, in one pass, or two when the shift is off), then normalization.
         /// </summary>
         private void NormalizeSamplesBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end, int block)
         {

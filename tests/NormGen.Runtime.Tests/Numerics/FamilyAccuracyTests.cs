@@ -128,6 +128,36 @@ public class FamilyAccuracyTests
     }
 
     /// <summary>
+    /// The layers compute each slot's statistics in one pass, shifted by the mean of the slot's first values, and redo a
+    /// slot in two passes when that shift is farther than a standard deviation from the mean. Here the first 16 values of
+    /// every slot sit <paramref name="outlier"/> above the others (N(1e4, 1)): a little (one pass, the shift inside the
+    /// bound), far (the shift hundreds of standard deviations off: two passes). The goal holds either way.
+    /// </summary>
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(3)]
+    [InlineData(1000)]
+    [InlineData(-30000)]
+    public void VarianceKeepsItsAccuracyWhenASlotStartsAwayFromItsMean(double outlier)
+    {
+        foreach (Subject subject in Subjects.Where(s => s.Centered))
+        {
+            float[] x = Normal(new Random(5), subject.Batch * subject.SampleSize, 1e4);
+            for (int start = 0; start < x.Length; start += subject.SlotLength)
+            {
+                for (int i = start; i < start + 16; i++)
+                {
+                    x[i] = (float)(x[i] + outlier);
+                }
+            }
+
+            (double worst, int slot) = WorstImpliedError(x, subject.Run(x), subject.SlotLength, centered: true);
+            _output.WriteLine($"{subject.Name}, first 16 values of each slot {outlier} higher: max relative error of the implied variance {worst:E2} (slot {slot})");
+            Assert.True(worst <= Goal - OutputPathBound, $"{subject.Name}: implied variance off by {worst:E2} (slot {slot}) with the first values {outlier} higher.");
+        }
+    }
+
+    /// <summary>
     /// InstanceNorm also shows its variance directly: with momentum 1, running_var = fl32(mean over the batch of the
     /// unbiased per-sample variance), so for N = 1 it is that instance's variance rounded once to float32 (≤ u); the
     /// running_mean likewise. Both within 1e-6 − u of float64 at mean 1e4, std 1.
