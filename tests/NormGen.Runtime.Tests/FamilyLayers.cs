@@ -8,6 +8,9 @@ namespace NormGen.Runtime.Tests.Layers;
 /// <summary>LayerNorm over 768 features.</summary>
 [LayerNorm(768)] public partial class Ln768 { }
 
+/// <summary>LayerNorm over 44 features: a tail vector on the Vector512 and Vector256 paths, with weight and bias.</summary>
+[LayerNorm(44)] public partial class Ln44 { }
+
 /// <summary>LayerNorm over 5 features: scalar paths only.</summary>
 [LayerNorm(5)] public partial class Ln5 { }
 

@@ -223,34 +223,113 @@ internal static class KernelEmitter
         $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * a) + ((({Unsafe}.Add(ref x, i) - shift) * b) + c);");
 
     /// <summary>
-    /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float weight, float shift, float r, float b, float c)</c>:
-    /// <c>dx = dy * weight * r + (x - shift) * b + c</c> element-wise (backward, per-element affine).
+    /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight[, ref float gradBias], float shift, float r, float cw, float b, float c)</c>:
+    /// one pass over a row (backward, per-element affine) for the parameter gradients and the input gradient,
+    /// <c>gradWeight += dy * ((x - shift) * r + cw)</c> (dy times the normalized input), <c>gradBias += dy</c> and
+    /// <c>dx = dy * weight * r + (x - shift) * b + c</c>. Each position reads x and dy before it writes dx, so dx may be
+    /// the memory of dy or x; the last, overlapping vector is computed first and stored last, so the gradients that
+    /// are read, modified and written are not added twice.
     /// </summary>
-    public static void WriteGradInputElementwise(IndentedWriter w, string name, int length) => WriteElementwiseKernel(
-        w,
-        name,
-        "ref float x, ref float dy, ref float dx, ref float weight, float shift, float r, float b, float c",
-        length,
-        $"dx = dy * weight * r + (x - shift) * b + c element-wise over one row of {length} elements.",
-        "dx",
-        v => new[] { $"{v.Float} center = {v.Type}.Create(shift);", $"{v.Float} vr = {v.Type}.Create(r);", $"{v.Float} vb = {v.Type}.Create(b);", $"{v.Float} vc = {v.Type}.Create(c);" },
-        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)} * {Load(v, "weight", at)}, vr, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, vb, vc))",
-        $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * {Unsafe}.Add(ref weight, i) * r) + ((({Unsafe}.Add(ref x, i) - shift) * b) + c);");
+    public static void WriteRowBackward(IndentedWriter w, string name, int length, bool hasBias)
+    {
+        WriteKernelHeader(w, $"gradWeight += dy * x̂{(hasBias ? ", gradBias += dy" : "")} and dx = dy * weight * r + (x - shift) * b + c in one pass over one row of {length} elements.");
+        string bias = hasBias ? ", ref float gradBias" : "";
+        using (w.Block($"private static void {name}(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight{bias}, float shift, float r, float cw, float b, float c)"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (length < v.Lanes)
+                {
+                    continue;
+                }
 
-    /// <summary>
-    /// <c>static void {name}(ref float x, ref float dy, ref float gradWeight, float shift, float r, float c)</c>:
-    /// <c>gradWeight += dy * ((x - shift) * r + c)</c> element-wise, i.e. dy times the normalized input.
-    /// </summary>
-    public static void WriteAccumulateWeightGrad(IndentedWriter w, string name, int length) => WriteElementwiseKernel(
-        w,
-        name,
-        "ref float x, ref float dy, ref float gradWeight, float shift, float r, float c",
-        length,
-        $"gradWeight += dy * ((x - shift) * r + c) element-wise over one row of {length} elements.",
-        "gradWeight",
-        v => new[] { $"{v.Float} center = {v.Type}.Create(shift);", $"{v.Float} vr = {v.Type}.Create(r);", $"{v.Float} vc = {v.Type}.Create(c);" },
-        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, vr, vc), {Load(v, "gradWeight", at)})",
-        $"{Unsafe}.Add(ref gradWeight, i) += {Unsafe}.Add(ref dy, i) * ((({Unsafe}.Add(ref x, i) - shift) * r) + c);");
+                using (w.Block($"if ({v.Enabled})"))
+                {
+                    w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
+                    w.WriteLine($"{v.Float} vr = {v.Type}.Create(r);");
+                    w.WriteLine($"{v.Float} vcw = {v.Type}.Create(cw);");
+                    w.WriteLine($"{v.Float} vb = {v.Type}.Create(b);");
+                    w.WriteLine($"{v.Float} vc = {v.Type}.Create(c);");
+                    int lanes = v.Lanes;
+                    int vectors = length / lanes;
+                    int remainder = length % lanes;
+                    string tail = Literals.Int(length - lanes);
+                    if (remainder > 0)
+                    {
+                        WriteRowBackwardValues(w, v, tail, "Last", hasBias);
+                    }
+
+                    int loopVectors = vectors / Unroll * Unroll;
+                    if (loopVectors > 0)
+                    {
+                        using (w.Block($"for (nuint i = 0; i < {loopVectors * lanes}; i += {Unroll * lanes})"))
+                        {
+                            for (int k = 0; k < Unroll; k++)
+                            {
+                                string at = Offset("i", k * lanes);
+                                WriteRowBackwardValues(w, v, at, Literals.Int(k), hasBias);
+                                WriteRowBackwardStores(w, v, at, Literals.Int(k), hasBias);
+                            }
+                        }
+                    }
+
+                    for (int j = loopVectors; j < vectors; j++)
+                    {
+                        string at = Literals.Int(j * lanes);
+                        WriteRowBackwardValues(w, v, at, Literals.Int(j), hasBias);
+                        WriteRowBackwardStores(w, v, at, Literals.Int(j), hasBias);
+                    }
+
+                    if (remainder > 0)
+                    {
+                        WriteRowBackwardStores(w, v, tail, "Last", hasBias);
+                    }
+
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            using (w.Block($"for (int i = 0; i < {length}; i++)"))
+            {
+                w.WriteLine($"float g = {Unsafe}.Add(ref dy, i); // read before dx is written: dx may be dy");
+                w.WriteLine($"float centered = {Unsafe}.Add(ref x, i) - shift;");
+                w.WriteLine($"{Unsafe}.Add(ref gradWeight, i) += g * ((centered * r) + cw);");
+                if (hasBias)
+                {
+                    w.WriteLine($"{Unsafe}.Add(ref gradBias, i) += g;");
+                }
+
+                w.WriteLine($"{Unsafe}.Add(ref dx, i) = (g * {Unsafe}.Add(ref weight, i) * r) + ((centered * b) + c);");
+            }
+        }
+    }
+
+    /// <summary>The new gradWeight (and gradBias) and dx of the vector at <paramref name="at"/>, in locals named with <paramref name="suffix"/>.</summary>
+    private static void WriteRowBackwardValues(IndentedWriter w, VectorWidth v, string at, string suffix, bool hasBias)
+    {
+        w.WriteLine($"{v.Float} g{suffix} = {Load(v, "dy", at)};");
+        w.WriteLine($"{v.Float} centered{suffix} = {Load(v, "x", at)} - center;");
+        w.WriteLine($"{v.Float} gradWeight{suffix} = {v.Type}.MultiplyAddEstimate(g{suffix}, {v.Type}.MultiplyAddEstimate(centered{suffix}, vr, vcw), {Load(v, "gradWeight", at)});");
+        if (hasBias)
+        {
+            w.WriteLine($"{v.Float} gradBias{suffix} = {Load(v, "gradBias", at)} + g{suffix};");
+        }
+
+        w.WriteLine($"{v.Float} dx{suffix} = {v.Type}.MultiplyAddEstimate(g{suffix} * {Load(v, "weight", at)}, vr, {v.Type}.MultiplyAddEstimate(centered{suffix}, vb, vc));");
+    }
+
+    private static void WriteRowBackwardStores(IndentedWriter w, VectorWidth v, string at, string suffix, bool hasBias)
+    {
+        w.WriteLine(Store(v, $"gradWeight{suffix}", "gradWeight", at));
+        if (hasBias)
+        {
+            w.WriteLine(Store(v, $"gradBias{suffix}", "gradBias", at));
+        }
+
+        w.WriteLine(Store(v, $"dx{suffix}", "dx", at));
+    }
 
     /// <summary>
     /// An element-wise kernel over <paramref name="length"/> floats: per width, broadcasts then the vector expression

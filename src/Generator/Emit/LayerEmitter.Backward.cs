@@ -411,14 +411,9 @@ internal static partial class LayerEmitter
                     w.WriteLine("double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)");
                     WriteSlotCoefficients(w, p);
 
-                    // Parameter gradients first: gradInput may be the same memory as gradOutput or input.
-                    w.WriteLine($"AccumulateWeightGrad(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));");
-                    if (p.HasBias)
-                    {
-                        w.WriteLine("global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad.Slice(s * SlotLength, SlotLength), gradOutput.Slice(first, SlotLength), biasGrad.Slice(s * SlotLength, SlotLength));");
-                    }
-
-                    w.WriteLine($"GradInputElementwise(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);");
+                    string biasGrad = p.HasBias ? ", ref biasGrad[s * SlotLength]" : "";
+                    w.WriteLine($"RowBackward(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength]{biasGrad},");
+                    w.WriteLine("    shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0);");
                 }
                 else
                 {
@@ -463,9 +458,7 @@ internal static partial class LayerEmitter
         {
             KernelEmitter.WritePlaneReduction(w, "WeightedGradientSums", ReductionKind.WeightedGradient, p.SlotLength, $"Σg and Σg·(x - shift) with g = dy * weight over one row of {p.SlotLength} elements (float partials flushed into double totals).");
             w.WriteLine();
-            KernelEmitter.WriteGradInputElementwise(w, "GradInputElementwise", p.SlotLength);
-            w.WriteLine();
-            KernelEmitter.WriteAccumulateWeightGrad(w, "AccumulateWeightGrad", p.SlotLength);
+            KernelEmitter.WriteRowBackward(w, "RowBackward", p.SlotLength, p.HasBias);
             w.WriteLine();
         }
 

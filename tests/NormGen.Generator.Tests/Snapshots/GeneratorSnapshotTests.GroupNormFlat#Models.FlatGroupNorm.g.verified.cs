@@ -478,9 +478,8 @@ namespace Models
                     double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
                     double b = -invStd * invStd * meanGx;
                     double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));
-                    AccumulateWeightGrad(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));
-                    global::System.Numerics.Tensors.TensorPrimitives.Add(biasGrad.Slice(s * SlotLength, SlotLength), gradOutput.Slice(first, SlotLength), biasGrad.Slice(s * SlotLength, SlotLength));
-                    GradInputElementwise(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);
+                    RowBackward(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength], ref biasGrad[s * SlotLength],
+                        shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0);
                 }
             }
         }
@@ -540,17 +539,25 @@ namespace Models
             gradX = gradXTotal;
         }
 
-        /// <summary>dx = dy * weight * r + (x - shift) * b + c element-wise over one row of 8 elements.</summary>
+        /// <summary>gradWeight += dy * x̂, gradBias += dy and dx = dy * weight * r + (x - shift) * b + c in one pass over one row of 8 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputElementwise(ref float x, ref float dy, ref float dx, ref float weight, float shift, float r, float b, float c)
+        private static void RowBackward(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c)
         {
             if (global::NormGen.SimdMath.Use256)
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
                 global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
+                global::System.Runtime.Intrinsics.Vector256<float> vcw = global::System.Runtime.Intrinsics.Vector256.Create(cw);
                 global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
                 global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> centered0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center;
+                global::System.Runtime.Intrinsics.Vector256<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 0));
+                global::System.Runtime.Intrinsics.Vector256<float> gradBias0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 0) + g0;
+                global::System.Runtime.Intrinsics.Vector256<float> dx0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight0, ref gradWeight, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias0, ref gradBias, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx0, ref dx, 0);
                 return;
             }
 
@@ -558,45 +565,35 @@ namespace Models
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
                 global::System.Runtime.Intrinsics.Vector128<float> vr = global::System.Runtime.Intrinsics.Vector128.Create(r);
+                global::System.Runtime.Intrinsics.Vector128<float> vcw = global::System.Runtime.Intrinsics.Vector128.Create(cw);
                 global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
                 global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, vb, vc)), ref dx, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> centered0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center;
+                global::System.Runtime.Intrinsics.Vector128<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 0));
+                global::System.Runtime.Intrinsics.Vector128<float> gradBias0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, 0) + g0;
+                global::System.Runtime.Intrinsics.Vector128<float> dx0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vb, vc));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight0, ref gradWeight, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias0, ref gradBias, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx0, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4);
+                global::System.Runtime.Intrinsics.Vector128<float> centered1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center;
+                global::System.Runtime.Intrinsics.Vector128<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 4));
+                global::System.Runtime.Intrinsics.Vector128<float> gradBias1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, 4) + g1;
+                global::System.Runtime.Intrinsics.Vector128<float> dx1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vb, vc));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight1, ref gradWeight, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias1, ref gradBias, 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx1, ref dx, 4);
                 return;
             }
 
             for (int i = 0; i < 8; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i) * r) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
-            }
-        }
-
-        /// <summary>gradWeight += dy * ((x - shift) * r + c) element-wise over one row of 8 elements.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void AccumulateWeightGrad(ref float x, ref float dy, ref float gradWeight, float shift, float r, float c)
-        {
-            if (global::NormGen.SimdMath.Use256)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
-                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, vr, vc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 0)), ref gradWeight, 0);
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use128)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> vr = global::System.Runtime.Intrinsics.Vector128.Create(r);
-                global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, vr, vc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 0)), ref gradWeight, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, vr, vc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 4)), ref gradWeight, 4);
-                return;
-            }
-
-            for (int i = 0; i < 8; i++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradWeight, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * r) + c);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i); // read before dx is written: dx may be dy
+                float centered = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradWeight, i) += g * ((centered * r) + cw);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBias, i) += g;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (g * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i) * r) + ((centered * b) + c);
             }
         }
 

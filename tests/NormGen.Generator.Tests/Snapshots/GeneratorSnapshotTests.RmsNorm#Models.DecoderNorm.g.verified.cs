@@ -505,8 +505,8 @@ namespace Models
                     double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
                     double b = -invStd * invStd * meanGx;
                     double c0 = -(b * (mean - shift)); // RMSNorm: no mean(g) term
-                    AccumulateWeightGrad(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref weightGrad[s * SlotLength], shift, (float)invStd, (float)(-(mean - shift) * invStd));
-                    GradInputElementwise(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref weight[s * SlotLength], shift, (float)invStd, (float)b, (float)c0);
+                    RowBackward(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength],
+                        shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0);
                 }
             }
         }
@@ -635,22 +635,43 @@ namespace Models
             gradX = gradXTotal;
         }
 
-        /// <summary>dx = dy * weight * r + (x - shift) * b + c element-wise over one row of 4096 elements.</summary>
+        /// <summary>gradWeight += dy * x̂ and dx = dy * weight * r + (x - shift) * b + c in one pass over one row of 4096 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputElementwise(ref float x, ref float dy, ref float dx, ref float weight, float shift, float r, float b, float c)
+        private static void RowBackward(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, float shift, float r, float cw, float b, float c)
         {
             if (global::NormGen.SimdMath.Use512)
             {
                 global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
                 global::System.Runtime.Intrinsics.Vector512<float> vr = global::System.Runtime.Intrinsics.Vector512.Create(r);
+                global::System.Runtime.Intrinsics.Vector512<float> vcw = global::System.Runtime.Intrinsics.Vector512.Create(cw);
                 global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
                 global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
                 for (nuint i = 0; i < 4096; i += 64)
                 {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 16), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 32), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, vb, vc)), ref dx, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 48), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, vb, vc)), ref dx, i + 48);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> centered0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i));
+                    global::System.Runtime.Intrinsics.Vector512<float> dx0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered0, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight0, ref gradWeight, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx0, ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> centered1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> dx1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 16), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered1, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight1, ref gradWeight, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx1, ref dx, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> centered2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradWeight2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 32));
+                    global::System.Runtime.Intrinsics.Vector512<float> dx2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 32), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered2, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight2, ref gradWeight, i + 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx2, ref dx, i + 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48);
+                    global::System.Runtime.Intrinsics.Vector512<float> centered3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center;
+                    global::System.Runtime.Intrinsics.Vector512<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 48));
+                    global::System.Runtime.Intrinsics.Vector512<float> dx3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 48), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered3, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight3, ref gradWeight, i + 48);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx3, ref dx, i + 48);
                 }
                 return;
             }
@@ -659,14 +680,35 @@ namespace Models
             {
                 global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
                 global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
+                global::System.Runtime.Intrinsics.Vector256<float> vcw = global::System.Runtime.Intrinsics.Vector256.Create(cw);
                 global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
                 global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
                 for (nuint i = 0; i < 4096; i += 32)
                 {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, vb, vc)), ref dx, i + 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> centered0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i));
+                    global::System.Runtime.Intrinsics.Vector256<float> dx0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight0, ref gradWeight, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx0, ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> centered1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> dx1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered1, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight1, ref gradWeight, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx1, ref dx, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> centered2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradWeight2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 16));
+                    global::System.Runtime.Intrinsics.Vector256<float> dx2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered2, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight2, ref gradWeight, i + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx2, ref dx, i + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> centered3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center;
+                    global::System.Runtime.Intrinsics.Vector256<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 24));
+                    global::System.Runtime.Intrinsics.Vector256<float> dx3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered3, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight3, ref gradWeight, i + 24);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx3, ref dx, i + 24);
                 }
                 return;
             }
@@ -675,76 +717,45 @@ namespace Models
             {
                 global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
                 global::System.Runtime.Intrinsics.Vector128<float> vr = global::System.Runtime.Intrinsics.Vector128.Create(r);
+                global::System.Runtime.Intrinsics.Vector128<float> vcw = global::System.Runtime.Intrinsics.Vector128.Create(cw);
                 global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
                 global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
                 for (nuint i = 0; i < 4096; i += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 4), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, vb, vc)), ref dx, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 8), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 12), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, vb, vc)), ref dx, i + 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> centered0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i));
+                    global::System.Runtime.Intrinsics.Vector128<float> dx0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight0, ref gradWeight, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx0, ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> centered1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> dx1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 4), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight1, ref gradWeight, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx1, ref dx, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> centered2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradWeight2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 8));
+                    global::System.Runtime.Intrinsics.Vector128<float> dx2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 8), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered2, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight2, ref gradWeight, i + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx2, ref dx, i + 8);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12);
+                    global::System.Runtime.Intrinsics.Vector128<float> centered3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 12));
+                    global::System.Runtime.Intrinsics.Vector128<float> dx3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 12), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered3, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight3, ref gradWeight, i + 12);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx3, ref dx, i + 12);
                 }
                 return;
             }
 
             for (int i = 0; i < 4096; i++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i) * r) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
-            }
-        }
-
-        /// <summary>gradWeight += dy * ((x - shift) * r + c) element-wise over one row of 4096 elements.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void AccumulateWeightGrad(ref float x, ref float dy, ref float gradWeight, float shift, float r, float c)
-        {
-            if (global::NormGen.SimdMath.Use512)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<float> vr = global::System.Runtime.Intrinsics.Vector512.Create(r);
-                global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
-                for (nuint i = 0; i < 4096; i += 64)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vr, vc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i)), ref gradWeight, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, vr, vc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 16)), ref gradWeight, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, vr, vc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 32)), ref gradWeight, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, vr, vc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 48)), ref gradWeight, i + 48);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use256)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
-                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                for (nuint i = 0; i < 4096; i += 32)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, vr, vc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i)), ref gradWeight, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, vr, vc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 8)), ref gradWeight, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, vr, vc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 16)), ref gradWeight, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, vr, vc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 24)), ref gradWeight, i + 24);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use128)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> vr = global::System.Runtime.Intrinsics.Vector128.Create(r);
-                global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
-                for (nuint i = 0; i < 4096; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, vr, vc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i)), ref gradWeight, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, vr, vc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 4)), ref gradWeight, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, vr, vc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 8)), ref gradWeight, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, vr, vc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 12)), ref gradWeight, i + 12);
-                }
-                return;
-            }
-
-            for (int i = 0; i < 4096; i++)
-            {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradWeight, i) += global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * r) + c);
+                float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i); // read before dx is written: dx may be dy
+                float centered = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradWeight, i) += g * ((centered * r) + cw);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (g * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i) * r) + ((centered * b) + c);
             }
         }
 

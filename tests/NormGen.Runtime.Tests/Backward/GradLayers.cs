@@ -140,7 +140,7 @@ internal static class GradLayers
     [
         "Bn1dFlat", "Bn1dOdd", "Bn1dSeq", "Bn1dShortSeq", "Bn1dCustom", "Bn2d", "Bn2dSmall", "Bn2dPeriodic", "Bn2dPeriodicWide", "Bn2dOddPlane", "Bn2dUnit",
         "Bn2dNoAffine", "Bn2dNoTrack", "Bn2dBare", "Bn2dCumulative", "Bn2dEpsZero", "Bn3d",
-        "Ln768", "Ln5", "Ln4x6NoBias", "Ln37NoAffine",
+        "Ln768", "Ln44", "Ln5", "Ln4x6NoBias", "Ln37NoAffine",
         "Gn2d", "GnFlat", "Gn1dNoAffine", "GnUnit",
         "In1d", "In2dAffine", "In2dTrack", "In3d", "InUnit",
         "Rms64", "Rms3x5NoAffine",
@@ -195,6 +195,7 @@ internal static class GradLayers
             case "Bn2dEpsZero": { var b5 = new Bn2dEpsZero(); return Make("Bn2dEpsZero", Bn(2, 256, Bn2dEpsZero.Eps), [2, 16, 16], b5.Forward, b5.Backward, b5.Backward, m => b5.Train(m), () => b5.Training, b5.Weight, b5.Bias, b5.RunningMean, b5.RunningVar, () => b5.NumBatchesTracked); }
             case "Bn3d": { var b6 = new Bn3d(); return Make("Bn3d", Bn(2, 60, Bn3d.Eps), [2, 3, 4, 5], b6.Forward, b6.Backward, b6.Backward, m => b6.Train(m), () => b6.Training, b6.Weight, b6.Bias, b6.RunningMean, b6.RunningVar, () => b6.NumBatchesTracked); }
             case "Ln768": { var c1 = new Ln768(); return Make("Ln768", Ln(768, Ln768.Eps), [768], c1.Forward, c1.Backward, c1.Backward, m => c1.Train(m), () => c1.Training, c1.Weight, c1.Bias, null, null, null); }
+            case "Ln44": { var c5 = new Ln44(); return Make("Ln44", Ln(44, Ln44.Eps), [44], c5.Forward, c5.Backward, c5.Backward, m => c5.Train(m), () => c5.Training, c5.Weight, c5.Bias, null, null, null); }
             case "Ln5": { var c2 = new Ln5(); return Make("Ln5", Ln(5, Ln5.Eps), [5], c2.Forward, c2.Backward, c2.Backward, m => c2.Train(m), () => c2.Training, c2.Weight, c2.Bias, null, null, null); }
             case "Ln4x6NoBias": { var c3 = new Ln4x6NoBias(); return Make("Ln4x6NoBias", Ln(24, Ln4x6NoBias.Eps, bias: false), [4, 6], c3.Forward, c3.Backward, c3.Backward, m => c3.Train(m), () => c3.Training, c3.Weight, null, null, null, null); }
             case "Ln37NoAffine": { var c4 = new Ln37NoAffine(); return Make("Ln37NoAffine", Ln(37, Ln37NoAffine.Eps, affine: false), [37], c4.Forward, c4.Backward, c4.Backward, m => c4.Train(m), () => c4.Training, null, null, null, null, null); }

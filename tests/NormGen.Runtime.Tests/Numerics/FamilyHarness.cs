@@ -112,6 +112,7 @@ public sealed class FamilyHarness
     public static readonly IReadOnlyDictionary<string, FamilySpec> Specs = new[]
     {
         new FamilySpec(nameof(Ln768), FamilyKind.LayerNorm, [768], Affine: true, HasBias: true),
+        new FamilySpec(nameof(Ln44), FamilyKind.LayerNorm, [44], Affine: true, HasBias: true),
         new FamilySpec(nameof(Ln5), FamilyKind.LayerNorm, [5], Affine: true, HasBias: true),
         new FamilySpec(nameof(Ln4x6NoBias), FamilyKind.LayerNorm, [4, 6], Affine: true),
         new FamilySpec(nameof(Ln37NoAffine), FamilyKind.LayerNorm, [37]),
@@ -291,6 +292,7 @@ public sealed class FamilyHarness
     public static FamilyHarness Create(string name) => name switch
     {
         nameof(Ln768) => Of(new Ln768()),
+        nameof(Ln44) => Of(new Ln44()),
         nameof(Ln5) => Of(new Ln5()),
         nameof(Ln4x6NoBias) => Of(new Ln4x6NoBias()),
         nameof(Ln37NoAffine) => Of(new Ln37NoAffine()),
@@ -315,6 +317,14 @@ public sealed class FamilyHarness
     {
         Spec = Specs[nameof(Ln768)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
         GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(), SampleSizeConstant = Ln768.SampleSize,
+        NamedParameters = l.NamedParameters, NamedBuffers = l.NamedBuffers, ResetParameters = l.ResetParameters,
+        WeightParameter = () => l.Weight, BiasParameter = () => l.Bias,
+    };
+
+    private static FamilyHarness Of(Ln44 l) => new()
+    {
+        Spec = Specs[nameof(Ln44)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(), SampleSizeConstant = Ln44.SampleSize,
         NamedParameters = l.NamedParameters, NamedBuffers = l.NamedBuffers, ResetParameters = l.ResetParameters,
         WeightParameter = () => l.Weight, BiasParameter = () => l.Bias,
     };

@@ -32,6 +32,7 @@ internal static partial class ParityLayers
         "Bn2dEpsZero",
         "Bn3d",
         "Ln768",
+        "Ln44",
         "Ln5",
         "Ln4x6NoBias",
         "Ln37NoAffine",
@@ -76,6 +77,7 @@ internal static partial class ParityLayers
         "Bn2dEpsZero" => Wrap(new Layers.Bn2dEpsZero()),
         "Bn3d" => Wrap(new Layers.Bn3d()),
         "Ln768" => Wrap(new Layers.Ln768()),
+        "Ln44" => Wrap(new Layers.Ln44()),
         "Ln5" => Wrap(new Layers.Ln5()),
         "Ln4x6NoBias" => Wrap(new Layers.Ln4x6NoBias()),
         "Ln37NoAffine" => Wrap(new Layers.Ln37NoAffine()),
@@ -444,6 +446,22 @@ internal static partial class ParityLayers
         Constants =
         [
             ("eps", Layers.Ln768.Eps),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+    };
+
+    private static ParityLayer Wrap(Layers.Ln44 layer) => new()
+    {
+        Name = "Ln44",
+        SampleSize = Layers.Ln44.SampleSize,
+        Constants =
+        [
+            ("eps", Layers.Ln44.Eps),
         ],
         Training = () => layer.Training,
         Train = () => Assert.Same(layer, layer.Train()),
