@@ -99,6 +99,83 @@ public static class ChannelMath
     }
 
     /// <summary>
+    /// The first channel at or after <paramref name="start"/> whose one-pass sums cannot be trusted, or
+    /// <c>deviations.Length</c> if there is none: a channel whose sum of squares is not finite, or whose shift lies
+    /// farther than about one standard deviation from its mean, <c>!(2 * deviation * deviation &lt;= squares * count)</c>
+    /// (then more than half of the squares would be the shift's offset). Such a channel is redone in two passes.
+    /// </summary>
+    /// <param name="deviations">Per channel: Σ(x - shift).</param>
+    /// <param name="squares">Per channel: Σ(x - shift)².</param>
+    /// <param name="count">Values per channel.</param>
+    /// <param name="start">The first channel to look at.</param>
+    public static int NextToRedo(ReadOnlySpan<double> deviations, ReadOnlySpan<double> squares, double count, int start)
+    {
+        int n = deviations.Length;
+        Require(squares.Length, n, nameof(squares));
+        if ((uint)start > (uint)n)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), start, $"The start must be a channel index or the number of channels ({n}).");
+        }
+
+        ref double dev = ref MemoryMarshal.GetReference(deviations);
+        ref double sq = ref MemoryMarshal.GetReference(squares);
+        int i = start;
+        if (SimdMath.Use512)
+        {
+            Vector512<double> countV = Vector512.Create(count), infinity = Vector512.Create(double.PositiveInfinity);
+            for (; i <= n - Vector512<double>.Count; i += Vector512<double>.Count)
+            {
+                Vector512<double> d = Vector512.LoadUnsafe(ref dev, (nuint)i), q = Vector512.LoadUnsafe(ref sq, (nuint)i);
+                Vector512<double> good = Vector512.LessThan(Vector512.Abs(q), infinity) & Vector512.LessThanOrEqual(Vector512.Create(2.0) * d * d, q * countV);
+                ulong bad = ~good.ExtractMostSignificantBits() & 0xFF;
+                if (bad != 0)
+                {
+                    return i + System.Numerics.BitOperations.TrailingZeroCount(bad);
+                }
+            }
+        }
+        else if (SimdMath.Use256)
+        {
+            Vector256<double> countV = Vector256.Create(count), infinity = Vector256.Create(double.PositiveInfinity);
+            for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
+            {
+                Vector256<double> d = Vector256.LoadUnsafe(ref dev, (nuint)i), q = Vector256.LoadUnsafe(ref sq, (nuint)i);
+                Vector256<double> good = Vector256.LessThan(Vector256.Abs(q), infinity) & Vector256.LessThanOrEqual(Vector256.Create(2.0) * d * d, q * countV);
+                uint bad = ~good.ExtractMostSignificantBits() & 0xF;
+                if (bad != 0)
+                {
+                    return i + System.Numerics.BitOperations.TrailingZeroCount(bad);
+                }
+            }
+        }
+        else if (SimdMath.Use128)
+        {
+            Vector128<double> countV = Vector128.Create(count), infinity = Vector128.Create(double.PositiveInfinity);
+            for (; i <= n - Vector128<double>.Count; i += Vector128<double>.Count)
+            {
+                Vector128<double> d = Vector128.LoadUnsafe(ref dev, (nuint)i), q = Vector128.LoadUnsafe(ref sq, (nuint)i);
+                Vector128<double> good = Vector128.LessThan(Vector128.Abs(q), infinity) & Vector128.LessThanOrEqual(Vector128.Create(2.0) * d * d, q * countV);
+                uint bad = ~good.ExtractMostSignificantBits() & 0x3;
+                if (bad != 0)
+                {
+                    return i + System.Numerics.BitOperations.TrailingZeroCount(bad);
+                }
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            double d = Unsafe.Add(ref dev, i), q = Unsafe.Add(ref sq, i);
+            if (!(double.IsFinite(q) && 2 * d * d <= q * count))
+            {
+                return i;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>
     /// The batch statistics of each channel from its sums of deviations from a shift, and the coefficients of
     /// <c>y = (x - shift) * scale + offset</c>. Per channel, in double:
     /// <code>

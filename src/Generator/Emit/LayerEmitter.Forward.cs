@@ -288,17 +288,18 @@ internal static partial class LayerEmitter
         w.WriteLine();
         w.WriteLine("double count = (double)batch * SlotLength;");
         WriteBlockTotals(w, m);
-        using (w.Block("for (int c = 0; c < Slots; c++)"))
+        w.WriteLine("// Channels whose shift was too far from the mean (or whose sums are not finite) are redone in two passes.");
+        w.WriteLine($"global::System.ReadOnlySpan<double> deviations = {SlotsSpan("_totalA")}, squares = {SlotsSpan("_totalB")};");
+        using (w.Block("for (int c = global::NormGen.ChannelMath.NextToRedo(deviations, squares, count, 0); c < Slots; c = global::NormGen.ChannelMath.NextToRedo(deviations, squares, count, c + 1))"))
         {
-            w.WriteLine("double deviation = _totalA[c], squares = _totalB[c];");
-            using (w.Block("if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))"))
-            {
-                w.WriteLine("RecomputeChannel(ref x, batch, c, out _totalA[c], out _totalB[c]);");
-            }
+            w.WriteLine("RecomputeChannel(ref x, batch, c, out _totalA[c], out _totalB[c]);");
+        }
 
-            if (m.UsesColumns && !unit)
+        if (m.UsesColumns && !unit)
+        {
+            w.WriteLine();
+            using (w.Block("for (int c = 0; c < Slots; c++)"))
             {
-                w.WriteLine();
                 w.WriteLine("_channelShift[c] = _shift[c * SlotLength];");
             }
         }
@@ -310,7 +311,7 @@ internal static partial class LayerEmitter
         string shift = expand ? "_channelShift" : SlotsSpan("_shift");
         string scale = expand ? "_channelScale" : SlotsSpan("_scale");
         string offset = expand ? "_channelOffset" : SlotsSpan("_offset");
-        w.WriteLine($"global::NormGen.ChannelMath.BatchCoefficients({SlotsSpan("_totalA")}, {SlotsSpan("_totalB")}, {shift},");
+        w.WriteLine($"global::NormGen.ChannelMath.BatchCoefficients(deviations, squares, {shift},");
         w.WriteLine($"    {(p.HasAffine ? "weight" : "default")}, {(p.HasBias ? "bias" : "default")}, count, Eps, _saveMean, _saveInvStd,");
         w.WriteLine($"    {(p.TracksRunningStats ? "_batchMean, _batchVar" : "default, default")}, {scale}, {offset});");
         if (expand)

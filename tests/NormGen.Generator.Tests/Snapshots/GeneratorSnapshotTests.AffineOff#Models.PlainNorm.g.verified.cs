@@ -348,16 +348,14 @@ namespace Models
             global::NormGen.ChannelMath.SumBlocks(_partialA, _blocks, PartialLength, _totalA);
             global::NormGen.ChannelMath.SumBlocks(_partialB, _blocks, PartialLength, _totalB);
 
-            for (int c = 0; c < Slots; c++)
+            // Channels whose shift was too far from the mean (or whose sums are not finite) are redone in two passes.
+            global::System.ReadOnlySpan<double> deviations = global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), squares = global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots);
+            for (int c = global::NormGen.ChannelMath.NextToRedo(deviations, squares, count, 0); c < Slots; c = global::NormGen.ChannelMath.NextToRedo(deviations, squares, count, c + 1))
             {
-                double deviation = _totalA[c], squares = _totalB[c];
-                if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))
-                {
-                    RecomputeChannel(ref x, batch, c, out _totalA[c], out _totalB[c]);
-                }
+                RecomputeChannel(ref x, batch, c, out _totalA[c], out _totalB[c]);
             }
 
-            global::NormGen.ChannelMath.BatchCoefficients(global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots), global::System.MemoryExtensions.AsSpan(_shift, 0, Slots),
+            global::NormGen.ChannelMath.BatchCoefficients(deviations, squares, global::System.MemoryExtensions.AsSpan(_shift, 0, Slots),
                 default, default, count, Eps, _saveMean, _saveInvStd,
                 _batchMean, _batchVar, global::System.MemoryExtensions.AsSpan(_scale, 0, Slots), global::System.MemoryExtensions.AsSpan(_offset, 0, Slots));
         }

@@ -356,20 +356,21 @@ namespace Models
                 _totalB[c] = b;
             }
 
+            // Channels whose shift was too far from the mean (or whose sums are not finite) are redone in two passes.
+            global::System.ReadOnlySpan<double> deviations = global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), squares = global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots);
+            for (int c = global::NormGen.ChannelMath.NextToRedo(deviations, squares, count, 0); c < Slots; c = global::NormGen.ChannelMath.NextToRedo(deviations, squares, count, c + 1))
+            {
+                RecomputeChannel(ref x, batch, c, out _totalA[c], out _totalB[c]);
+            }
+
             for (int c = 0; c < Slots; c++)
             {
-                double deviation = _totalA[c], squares = _totalB[c];
-                if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * count))
-                {
-                    RecomputeChannel(ref x, batch, c, out _totalA[c], out _totalB[c]);
-                }
-
                 _channelShift[c] = _shift[c * SlotLength];
             }
 
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
-            global::NormGen.ChannelMath.BatchCoefficients(global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots), _channelShift,
+            global::NormGen.ChannelMath.BatchCoefficients(deviations, squares, _channelShift,
                 weight, bias, count, Eps, _saveMean, _saveInvStd,
                 _batchMean, _batchVar, _channelScale, _channelOffset);
             for (int c = 0; c < Slots; c++)

@@ -210,6 +210,57 @@ public class ChannelMathTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(16)]
+    [InlineData(33)]
+    [InlineData(71)]
+    public void NextToRedoFindsEveryChannelThePerChannelTestRejects(int n)
+    {
+        var random = new Random(300 + n);
+        double count = 40;
+        double[] deviations = new double[n], squares = new double[n];
+        for (int c = 0; c < n; c++)
+        {
+            // Σd² = n·var + (Σd)²/n; the shift is |Σd|/n from the mean, accepted when (Σd/n)² <= var.
+            double variance = random.NextDouble() + 0.1;
+            double offset = Math.Sqrt(variance) * (c % 4 == 1 ? 1.5 : 0.5) * (c % 2 == 0 ? 1 : -1);
+            deviations[c] = offset * count;
+            squares[c] = (variance * count) + (deviations[c] * deviations[c] / count);
+            switch (c % 11)
+            {
+                case 3: squares[c] = double.NaN; break;
+                case 6: squares[c] = double.PositiveInfinity; break;
+                case 8: deviations[c] = double.NaN; break;
+                case 9: deviations[c] = 0; squares[c] = 0; break; // constant channel: accepted
+            }
+        }
+
+        var expected = new System.Collections.Generic.List<int>();
+        for (int c = 0; c < n; c++)
+        {
+            if (!(double.IsFinite(squares[c]) && 2 * deviations[c] * deviations[c] <= squares[c] * count))
+            {
+                expected.Add(c);
+            }
+        }
+
+        var actual = new System.Collections.Generic.List<int>();
+        for (int c = ChannelMath.NextToRedo(deviations, squares, count, 0); c < n; c = ChannelMath.NextToRedo(deviations, squares, count, c + 1))
+        {
+            actual.Add(c);
+        }
+
+        Assert.Equal(expected, actual);
+        Assert.Equal(n, ChannelMath.NextToRedo(deviations, squares, count, n));
+        Assert.Equal("start", Assert.Throws<ArgumentOutOfRangeException>(() => ChannelMath.NextToRedo(deviations, squares, count, n + 1)).ParamName);
+        if (n > 1)
+        {
+            Assert.NotEmpty(expected); // the data above holds channels of every kind
+        }
+    }
+
+    [Theory]
     [InlineData(1, 0.1f)]
     [InlineData(15, 0.1f)]
     [InlineData(33, 0.5f)]
