@@ -41,8 +41,11 @@ public sealed class BatchNorm
     private readonly float[] _batchVar;
 
     // Scratch (per channel): sums of the first pass, deviations and squared deviations from the shift in the
-    // second pass, and the coefficients of y = (x - shift) * scale + offset.
+    // second pass, the mean and 1/sqrt(var + eps) (which ChannelMath writes; this layer has no backward to use them),
+    // and the coefficients of y = (x - shift) * scale + offset.
     private readonly double[] _sum;
+    private readonly double[] _mean;
+    private readonly double[] _invStd;
     private readonly double[] _deviation;
     private readonly double[] _squares;
     private readonly float[] _shift;
@@ -111,6 +114,8 @@ public sealed class BatchNorm
         _batchMean = new float[numFeatures];
         _batchVar = new float[numFeatures];
         _sum = new double[numFeatures];
+        _mean = new double[numFeatures];
+        _invStd = new double[numFeatures];
         _deviation = new double[numFeatures];
         _squares = new double[numFeatures];
         _shift = new float[numFeatures];
@@ -370,22 +375,10 @@ public sealed class BatchNorm
             }
         }
 
+        // The shift is the plain mean, so the sums never need the generated layers' two-pass redo.
         ReadOnlySpan<float> weight = Weight is null ? default : Weight.DataSpan;
         ReadOnlySpan<float> bias = Bias is null ? default : Bias.DataSpan;
-        for (int c = 0; c < channels; c++)
-        {
-            double deviation = _deviation[c];
-            double meanOffset = deviation / count; // mean - shift
-            double m2 = Math.Max(_squares[c] - (deviation * meanOffset), 0.0); // sum of squared deviations from the mean
-            double variance = m2 / count; // biased, used for normalization
-            double invStd = variance == 0 && Eps == 0 ? 0 : 1 / Math.Sqrt(variance + Eps); // PyTorch: 0 when var == 0 and eps == 0
-            double scale = Affine ? weight[c] * invStd : invStd;
-            double offset = (Affine ? bias[c] : 0) - (meanOffset * scale);
-            _batchMean[c] = (float)(_shift[c] + meanOffset);
-            _batchVar[c] = (float)(m2 / (count - 1)); // unbiased, for running_var
-            _scale[c] = (float)scale;
-            _offset[c] = (float)offset;
-        }
+        ChannelMath.BatchCoefficients(_deviation, _squares, _shift, weight, bias, count, Eps, _mean, _invStd, _batchMean, _batchVar, _scale, _offset);
     }
 
     /// <summary>running = (1 - m) * running + m * batch, in float like PyTorch's CPU kernel.</summary>
@@ -396,11 +389,8 @@ public sealed class BatchNorm
         float momentum = CumulativeAverage
             ? (float)(1.0 / _numBatchesTracked[0]) // cumulative moving average (PyTorch's momentum=None)
             : (float)Momentum;
-        for (int c = 0; c < runningMean.Length; c++)
-        {
-            runningMean[c] = ((1f - momentum) * runningMean[c]) + (momentum * _batchMean[c]);
-            runningVar[c] = ((1f - momentum) * runningVar[c]) + (momentum * _batchVar[c]);
-        }
+        ChannelMath.UpdateRunning(runningMean, _batchMean, momentum);
+        ChannelMath.UpdateRunning(runningVar, _batchVar, momentum);
     }
 
     /// <summary>Eval mode: normalize with the running statistics, y = (x - running_mean) * weight / sqrt(running_var + eps) + bias.</summary>
@@ -410,13 +400,7 @@ public sealed class BatchNorm
         float[] runningVar = _runningVar!;
         ReadOnlySpan<float> weight = Weight is null ? default : Weight.DataSpan;
         ReadOnlySpan<float> bias = Bias is null ? default : Bias.DataSpan;
-        for (int c = 0; c < runningMean.Length; c++)
-        {
-            double invStd = 1 / Math.Sqrt(runningVar[c] + Eps);
-            _shift[c] = runningMean[c];
-            _scale[c] = Affine ? (float)(weight[c] * invStd) : (float)invStd;
-            _offset[c] = Affine ? bias[c] : 0f;
-        }
+        ChannelMath.RunningCoefficients(runningMean, runningVar, weight, bias, Eps, _mean, _invStd, _shift, _scale, _offset);
     }
 
     /// <summary>y = (x - shift) * scale + offset per plane with the coefficients prepared for this call.</summary>
