@@ -88,4 +88,22 @@ public static class SimdMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> LastLanes128(int count) =>
         Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(Vector128<int>.Count - count)).AsSingle();
+
+    /// <summary>
+    /// A mask whose first <paramref name="count"/> lanes are set: selects the lanes of a vector loaded at 0 that precede
+    /// the first aligned vector of a loop that starts <paramref name="count"/> elements in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FirstLanes512(int count) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+
+    /// <inheritdoc cref="FirstLanes512"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FirstLanes256(int count) =>
+        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
+
+    /// <inheritdoc cref="FirstLanes512"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FirstLanes128(int count) =>
+        Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle();
 }

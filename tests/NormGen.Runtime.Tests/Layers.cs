@@ -11,6 +11,12 @@ namespace NormGen.Runtime.Tests.Layers;
 /// <summary>(N, 37): odd channel count, column strategy with vector tail.</summary>
 [BatchNorm1d(37)] public partial class Bn1dOdd { }
 
+/// <summary>(N, 48): column strategy over whole cache lines, with aligned stores whatever the tensor's address.</summary>
+[BatchNorm1d(48)] public partial class Bn1dAligned { }
+
+/// <summary>(N, 8, 2): a 16-element sample (one Vector512: the aligned kernels' first and last vector are the same), per-element copies of per-channel coefficients.</summary>
+[BatchNorm1d(8, Length = 2)] public partial class Bn1dAlignedSeq { }
+
 /// <summary>(N, 3, 5): 1d with Length.</summary>
 [BatchNorm1d(3, Length = 5)] public partial class Bn1dSeq { }
 

@@ -85,7 +85,7 @@ internal static class KernelEmitter
     /// column by column, each element against its own shift, into per-element double totals. The partials of a column
     /// stay in registers across the rows (<see cref="ColumnChains"/> chains), so the totals are read and written once per call.
     /// </summary>
-    public static void WriteColumnRows(IndentedWriter w, string name, ReductionKind kind, int size, string summary)
+    public static void WriteColumnRows(IndentedWriter w, string name, ReductionKind kind, int size, string summary, bool aligned = false)
     {
         bool gradient = kind != ReductionKind.Shifted;
         string inputs = gradient ? "ref float firstX, ref float firstDy" : "ref float first";
@@ -102,6 +102,13 @@ internal static class KernelEmitter
 
                 using (w.Block($"if ({v.Enabled})"))
                 {
+                    if (aligned)
+                    {
+                        WriteAlignedColumnPositions(w, v, kind, gradient, size);
+                        w.WriteLine("return;");
+                        continue;
+                    }
+
                     int full = size / v.Lanes * v.Lanes;
                     int remainder = size % v.Lanes;
                     using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
@@ -143,6 +150,36 @@ internal static class KernelEmitter
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The column positions of a sample that is a multiple of the widest vector, with the loads aligned on the input:
+    /// the vectors start at its first aligned element (<c>AlignedStores.Skew</c>, a run-time value) and step by whole
+    /// vectors; the elements before it come from the vector at 0 with only its first lanes counted, and the elements after
+    /// the last aligned vector from the vector at <c>size - lanes</c> with only its last lanes counted. Each element is
+    /// still added over the same rows in the same chains, so the totals do not depend on the address.
+    /// </summary>
+    private static void WriteAlignedColumnPositions(IndentedWriter w, VectorWidth v, ReductionKind kind, bool gradient, int size)
+    {
+        string input = gradient ? "firstX" : "first";
+        string last = Literals.Int(size - v.Lanes);
+        w.WriteLine($"nuint skew = global::NormGen.AlignedStores.Skew(ref {input}, {v.Lanes});");
+        using (w.Block("if (skew != 0)"))
+        {
+            w.WriteLine($"{v.Float} head = {v.FirstLanes}((int)skew);");
+            WriteColumnPosition(w, v, kind, gradient, size, "0", "head");
+        }
+
+        using (w.Block($"for (nuint i = skew; i < skew + {last}; i += {v.Lanes})"))
+        {
+            WriteColumnPosition(w, v, kind, gradient, size, "i", mask: null);
+        }
+
+        using (w.Block(""))
+        {
+            w.WriteLine($"{v.Float} tail = {v.LastLanes}({v.Lanes} - (int)skew);");
+            WriteColumnPosition(w, v, kind, gradient, size, last, "tail");
         }
     }
 
@@ -344,7 +381,8 @@ internal static class KernelEmitter
         string destination,
         Func<VectorWidth, string[]> prologue,
         Func<VectorWidth, string, string> compute,
-        string scalarStatement)
+        string scalarStatement,
+        bool aligned = false)
     {
         WriteKernelHeader(w, summary);
         using (w.Block($"private static void {name}({parameters})"))
@@ -363,7 +401,15 @@ internal static class KernelEmitter
                         w.WriteLine(line);
                     }
 
-                    WriteElementwise(w, v, length, at => compute(v, at), destination);
+                    if (aligned)
+                    {
+                        WriteAlignedElementwise(w, v, length, at => compute(v, at), destination);
+                    }
+                    else
+                    {
+                        WriteElementwise(w, v, length, at => compute(v, at), destination);
+                    }
+
                     w.WriteLine("return;");
                 }
 
@@ -408,31 +454,33 @@ internal static class KernelEmitter
     /// <c>static void {name}(ref float x, ref float y, ref float shift, ref float scale, ref float offset)</c>:
     /// element-wise <c>y = (x - shift) * scale + offset</c> over one sample of <paramref name="size"/> floats.
     /// </summary>
-    public static void WriteColumnNormalize(IndentedWriter w, string name, int size) => WriteElementwiseKernel(
+    public static void WriteColumnNormalize(IndentedWriter w, string name, int size, bool aligned) => WriteElementwiseKernel(
         w,
         name,
         "ref float x, ref float y, ref float shift, ref float scale, ref float offset",
         size,
-        $"y = (x - shift) * scale + offset element-wise over one sample of {size} elements.",
+        $"y = (x - shift) * scale + offset element-wise over one sample of {size} elements{(aligned ? AlignedSummary("y") : ".")}",
         "y",
         v => System.Array.Empty<string>(),
         (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {Load(v, "shift", at)}, {Load(v, "scale", at)}, {Load(v, "offset", at)})",
-        $"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref scale, i) + {Unsafe}.Add(ref offset, i);");
+        $"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref scale, i) + {Unsafe}.Add(ref offset, i);",
+        aligned);
 
     /// <summary>
     /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)</c>:
     /// <c>dx = dy * a + (x - shift) * b + c</c> element-wise with per-element coefficients over one sample.
     /// </summary>
-    public static void WriteGradInputColumns(IndentedWriter w, string name, int size) => WriteElementwiseKernel(
+    public static void WriteGradInputColumns(IndentedWriter w, string name, int size, bool aligned) => WriteElementwiseKernel(
         w,
         name,
         "ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c",
         size,
-        $"dx = dy * a + (x - shift) * b + c element-wise over one sample of {size} elements.",
+        $"dx = dy * a + (x - shift) * b + c element-wise over one sample of {size} elements{(aligned ? AlignedSummary("dx") : ".")}",
         "dx",
         v => System.Array.Empty<string>(),
         (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {Load(v, "a", at)}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {Load(v, "shift", at)}, {Load(v, "b", at)}, {Load(v, "c", at)}))",
-        $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * {Unsafe}.Add(ref a, i)) + ((({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref b, i)) + {Unsafe}.Add(ref c, i));");
+        $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * {Unsafe}.Add(ref a, i)) + ((({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref b, i)) + {Unsafe}.Add(ref c, i));",
+        aligned);
 
     /// <summary>
     /// <c>static void {name}(ref float x, ref float y, ref float shift, ref float scale, ref float offset, int rows)</c>:
@@ -781,6 +829,41 @@ internal static class KernelEmitter
             w.WriteLine(Store(v, "last", destination, Literals.Int(length - lanes)));
         }
     }
+
+    /// <summary>
+    /// The body of an element-wise kernel whose stores land on vector-aligned addresses of the destination, for lengths
+    /// that are a multiple of the widest vector: the first and the last vector (unaligned) are computed before any store
+    /// (safe in place) and stored last; between them, vectors start at the first aligned element (<c>AlignedStores.Skew</c>,
+    /// a run-time value) and step by whole vectors up to the last one.
+    /// </summary>
+    private static void WriteAlignedElementwise(IndentedWriter w, VectorWidth v, int length, Func<string, string> compute, string destination)
+    {
+        int lanes = v.Lanes;
+        string last = Literals.Int(length - lanes);
+        w.WriteLine($"{v.Float} head = {compute("0")};");
+        w.WriteLine($"{v.Float} last = {compute(last)};");
+        w.WriteLine($"nuint i = global::NormGen.AlignedStores.Skew(ref {destination}, {lanes});");
+        w.WriteLine($"nuint end = i + {last};");
+        using (w.Block($"for (; i + {Unroll * lanes} <= end; i += {Unroll * lanes})"))
+        {
+            for (int k = 0; k < Unroll; k++)
+            {
+                string at = Offset("i", k * lanes);
+                w.WriteLine(Store(v, compute(at), destination, at));
+            }
+        }
+
+        using (w.Block($"for (; i < end; i += {lanes})"))
+        {
+            w.WriteLine(Store(v, compute("i"), destination, "i"));
+        }
+
+        w.WriteLine(Store(v, "head", destination, "0"));
+        w.WriteLine(Store(v, "last", destination, last));
+    }
+
+    private static string AlignedSummary(string destination) =>
+        $", storing at vector-aligned addresses of <paramref name=\"{destination}\"/> between its first and last vector.";
 
     private static string Store(VectorWidth v, string value, string destination, string at) => $"{v.Type}.StoreUnsafe({value}, ref {destination}, {at});";
 

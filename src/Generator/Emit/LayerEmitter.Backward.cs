@@ -175,6 +175,11 @@ internal static partial class LayerEmitter
                 w.WriteLine();
             }
 
+            if (m.AlignedColumns)
+            {
+                w.WriteLine($"_stagedAt = global::NormGen.AlignedStores.Stage(_staged, SampleSize, ref {MemoryMarshal}.GetReference(gradInput), _gradShift, _gradA, _gradB, _gradC);");
+            }
+
             w.WriteLine("RunBlocks(GradInputPass, input, gradOutput, gradInput);");
         }
 
@@ -184,9 +189,9 @@ internal static partial class LayerEmitter
         switch (m.Strategy)
         {
             case BatchStrategy.Columns:
-                KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements into per-element double sums.");
+                KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements into per-element double sums.", m.AlignedColumns);
                 w.WriteLine();
-                KernelEmitter.WriteGradInputColumns(w, "GradInputColumns", m.SampleSize);
+                KernelEmitter.WriteGradInputColumns(w, "GradInputColumns", m.SampleSize, m.AlignedColumns);
                 w.WriteLine();
                 break;
             case BatchStrategy.SmallPlanes:

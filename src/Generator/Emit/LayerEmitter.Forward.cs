@@ -584,6 +584,11 @@ internal static partial class LayerEmitter
                 w.WriteLine();
             }
 
+            if (m.AlignedColumns)
+            {
+                w.WriteLine($"_stagedAt = global::NormGen.AlignedStores.Stage(_staged, SampleSize, ref {MemoryMarshal}.GetReference(output), _shift, _scale, _offset);");
+            }
+
             w.WriteLine("RunBlocks(NormalizePass, input, default, output);");
         }
 
@@ -682,7 +687,9 @@ internal static partial class LayerEmitter
         var refs = new string[arrays.Length];
         for (int i = 0; i < arrays.Length; i++)
         {
-            refs[i] = m.UsesColumns
+            refs[i] = m.AlignedColumns
+                ? (i == 0 ? "ref _staged[_stagedAt]" : $"ref _staged[_stagedAt + ({i} * StageStride)]")
+                : m.UsesColumns
                 ? $"ref {MemoryMarshal}.GetArrayDataReference({arrays[i]})"
                 : i == 0 ? $"ref {MemoryMarshal}.GetArrayDataReference(_elementCoefficients)" : $"ref _elementCoefficients[{i} * SampleSize]";
         }
@@ -711,9 +718,9 @@ internal static partial class LayerEmitter
         switch (m.Strategy)
         {
             case BatchStrategy.Columns:
-                KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.");
+                KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.", m.AlignedColumns);
                 w.WriteLine();
-                KernelEmitter.WriteColumnNormalize(w, "NormalizeColumns", m.SampleSize);
+                KernelEmitter.WriteColumnNormalize(w, "NormalizeColumns", m.SampleSize, m.AlignedColumns);
                 break;
             case BatchStrategy.SmallPlanes:
                 KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, p.SlotLength, $"Sum of one plane of {p.SlotLength} elements (float partials flushed into a double total).");

@@ -131,6 +131,19 @@ internal static partial class LayerEmitter
                     """);
             }
 
+            if (m.AlignedColumns)
+            {
+                w.WriteLine($$"""
+                    // The per-element coefficients of the pass in progress (shift, scale, offset; or shift, a, b, c), copied where
+                    // their address modulo 64 bytes is the destination's, so the kernels' aligned stores come with aligned loads.
+                    // Pinned: the copies must not move. Array k starts at _stagedAt + k * StageStride.
+                    private const int StageStride = {{m.SampleSize}} + global::NormGen.AlignedStores.Padding;
+                    private readonly float[] _staged = global::NormGen.AlignedStores.AllocateStage(4, {{m.SampleSize}});
+                    private int _stagedAt;
+
+                    """);
+            }
+
             if (m.Strategy == BatchStrategy.SmallPlanes)
             {
                 w.WriteLine($$"""

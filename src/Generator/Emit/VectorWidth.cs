@@ -24,4 +24,7 @@ internal sealed record VectorWidth(string Type, int Lanes, int Bits)
 
     /// <summary>The runtime helper that masks the last <c>n</c> lanes.</summary>
     public string LastLanes => "global::NormGen.SimdMath.LastLanes" + Bits;
+
+    /// <summary>The runtime helper that masks the first <c>n</c> lanes.</summary>
+    public string FirstLanes => "global::NormGen.SimdMath.FirstLanes" + Bits;
 }

@@ -138,7 +138,7 @@ internal static class GradLayers
 {
     public static readonly string[] Names =
     [
-        "Bn1dFlat", "Bn1dOdd", "Bn1dSeq", "Bn1dShortSeq", "Bn1dCustom", "Bn2d", "Bn2dSmall", "Bn2dPeriodic", "Bn2dPeriodicWide", "Bn2dOddPlane", "Bn2dUnit",
+        "Bn1dFlat", "Bn1dOdd", "Bn1dAligned", "Bn1dAlignedSeq", "Bn1dSeq", "Bn1dShortSeq", "Bn1dCustom", "Bn2d", "Bn2dSmall", "Bn2dPeriodic", "Bn2dPeriodicWide", "Bn2dOddPlane", "Bn2dUnit",
         "Bn2dNoAffine", "Bn2dNoTrack", "Bn2dBare", "Bn2dCumulative", "Bn2dEpsZero", "Bn3d",
         "Ln768", "Ln44", "Ln5", "Ln4x6NoBias", "Ln37NoAffine",
         "Gn2d", "GnFlat", "Gn1dNoAffine", "GnUnit",
@@ -179,6 +179,8 @@ internal static class GradLayers
         {
             case "Bn1dFlat": { var a1 = new Bn1dFlat(); return Make("Bn1dFlat", Bn(4, 1, Bn1dFlat.Eps), [4], a1.Forward, a1.Backward, a1.Backward, m => a1.Train(m), () => a1.Training, a1.Weight, a1.Bias, a1.RunningMean, a1.RunningVar, () => a1.NumBatchesTracked); }
             case "Bn1dOdd": { var a2 = new Bn1dOdd(); return Make("Bn1dOdd", Bn(37, 1, Bn1dOdd.Eps), [37], a2.Forward, a2.Backward, a2.Backward, m => a2.Train(m), () => a2.Training, a2.Weight, a2.Bias, a2.RunningMean, a2.RunningVar, () => a2.NumBatchesTracked); }
+            case "Bn1dAligned": { var b1 = new Bn1dAligned(); return Make("Bn1dAligned", Bn(48, 1, Bn1dAligned.Eps), [48], b1.Forward, b1.Backward, b1.Backward, m => b1.Train(m), () => b1.Training, b1.Weight, b1.Bias, b1.RunningMean, b1.RunningVar, () => b1.NumBatchesTracked); }
+            case "Bn1dAlignedSeq": { var b2 = new Bn1dAlignedSeq(); return Make("Bn1dAlignedSeq", Bn(8, 2, Bn1dAlignedSeq.Eps), [8, 2], b2.Forward, b2.Backward, b2.Backward, m => b2.Train(m), () => b2.Training, b2.Weight, b2.Bias, b2.RunningMean, b2.RunningVar, () => b2.NumBatchesTracked); }
             case "Bn1dSeq": { var a3 = new Bn1dSeq(); return Make("Bn1dSeq", Bn(3, 5, Bn1dSeq.Eps), [3, 5], a3.Forward, a3.Backward, a3.Backward, m => a3.Train(m), () => a3.Training, a3.Weight, a3.Bias, a3.RunningMean, a3.RunningVar, () => a3.NumBatchesTracked); }
             case "Bn1dShortSeq": { var a4 = new Bn1dShortSeq(); return Make("Bn1dShortSeq", Bn(70, 3, Bn1dShortSeq.Eps), [70, 3], a4.Forward, a4.Backward, a4.Backward, m => a4.Train(m), () => a4.Training, a4.Weight, a4.Bias, a4.RunningMean, a4.RunningVar, () => a4.NumBatchesTracked); }
             case "Bn1dCustom": { var a5 = new Bn1dCustom(); return Make("Bn1dCustom", Bn(3, 5, Bn1dCustom.Eps), [3, 5], a5.Forward, a5.Backward, a5.Backward, m => a5.Train(m), () => a5.Training, a5.Weight, a5.Bias, a5.RunningMean, a5.RunningVar, () => a5.NumBatchesTracked); }

@@ -51,6 +51,8 @@ public sealed class GeneratedTwin
     {
         new(nameof(Bn1dFlat), 4, []),
         new(nameof(Bn1dOdd), 37, []),
+        new(nameof(Bn1dAligned), 48, []),
+        new(nameof(Bn1dAlignedSeq), 8, [2]),
         new(nameof(Bn1dSeq), 3, [5]),
         new(nameof(Bn1dShortSeq), 70, [3]),
         new(nameof(Bn1dCustom), 3, [5], Eps: 1e-3, Momentum: 0.3),
@@ -101,6 +103,8 @@ public sealed class GeneratedTwin
         {
             nameof(Bn1dFlat) => Of(c, new Bn1dFlat()),
             nameof(Bn1dOdd) => Of(c, new Bn1dOdd()),
+            nameof(Bn1dAligned) => Of(c, new Bn1dAligned()),
+            nameof(Bn1dAlignedSeq) => Of(c, new Bn1dAlignedSeq()),
             nameof(Bn1dSeq) => Of(c, new Bn1dSeq()),
             nameof(Bn1dShortSeq) => Of(c, new Bn1dShortSeq()),
             nameof(Bn1dCustom) => Of(c, new Bn1dCustom()),
@@ -130,6 +134,10 @@ public sealed class GeneratedTwin
     private static GeneratedTwin Of(Config c, Bn1dFlat l) => new(c, l.Forward, l.Forward, m => l.Train(m), () => l.Training, l.NamedParameters, l.NamedBuffers);
 
     private static GeneratedTwin Of(Config c, Bn1dOdd l) => new(c, l.Forward, l.Forward, m => l.Train(m), () => l.Training, l.NamedParameters, l.NamedBuffers);
+
+    private static GeneratedTwin Of(Config c, Bn1dAligned l) => new(c, l.Forward, l.Forward, m => l.Train(m), () => l.Training, l.NamedParameters, l.NamedBuffers);
+
+    private static GeneratedTwin Of(Config c, Bn1dAlignedSeq l) => new(c, l.Forward, l.Forward, m => l.Train(m), () => l.Training, l.NamedParameters, l.NamedBuffers);
 
     private static GeneratedTwin Of(Config c, Bn1dSeq l) => new(c, l.Forward, l.Forward, m => l.Train(m), () => l.Training, l.NamedParameters, l.NamedBuffers);
 

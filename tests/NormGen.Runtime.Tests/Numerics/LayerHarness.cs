@@ -67,6 +67,8 @@ public sealed class LayerHarness
     {
         new LayerSpec(nameof(Bn1dFlat), 1, 4, []),
         new LayerSpec(nameof(Bn1dOdd), 1, 37, []),
+        new LayerSpec(nameof(Bn1dAligned), 1, 48, []),
+        new LayerSpec(nameof(Bn1dAlignedSeq), 1, 8, [2]),
         new LayerSpec(nameof(Bn1dSeq), 1, 3, [5]),
         new LayerSpec(nameof(Bn1dShortSeq), 1, 70, [3]),
         new LayerSpec(nameof(Bn1dCustom), 1, 3, [5], Eps: 1e-3, Momentum: 0.3),
@@ -223,6 +225,8 @@ public sealed class LayerHarness
     {
         nameof(Bn1dFlat) => Of(new Bn1dFlat()),
         nameof(Bn1dOdd) => Of(new Bn1dOdd()),
+        nameof(Bn1dAligned) => Of(new Bn1dAligned()),
+        nameof(Bn1dAlignedSeq) => Of(new Bn1dAlignedSeq()),
         nameof(Bn1dSeq) => Of(new Bn1dSeq()),
         nameof(Bn1dShortSeq) => Of(new Bn1dShortSeq()),
         nameof(Bn1dCustom) => Of(new Bn1dCustom()),
@@ -258,6 +262,26 @@ public sealed class LayerHarness
         Spec = Specs[nameof(Bn1dOdd)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
         GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
         NumFeaturesConstant = Bn1dOdd.NumFeatures, SampleSizeConstant = Bn1dOdd.SampleSize,
+        Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
+        NumBatchesTracked = () => l.NumBatchesTracked,
+    };
+
+    private static LayerHarness Of(Bn1dAligned l) => new()
+    {
+        Spec = Specs[nameof(Bn1dAligned)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
+        NumFeaturesConstant = Bn1dAligned.NumFeatures, SampleSizeConstant = Bn1dAligned.SampleSize,
+        Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
+        NumBatchesTracked = () => l.NumBatchesTracked,
+    };
+
+    private static LayerHarness Of(Bn1dAlignedSeq l) => new()
+    {
+        Spec = Specs[nameof(Bn1dAlignedSeq)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
+        NumFeaturesConstant = Bn1dAlignedSeq.NumFeatures, SampleSizeConstant = Bn1dAlignedSeq.SampleSize,
         Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
         RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
         NumBatchesTracked = () => l.NumBatchesTracked,

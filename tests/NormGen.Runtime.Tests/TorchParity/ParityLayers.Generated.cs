@@ -16,6 +16,8 @@ internal static partial class ParityLayers
     [
         "Bn1dFlat",
         "Bn1dOdd",
+        "Bn1dAligned",
+        "Bn1dAlignedSeq",
         "Bn1dSeq",
         "Bn1dShortSeq",
         "Bn1dCustom",
@@ -61,6 +63,8 @@ internal static partial class ParityLayers
     {
         "Bn1dFlat" => Wrap(new Layers.Bn1dFlat()),
         "Bn1dOdd" => Wrap(new Layers.Bn1dOdd()),
+        "Bn1dAligned" => Wrap(new Layers.Bn1dAligned()),
+        "Bn1dAlignedSeq" => Wrap(new Layers.Bn1dAlignedSeq()),
         "Bn1dSeq" => Wrap(new Layers.Bn1dSeq()),
         "Bn1dShortSeq" => Wrap(new Layers.Bn1dShortSeq()),
         "Bn1dCustom" => Wrap(new Layers.Bn1dCustom()),
@@ -125,6 +129,48 @@ internal static partial class ParityLayers
             ("num_features", Layers.Bn1dOdd.NumFeatures),
             ("eps", Layers.Bn1dOdd.Eps),
             ("momentum", Layers.Bn1dOdd.Momentum),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(layer.RunningMean),
+        RunningVar = () => TensorExtensions.AsSpan(layer.RunningVar),
+        NumBatchesTracked = () => layer.NumBatchesTracked,
+    };
+
+    private static ParityLayer Wrap(Layers.Bn1dAligned layer) => new()
+    {
+        Name = "Bn1dAligned",
+        SampleSize = Layers.Bn1dAligned.SampleSize,
+        Constants =
+        [
+            ("num_features", Layers.Bn1dAligned.NumFeatures),
+            ("eps", Layers.Bn1dAligned.Eps),
+            ("momentum", Layers.Bn1dAligned.Momentum),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(layer.RunningMean),
+        RunningVar = () => TensorExtensions.AsSpan(layer.RunningVar),
+        NumBatchesTracked = () => layer.NumBatchesTracked,
+    };
+
+    private static ParityLayer Wrap(Layers.Bn1dAlignedSeq layer) => new()
+    {
+        Name = "Bn1dAlignedSeq",
+        SampleSize = Layers.Bn1dAlignedSeq.SampleSize,
+        Constants =
+        [
+            ("num_features", Layers.Bn1dAlignedSeq.NumFeatures),
+            ("eps", Layers.Bn1dAlignedSeq.Eps),
+            ("momentum", Layers.Bn1dAlignedSeq.Momentum),
         ],
         Training = () => layer.Training,
         Train = () => Assert.Same(layer, layer.Train()),
