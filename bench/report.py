@@ -239,7 +239,7 @@ def write_markdown(rows, dotnet, paired_all, torch_version, machine, load, out):
             return None if v is None else v / copy
 
         stats, norm, read = share("Statistics"), share("Normalize"), share("ReadOnly")
-        passes.append((label, read, stats, norm))
+        passes.append((label, read, stats, norm, share("Forward"), share("GradientSums"), share("InputGradient"), share("Backward")))
     if passes:
         lines.append("\n## Where the training forward goes (generated BatchNorm, one thread; time / copy time, paired)\n")
         lines.append("Statistics: `ComputeBatchStatistics` (the shift estimate, one pass of shifted sums over the batch, any channel redone "
@@ -247,10 +247,21 @@ def write_markdown(rows, dotnet, paired_all, torch_version, machine, load, out):
                      "of a statistics pass. The generated private methods are called through `UnsafeAccessor` (bench/NormBench/Passes.cs).\n")
         lines.append("| case | read-only | statistics | normalize | sum of passes |")
         lines.append("|---|---:|---:|---:|---:|")
-        for label, read, stats, norm in passes:
-            cell = lambda v: "n/a" if v is None else f"{v:.2f}x"
+        cell = lambda v: "n/a" if v is None else f"{v:.2f}x"
+        for label, read, stats, norm, *_ in passes:
             total = stats + norm if stats is not None and norm is not None else None
             lines.append(f"| {label} | {cell(read)} | {cell(stats)} | {cell(norm)} | {cell(total)} |")
+        if any(sums is not None for *_, sums, _, _ in passes):
+            lines.append("\n## Where the backward goes (generated BatchNorm, one thread; time / copy time, paired)\n")
+            lines.append("Gradient sums: `GradientSumsBlock` over every block (Σdy and Σdy·(x - shift), two reads); input gradient: "
+                         "`GradInputBlock` over every block, last first (two reads and a write); the whole forward and the whole "
+                         "backward, each repeated alone. Floors: two reads ≈ 2x the read-only pass; the input gradient ≈ a read-only "
+                         "pass plus a copy.\n")
+            lines.append("| case | read-only | whole forward | gradient sums | input gradient | sum of backward passes | whole backward |")
+            lines.append("|---|---:|---:|---:|---:|---:|---:|")
+            for label, read, _, _, forward, sums, grad, backward in passes:
+                total = sums + grad if sums is not None and grad is not None else None
+                lines.append(f"| {label} | {cell(read)} | {cell(forward)} | {cell(sums)} | {cell(grad)} | {cell(total)} | {cell(backward)} |")
 
     lines.append("\n## Goals of issue 5\n")
     for goal in goal_checks(rows):

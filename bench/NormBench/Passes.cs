@@ -13,10 +13,12 @@ namespace NormBench;
 /// the timed path). <see cref="Statistics"/> is the statistics pass with the per-channel coefficients
 /// (<c>ComputeBatchStatistics</c>: the shift estimate, one pass of shifted sums over the batch, and any channel redone
 /// in two passes), <see cref="Normalize"/> is the normalization pass; <see cref="Forward"/> and <see cref="Backward"/>
-/// are the whole training forward and the whole backward, each repeated alone. <see cref="ReadOnly"/> is a read-only pass
+/// are the whole training forward and the whole backward, each repeated alone; <see cref="GradientSums"/> and
+/// <see cref="InputGradient"/> are the backward's two passes (<c>GradientSumsBlock</c> and <c>GradInputBlock</c> over
+/// every block in a single thread's order). <see cref="ReadOnly"/> is a read-only pass
 /// (<see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>), the floor of any statistics pass. These names are the
 /// generator's private names today: if they change, these benchmarks fail at run time (MissingMethodException), never
-/// silently.
+/// silently, and the setup checks that <see cref="InputGradient"/> reproduces the backward's dx bit for bit.
 /// </summary>
 /// <typeparam name="TLayer">The generated layer.</typeparam>
 public abstract class PassBreakdown<TLayer>
@@ -62,6 +64,17 @@ public abstract class PassBreakdown<TLayer>
         Layer = new TLayer();
         Layer.SetTraining(true);
         Layer.Forward(X, Y);
+
+        // The backward's passes need its coefficients: one whole backward first. InputGradient must then reproduce its dx bit
+        // for bit, which checks that the block methods are reached and walked as the generated pass walks them.
+        Layer.Backward(X, GradOutput, GradInput);
+        float[] expected = (float[])GradInput.Clone();
+        Array.Clear(GradInput);
+        GradInputPass();
+        if (!expected.AsSpan().SequenceEqual(GradInput))
+        {
+            throw new InvalidOperationException($"{GetType().Name}: the input-gradient pass run block by block differs from the layer's Backward.");
+        }
     }
 
     /// <summary>The baseline: a copy of the same tensor.</summary>
@@ -144,8 +157,52 @@ public abstract class PassBreakdown<TLayer>
     [Benchmark]
     public void Backward() => Layer.Backward(X, GradOutput, GradInput);
 
+    /// <summary>
+    /// The backward's first pass alone: Σdy and Σdy·(x - shift) per channel over the batch (the generated
+    /// <c>GradientSumsBlock</c> over every block, in the order a single thread runs them), without the per-channel
+    /// arithmetic after it.
+    /// </summary>
+    [Benchmark]
+    public void GradientSums()
+    {
+        PlanBlocks(Batch);
+        int blockSamples = BlockSamples(), blocks = Blocks();
+        for (int b = 0; b < blocks; b++)
+        {
+            int start = b * blockSamples;
+            RunGradientSumsBlock(start, Math.Min(start + blockSamples, Batch), b);
+        }
+    }
+
+    /// <summary>The backward's second pass alone: dx from the coefficients of the setup's backward (<c>GradInputBlock</c>, last block first).</summary>
+    [Benchmark]
+    public void InputGradient() => GradInputPass();
+
+    private void GradInputPass()
+    {
+        PlanBlocks(Batch);
+        int blockSamples = BlockSamples(), blocks = Blocks();
+        for (int b = blocks - 1; b >= 0; b--)
+        {
+            int start = b * blockSamples;
+            RunGradInputBlock(start, Math.Min(start + blockSamples, Batch));
+        }
+    }
+
     /// <summary>Calls the layer's <c>PlanBlocks(batch)</c>, which every pass needs first.</summary>
     protected abstract void PlanBlocks(int batch);
+
+    /// <summary>The layer's <c>_blockSamples</c> after <see cref="PlanBlocks"/>.</summary>
+    protected abstract int BlockSamples();
+
+    /// <summary>The layer's <c>_blocks</c> after <see cref="PlanBlocks"/>.</summary>
+    protected abstract int Blocks();
+
+    /// <summary>Calls the layer's <c>GradientSumsBlock(X, GradOutput, start, end, block, worker: 0)</c>.</summary>
+    protected abstract void RunGradientSumsBlock(int start, int end, int block);
+
+    /// <summary>Calls the layer's <c>GradInputBlock(X, GradOutput, GradInput, start, end)</c>.</summary>
+    protected abstract void RunGradInputBlock(int start, int end);
 
     /// <summary>Calls the layer's <c>ComputeBatchStatistics(X, Batch)</c>.</summary>
     protected abstract void RunStatistics();
@@ -179,6 +236,30 @@ public class Passes1d256x512 : PassBreakdown<Bn1d512>
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "Normalize")]
     private static extern void Norm(Bn1d512 layer, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <inheritdoc/>
+    protected override int BlockSamples() => BlockSamplesField(Layer);
+
+    /// <inheritdoc/>
+    protected override int Blocks() => BlocksField(Layer);
+
+    /// <inheritdoc/>
+    protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
+
+    /// <inheritdoc/>
+    protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
+    private static extern ref int BlockSamplesField(Bn1d512 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
+    private static extern ref int BlocksField(Bn1d512 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
+    private static extern void SumsBlock(Bn1d512 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradInputBlock")]
+    private static extern void InputBlock(Bn1d512 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, int start, int end);
 }
 
 /// <summary>Passes of BatchNorm1d(128) on (64, 128, 256).</summary>
@@ -206,6 +287,30 @@ public class Passes1d64x128x256 : PassBreakdown<Bn1d128x256>
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "Normalize")]
     private static extern void Norm(Bn1d128x256 layer, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <inheritdoc/>
+    protected override int BlockSamples() => BlockSamplesField(Layer);
+
+    /// <inheritdoc/>
+    protected override int Blocks() => BlocksField(Layer);
+
+    /// <inheritdoc/>
+    protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
+
+    /// <inheritdoc/>
+    protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
+    private static extern ref int BlockSamplesField(Bn1d128x256 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
+    private static extern ref int BlocksField(Bn1d128x256 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
+    private static extern void SumsBlock(Bn1d128x256 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradInputBlock")]
+    private static extern void InputBlock(Bn1d128x256 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, int start, int end);
 }
 
 /// <summary>Passes of BatchNorm2d(64) on (32, 64, 32, 32).</summary>
@@ -233,6 +338,30 @@ public class Passes2d32x64x32x32 : PassBreakdown<Bn2d64x32x32>
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "Normalize")]
     private static extern void Norm(Bn2d64x32x32 layer, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <inheritdoc/>
+    protected override int BlockSamples() => BlockSamplesField(Layer);
+
+    /// <inheritdoc/>
+    protected override int Blocks() => BlocksField(Layer);
+
+    /// <inheritdoc/>
+    protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
+
+    /// <inheritdoc/>
+    protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
+    private static extern ref int BlockSamplesField(Bn2d64x32x32 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
+    private static extern ref int BlocksField(Bn2d64x32x32 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
+    private static extern void SumsBlock(Bn2d64x32x32 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradInputBlock")]
+    private static extern void InputBlock(Bn2d64x32x32 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, int start, int end);
 }
 
 /// <summary>Passes of BatchNorm2d(256) on (64, 256, 14, 14).</summary>
@@ -260,6 +389,30 @@ public class Passes2d64x256x14x14 : PassBreakdown<Bn2d256x14x14>
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "Normalize")]
     private static extern void Norm(Bn2d256x14x14 layer, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <inheritdoc/>
+    protected override int BlockSamples() => BlockSamplesField(Layer);
+
+    /// <inheritdoc/>
+    protected override int Blocks() => BlocksField(Layer);
+
+    /// <inheritdoc/>
+    protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
+
+    /// <inheritdoc/>
+    protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
+    private static extern ref int BlockSamplesField(Bn2d256x14x14 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
+    private static extern ref int BlocksField(Bn2d256x14x14 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
+    private static extern void SumsBlock(Bn2d256x14x14 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradInputBlock")]
+    private static extern void InputBlock(Bn2d256x14x14 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, int start, int end);
 }
 
 /// <summary>Passes of BatchNorm2d(32) on (8, 32, 112, 112).</summary>
@@ -287,6 +440,30 @@ public class Passes2d8x32x112x112 : PassBreakdown<Bn2d32x112x112>
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "Normalize")]
     private static extern void Norm(Bn2d32x112x112 layer, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <inheritdoc/>
+    protected override int BlockSamples() => BlockSamplesField(Layer);
+
+    /// <inheritdoc/>
+    protected override int Blocks() => BlocksField(Layer);
+
+    /// <inheritdoc/>
+    protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
+
+    /// <inheritdoc/>
+    protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
+    private static extern ref int BlockSamplesField(Bn2d32x112x112 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
+    private static extern ref int BlocksField(Bn2d32x112x112 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
+    private static extern void SumsBlock(Bn2d32x112x112 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradInputBlock")]
+    private static extern void InputBlock(Bn2d32x112x112 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, int start, int end);
 }
 
 /// <summary>Passes of BatchNorm2d(512) on (128, 512, 7, 7) (small planes).</summary>
@@ -314,4 +491,28 @@ public class Passes2d128x512x7x7 : PassBreakdown<Bn2d512x7x7>
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "Normalize")]
     private static extern void Norm(Bn2d512x7x7 layer, ReadOnlySpan<float> input, Span<float> output);
+
+    /// <inheritdoc/>
+    protected override int BlockSamples() => BlockSamplesField(Layer);
+
+    /// <inheritdoc/>
+    protected override int Blocks() => BlocksField(Layer);
+
+    /// <inheritdoc/>
+    protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
+
+    /// <inheritdoc/>
+    protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
+    private static extern ref int BlockSamplesField(Bn2d512x7x7 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
+    private static extern ref int BlocksField(Bn2d512x7x7 layer);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
+    private static extern void SumsBlock(Bn2d512x7x7 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradInputBlock")]
+    private static extern void InputBlock(Bn2d512x7x7 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, int start, int end);
 }
