@@ -38,6 +38,12 @@ namespace NormGen.Runtime.Tests.Layers;
 /// <summary>(N, 8, 10, 10): 100-element planes, periods of 4 channels in 25 vectors (the permuted Vector512 kernels).</summary>
 [BatchNorm2d(8, 10, 10)] public partial class Bn2dPeriodicWide { }
 
+/// <summary>(N, 8, 14, 14): 196-element planes, periods of 4 channels in 49 vectors (the permuted Vector512 kernels of larger planes).</summary>
+[BatchNorm2d(8, 14, 14)] public partial class Bn2dPermutedPlane { }
+
+/// <summary>(N, 4, 10, 20): 200-element planes, periods of 2 channels in 25 vectors (the permuted Vector512 kernels of larger planes).</summary>
+[BatchNorm2d(4, 10, 20)] public partial class Bn2dPermutedPairs { }
+
 /// <summary>(N, 8, 17, 19): 323-element planes, unrolled main loops plus tails.</summary>
 [BatchNorm2d(8, 17, 19)] public partial class Bn2dOddPlane { }
 

@@ -199,13 +199,7 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 KernelEmitter.WriteColumnRowsGradInput(w, "GradInputColumnRows", m.SampleSize);
                 w.WriteLine();
-                if (m.PermutedElementwise)
-                {
-                    KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", p.SlotLength, p.Slots, "ref float x, ref float dy, ref float dx", new[] { "shift", "a", "b", "c" },
-                        at => $"global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, {at}), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, bVector, cVector)), ref dx, {at});",
-                        "PermuteIndex");
-                    w.WriteLine();
-                }
+                WritePermutedGradInput(w, m);
                 break;
             default:
                 if (!perSample)
@@ -214,10 +208,25 @@ internal static partial class LayerEmitter
                     w.WriteLine();
                     KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", p.SlotLength);
                     w.WriteLine();
+                    WritePermutedGradInput(w, m);
                 }
 
                 break;
         }
+    }
+
+    /// <summary>The Vector512 input gradient over whole samples with permuted per-channel coefficients (its index table comes with the normalization).</summary>
+    private static void WritePermutedGradInput(IndentedWriter w, LayerModel m)
+    {
+        if (!m.PermutedElementwise)
+        {
+            return;
+        }
+
+        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", new[] { "shift", "a", "b", "c" },
+            at => $"global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, {at}), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, bVector, cVector)), ref dx, {at});",
+            "PermuteIndex");
+        w.WriteLine();
     }
 
     /// <summary>One block of the backward sums: per channel (per element for columns), Σdy and Σdy·(x - shift).</summary>

@@ -730,16 +730,7 @@ internal static partial class LayerEmitter
                 KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.");
                 w.WriteLine();
                 KernelEmitter.WriteColumnRowsNormalize(w, "NormalizeColumnRows", m.SampleSize);
-                if (m.PermutedElementwise)
-                {
-                    w.WriteLine();
-                    KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", p.SlotLength, p.Slots, "ref float x, ref float y", new[] { "shift", "scale", "offset" },
-                        at => $"global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector), ref y, {at});",
-                        "PermuteIndex");
-                    w.WriteLine();
-                    KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex", p.SlotLength);
-                }
-
+                WritePermutedNormalize(w, m);
                 break;
             default:
                 KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, p.SlotLength, $"Sum of one plane of {p.SlotLength} elements (float partials flushed into a double total).");
@@ -747,7 +738,24 @@ internal static partial class LayerEmitter
                 KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
                 w.WriteLine();
                 KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", p.SlotLength);
+                WritePermutedNormalize(w, m);
                 break;
         }
+    }
+
+    /// <summary>The Vector512 normalization over whole samples with permuted per-channel coefficients, and its index table.</summary>
+    private static void WritePermutedNormalize(IndentedWriter w, LayerModel m)
+    {
+        if (!m.PermutedElementwise)
+        {
+            return;
+        }
+
+        w.WriteLine();
+        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", new[] { "shift", "scale", "offset" },
+            at => $"global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector), ref y, {at});",
+            "PermuteIndex");
+        w.WriteLine();
+        KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex", m.Plan.SlotLength);
     }
 }

@@ -155,11 +155,24 @@ internal static partial class LayerEmitter
         }
 
         /// <summary>
-        /// Small planes whose sample is a whole number of periods of the channel pattern in 16-float vectors: their
-        /// element-wise passes have a Vector512 kernel that permutes each vector's coefficients out of per-channel vectors
-        /// (<see cref="KernelEmitter.WritePermutedElementwise"/>) instead of reading per-element coefficient arrays.
+        /// BatchNorm planes whose sample is a whole number of periods of the channel pattern in 16-float vectors: small
+        /// planes, and larger ones whose length is not a multiple of 16 with a period of at most
+        /// <see cref="PermutedPlaneVectors"/> vectors. Their element-wise passes have a Vector512 kernel over whole samples
+        /// that permutes each vector's coefficients out of per-channel vectors
+        /// (<see cref="KernelEmitter.WritePermutedElementwise"/>) instead of reading per-element coefficient arrays (small
+        /// planes) or making one call per plane with an overlapping last vector (larger planes).
         /// </summary>
-        public bool PermutedElementwise => Strategy == BatchStrategy.SmallPlanes && Plan.Slots % PermuteChannels == 0;
+        public bool PermutedElementwise => Plan.Slots % PermuteChannels == 0
+            && (Strategy == BatchStrategy.SmallPlanes
+                || (Strategy == BatchStrategy.Planes && Plan.Scope == StatisticsScope.Batch && Plan.SlotLength % 16 != 0
+                    && Plan.SlotLength / Gcd(Plan.SlotLength, 16) <= PermutedPlaneVectors));
+
+        /// <summary>
+        /// Longest period, in vectors, for which larger planes whose length is not a multiple of 16 (14x14: 4 channels in 49
+        /// vectors) use the permuted kernels instead of one call per plane with an overlapping last vector: the index table
+        /// is then at most 4 KiB.
+        /// </summary>
+        private const int PermutedPlaneVectors = 64;
 
         /// <summary>Channels per period of the permuted kernels: 16 / gcd(plane length, 16).</summary>
         public int PermuteChannels => 16 / Gcd(Plan.SlotLength, 16);

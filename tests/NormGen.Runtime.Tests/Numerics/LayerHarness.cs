@@ -76,6 +76,8 @@ public sealed class LayerHarness
         new LayerSpec(nameof(Bn2dSmall), 2, 5, [7, 7]),
         new LayerSpec(nameof(Bn2dPeriodic), 2, 16, [7, 7]),
         new LayerSpec(nameof(Bn2dPeriodicWide), 2, 8, [10, 10]),
+        new LayerSpec(nameof(Bn2dPermutedPlane), 2, 8, [14, 14]),
+        new LayerSpec(nameof(Bn2dPermutedPairs), 2, 4, [10, 20]),
         new LayerSpec(nameof(Bn2dOddPlane), 2, 8, [17, 19]),
         new LayerSpec(nameof(Bn2dUnit), 2, 4, [1, 1]),
         new LayerSpec(nameof(Bn2dNoAffine), 2, 3, [4, 5], Affine: false),
@@ -234,6 +236,8 @@ public sealed class LayerHarness
         nameof(Bn2dSmall) => Of(new Bn2dSmall()),
         nameof(Bn2dPeriodic) => Of(new Bn2dPeriodic()),
         nameof(Bn2dPeriodicWide) => Of(new Bn2dPeriodicWide()),
+        nameof(Bn2dPermutedPlane) => Of(new Bn2dPermutedPlane()),
+        nameof(Bn2dPermutedPairs) => Of(new Bn2dPermutedPairs()),
         nameof(Bn2dOddPlane) => Of(new Bn2dOddPlane()),
         nameof(Bn2dUnit) => Of(new Bn2dUnit()),
         nameof(Bn2dNoAffine) => Of(new Bn2dNoAffine()),
@@ -352,6 +356,26 @@ public sealed class LayerHarness
         Spec = Specs[nameof(Bn2dPeriodicWide)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
         GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
         NumFeaturesConstant = Bn2dPeriodicWide.NumFeatures, SampleSizeConstant = Bn2dPeriodicWide.SampleSize,
+        Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
+        NumBatchesTracked = () => l.NumBatchesTracked,
+    };
+
+    private static LayerHarness Of(Bn2dPermutedPlane l) => new()
+    {
+        Spec = Specs[nameof(Bn2dPermutedPlane)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
+        NumFeaturesConstant = Bn2dPermutedPlane.NumFeatures, SampleSizeConstant = Bn2dPermutedPlane.SampleSize,
+        Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
+        NumBatchesTracked = () => l.NumBatchesTracked,
+    };
+
+    private static LayerHarness Of(Bn2dPermutedPairs l) => new()
+    {
+        Spec = Specs[nameof(Bn2dPermutedPairs)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
+        NumFeaturesConstant = Bn2dPermutedPairs.NumFeatures, SampleSizeConstant = Bn2dPermutedPairs.SampleSize,
         Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
         RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
         NumBatchesTracked = () => l.NumBatchesTracked,

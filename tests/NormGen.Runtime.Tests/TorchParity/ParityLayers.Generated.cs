@@ -25,6 +25,8 @@ internal static partial class ParityLayers
         "Bn2dSmall",
         "Bn2dPeriodic",
         "Bn2dPeriodicWide",
+        "Bn2dPermutedPlane",
+        "Bn2dPermutedPairs",
         "Bn2dOddPlane",
         "Bn2dUnit",
         "Bn2dNoAffine",
@@ -72,6 +74,8 @@ internal static partial class ParityLayers
         "Bn2dSmall" => Wrap(new Layers.Bn2dSmall()),
         "Bn2dPeriodic" => Wrap(new Layers.Bn2dPeriodic()),
         "Bn2dPeriodicWide" => Wrap(new Layers.Bn2dPeriodicWide()),
+        "Bn2dPermutedPlane" => Wrap(new Layers.Bn2dPermutedPlane()),
+        "Bn2dPermutedPairs" => Wrap(new Layers.Bn2dPermutedPairs()),
         "Bn2dOddPlane" => Wrap(new Layers.Bn2dOddPlane()),
         "Bn2dUnit" => Wrap(new Layers.Bn2dUnit()),
         "Bn2dNoAffine" => Wrap(new Layers.Bn2dNoAffine()),
@@ -318,6 +322,48 @@ internal static partial class ParityLayers
             ("num_features", Layers.Bn2dPeriodicWide.NumFeatures),
             ("eps", Layers.Bn2dPeriodicWide.Eps),
             ("momentum", Layers.Bn2dPeriodicWide.Momentum),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(layer.RunningMean),
+        RunningVar = () => TensorExtensions.AsSpan(layer.RunningVar),
+        NumBatchesTracked = () => layer.NumBatchesTracked,
+    };
+
+    private static ParityLayer Wrap(Layers.Bn2dPermutedPlane layer) => new()
+    {
+        Name = "Bn2dPermutedPlane",
+        SampleSize = Layers.Bn2dPermutedPlane.SampleSize,
+        Constants =
+        [
+            ("num_features", Layers.Bn2dPermutedPlane.NumFeatures),
+            ("eps", Layers.Bn2dPermutedPlane.Eps),
+            ("momentum", Layers.Bn2dPermutedPlane.Momentum),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(layer.RunningMean),
+        RunningVar = () => TensorExtensions.AsSpan(layer.RunningVar),
+        NumBatchesTracked = () => layer.NumBatchesTracked,
+    };
+
+    private static ParityLayer Wrap(Layers.Bn2dPermutedPairs layer) => new()
+    {
+        Name = "Bn2dPermutedPairs",
+        SampleSize = Layers.Bn2dPermutedPairs.SampleSize,
+        Constants =
+        [
+            ("num_features", Layers.Bn2dPermutedPairs.NumFeatures),
+            ("eps", Layers.Bn2dPermutedPairs.Eps),
+            ("momentum", Layers.Bn2dPermutedPairs.Momentum),
         ],
         Training = () => layer.Training,
         Train = () => Assert.Same(layer, layer.Train()),
