@@ -5,12 +5,13 @@ using System.Runtime.CompilerServices;
 namespace NormGen;
 
 /// <summary>
-/// Alignment helpers for the generated element-wise kernels over whole samples (BatchNorm over (N, C), whose samples
-/// are rows of a few KiB that stay in cache). A vector store that straddles two cache lines costs about two stores, and a
-/// tensor from <c>new float[n]</c> starts wherever the GC put it, so those kernels store at 64-byte aligned positions of
+/// Alignment helpers for the generated kernels over whole samples of BatchNorm over (N, C), whose samples are rows of a
+/// few KiB that stay in cache. A vector access that straddles two cache lines costs about two, and a tensor from
+/// <c>new float[n]</c> starts wherever the GC put it, so the element-wise kernels store at 64-byte aligned positions of
 /// the destination and read their per-element coefficients from copies placed at the same address modulo 64 bytes
-/// (<see cref="Stage"/>). Alignment only changes speed: the kernels are correct for any address, and a GC that moves
-/// the destination after <see cref="Stage"/> only costs the aligned loads.
+/// (<see cref="Stage"/>), and the column walks load from the input's first aligned element (<see cref="Skew"/>).
+/// Alignment only changes speed: the kernels are correct for any address, and a GC that moves a tensor after
+/// <see cref="Stage"/> only costs the aligned loads.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class AlignedStores
