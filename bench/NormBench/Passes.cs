@@ -18,7 +18,8 @@ namespace NormBench;
 /// every block in a single thread's order). <see cref="ReadOnly"/> is a read-only pass
 /// (<see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>), the floor of any statistics pass. These names are the
 /// generator's private names today: if they change, these benchmarks fail at run time (MissingMethodException), never
-/// silently, and the setup checks that <see cref="InputGradient"/> reproduces the backward's dx bit for bit.
+/// silently, and the setup checks that <see cref="GradientSums"/> and <see cref="InputGradient"/> reproduce the
+/// backward's partial sums and dx bit for bit.
 /// </summary>
 /// <typeparam name="TLayer">The generated layer.</typeparam>
 public abstract class PassBreakdown<TLayer>
@@ -65,17 +66,39 @@ public abstract class PassBreakdown<TLayer>
         Layer.SetTraining(true);
         Layer.Forward(X, Y);
 
-        // The backward's passes need its coefficients: one whole backward first. InputGradient must then reproduce its dx bit
-        // for bit, which checks that the block methods are reached and walked as the generated pass walks them.
+        // The backward's passes need its coefficients: one whole backward first. Its block plan (fixed by the shape and the
+        // batch) is read here, once, outside the timed path. GradientSums must then reproduce the backward's per-block
+        // partial sums and InputGradient its dx, bit for bit: that checks that the block methods are reached and walked
+        // as the generated passes walk them.
         Layer.Backward(X, GradOutput, GradInput);
+        PlanBlocks(Batch);
+        _blockSamples = Field<int>("_blockSamples");
+        _blocks = Field<int>("_blocks");
+        double[] partialA = (double[])Field<double[]>("_partialA").Clone(), partialB = (double[])Field<double[]>("_partialB").Clone();
+        Array.Clear(Field<double[]>("_partialA"));
+        Array.Clear(Field<double[]>("_partialB"));
+        GradientSums();
+        if (!partialA.AsSpan().SequenceEqual(Field<double[]>("_partialA")) || !partialB.AsSpan().SequenceEqual(Field<double[]>("_partialB")))
+        {
+            throw new InvalidOperationException($"{GetType().Name}: the gradient-sums pass run block by block differs from the layer's Backward.");
+        }
+
         float[] expected = (float[])GradInput.Clone();
         Array.Clear(GradInput);
-        GradInputPass();
+        InputGradient();
         if (!expected.AsSpan().SequenceEqual(GradInput))
         {
             throw new InvalidOperationException($"{GetType().Name}: the input-gradient pass run block by block differs from the layer's Backward.");
         }
     }
+
+    private int _blockSamples;
+    private int _blocks;
+
+    /// <summary>A private field of the generated layer, by reflection (setup only).</summary>
+    private T Field<T>(string name) =>
+        (T)(typeof(TLayer).GetField(name, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+            ?? throw new MissingFieldException(typeof(TLayer).Name, name)).GetValue(Layer)!;
 
     /// <summary>The baseline: a copy of the same tensor.</summary>
     [Benchmark(Baseline = true)]
@@ -166,37 +189,27 @@ public abstract class PassBreakdown<TLayer>
     public void GradientSums()
     {
         PlanBlocks(Batch);
-        int blockSamples = BlockSamples(), blocks = Blocks();
-        for (int b = 0; b < blocks; b++)
+        for (int b = 0; b < _blocks; b++)
         {
-            int start = b * blockSamples;
-            RunGradientSumsBlock(start, Math.Min(start + blockSamples, Batch), b);
+            int start = b * _blockSamples;
+            RunGradientSumsBlock(start, Math.Min(start + _blockSamples, Batch), b);
         }
     }
 
     /// <summary>The backward's second pass alone: dx from the coefficients of the setup's backward (<c>GradInputBlock</c>, last block first).</summary>
     [Benchmark]
-    public void InputGradient() => GradInputPass();
-
-    private void GradInputPass()
+    public void InputGradient()
     {
         PlanBlocks(Batch);
-        int blockSamples = BlockSamples(), blocks = Blocks();
-        for (int b = blocks - 1; b >= 0; b--)
+        for (int b = _blocks - 1; b >= 0; b--)
         {
-            int start = b * blockSamples;
-            RunGradInputBlock(start, Math.Min(start + blockSamples, Batch));
+            int start = b * _blockSamples;
+            RunGradInputBlock(start, Math.Min(start + _blockSamples, Batch));
         }
     }
 
     /// <summary>Calls the layer's <c>PlanBlocks(batch)</c>, which every pass needs first.</summary>
     protected abstract void PlanBlocks(int batch);
-
-    /// <summary>The layer's <c>_blockSamples</c> after <see cref="PlanBlocks"/>.</summary>
-    protected abstract int BlockSamples();
-
-    /// <summary>The layer's <c>_blocks</c> after <see cref="PlanBlocks"/>.</summary>
-    protected abstract int Blocks();
 
     /// <summary>Calls the layer's <c>GradientSumsBlock(X, GradOutput, start, end, block, worker: 0)</c>.</summary>
     protected abstract void RunGradientSumsBlock(int start, int end, int block);
@@ -238,22 +251,10 @@ public class Passes1d256x512 : PassBreakdown<Bn1d512>
     private static extern void Norm(Bn1d512 layer, ReadOnlySpan<float> input, Span<float> output);
 
     /// <inheritdoc/>
-    protected override int BlockSamples() => BlockSamplesField(Layer);
-
-    /// <inheritdoc/>
-    protected override int Blocks() => BlocksField(Layer);
-
-    /// <inheritdoc/>
     protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
 
     /// <inheritdoc/>
     protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
-    private static extern ref int BlockSamplesField(Bn1d512 layer);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
-    private static extern ref int BlocksField(Bn1d512 layer);
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
     private static extern void SumsBlock(Bn1d512 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
@@ -289,22 +290,10 @@ public class Passes1d64x128x256 : PassBreakdown<Bn1d128x256>
     private static extern void Norm(Bn1d128x256 layer, ReadOnlySpan<float> input, Span<float> output);
 
     /// <inheritdoc/>
-    protected override int BlockSamples() => BlockSamplesField(Layer);
-
-    /// <inheritdoc/>
-    protected override int Blocks() => BlocksField(Layer);
-
-    /// <inheritdoc/>
     protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
 
     /// <inheritdoc/>
     protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
-    private static extern ref int BlockSamplesField(Bn1d128x256 layer);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
-    private static extern ref int BlocksField(Bn1d128x256 layer);
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
     private static extern void SumsBlock(Bn1d128x256 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
@@ -340,22 +329,10 @@ public class Passes2d32x64x32x32 : PassBreakdown<Bn2d64x32x32>
     private static extern void Norm(Bn2d64x32x32 layer, ReadOnlySpan<float> input, Span<float> output);
 
     /// <inheritdoc/>
-    protected override int BlockSamples() => BlockSamplesField(Layer);
-
-    /// <inheritdoc/>
-    protected override int Blocks() => BlocksField(Layer);
-
-    /// <inheritdoc/>
     protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
 
     /// <inheritdoc/>
     protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
-    private static extern ref int BlockSamplesField(Bn2d64x32x32 layer);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
-    private static extern ref int BlocksField(Bn2d64x32x32 layer);
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
     private static extern void SumsBlock(Bn2d64x32x32 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
@@ -391,22 +368,10 @@ public class Passes2d64x256x14x14 : PassBreakdown<Bn2d256x14x14>
     private static extern void Norm(Bn2d256x14x14 layer, ReadOnlySpan<float> input, Span<float> output);
 
     /// <inheritdoc/>
-    protected override int BlockSamples() => BlockSamplesField(Layer);
-
-    /// <inheritdoc/>
-    protected override int Blocks() => BlocksField(Layer);
-
-    /// <inheritdoc/>
     protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
 
     /// <inheritdoc/>
     protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
-    private static extern ref int BlockSamplesField(Bn2d256x14x14 layer);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
-    private static extern ref int BlocksField(Bn2d256x14x14 layer);
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
     private static extern void SumsBlock(Bn2d256x14x14 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
@@ -442,22 +407,10 @@ public class Passes2d8x32x112x112 : PassBreakdown<Bn2d32x112x112>
     private static extern void Norm(Bn2d32x112x112 layer, ReadOnlySpan<float> input, Span<float> output);
 
     /// <inheritdoc/>
-    protected override int BlockSamples() => BlockSamplesField(Layer);
-
-    /// <inheritdoc/>
-    protected override int Blocks() => BlocksField(Layer);
-
-    /// <inheritdoc/>
     protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
 
     /// <inheritdoc/>
     protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
-    private static extern ref int BlockSamplesField(Bn2d32x112x112 layer);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
-    private static extern ref int BlocksField(Bn2d32x112x112 layer);
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
     private static extern void SumsBlock(Bn2d32x112x112 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
@@ -493,22 +446,10 @@ public class Passes2d128x512x7x7 : PassBreakdown<Bn2d512x7x7>
     private static extern void Norm(Bn2d512x7x7 layer, ReadOnlySpan<float> input, Span<float> output);
 
     /// <inheritdoc/>
-    protected override int BlockSamples() => BlockSamplesField(Layer);
-
-    /// <inheritdoc/>
-    protected override int Blocks() => BlocksField(Layer);
-
-    /// <inheritdoc/>
     protected override void RunGradientSumsBlock(int start, int end, int block) => SumsBlock(Layer, X, GradOutput, start, end, block, 0);
 
     /// <inheritdoc/>
     protected override void RunGradInputBlock(int start, int end) => InputBlock(Layer, X, GradOutput, GradInput, start, end);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blockSamples")]
-    private static extern ref int BlockSamplesField(Bn2d512x7x7 layer);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_blocks")]
-    private static extern ref int BlocksField(Bn2d512x7x7 layer);
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "GradientSumsBlock")]
     private static extern void SumsBlock(Bn2d512x7x7 layer, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker);
