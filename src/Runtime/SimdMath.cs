@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NormGen;
 
@@ -106,4 +107,19 @@ public static class SimdMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> FirstLanes128(int count) =>
         Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle();
+
+    /// <summary>
+    /// Asks the CPU to bring the cache line holding <c>start[index]</c> into L1 (<c>prefetcht0</c>; nothing where SSE is
+    /// not available). Per-sample kernels call it on the output row while they reduce the input row, so the stores of the
+    /// following element-wise pass hit lines already in L1 instead of each waiting for a read-for-ownership from memory.
+    /// A hint only: it never faults, and the address need not stay valid (a GC may move the array meanwhile).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch(ref float start, nuint index)
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref start, index)));
+        }
+    }
 }

@@ -46,11 +46,16 @@ internal static class KernelEmitter
     /// <c>static void {name}(inputs of the kind, out double total...)</c>: reduces <paramref name="length"/>
     /// contiguous elements (one channel plane of one sample, or one slot).
     /// </summary>
-    public static void WritePlaneReduction(IndentedWriter w, string name, ReductionKind kind, int length, string summary)
+    /// <param name="prefetch">
+    /// When set, the kernel takes one more <c>ref float</c> parameter of that name (the output row of the same length)
+    /// and prefetches its cache lines while it reduces: see <see cref="WritePrefetch"/>.
+    /// </param>
+    public static void WritePlaneReduction(IndentedWriter w, string name, ReductionKind kind, int length, string summary, string? prefetch = null)
     {
         string outs = string.Join(", ", Map(kind.Accumulators, a => "out double " + a));
+        string ahead = prefetch is null ? "" : $", ref float {prefetch}";
         WriteKernelHeader(w, summary);
-        using (w.Block($"private static void {name}({kind.Parameters}, {outs})"))
+        using (w.Block($"private static void {name}({kind.Parameters}{ahead}, {outs})"))
         {
             WriteTotals(w, kind);
             foreach (VectorWidth v in VectorWidth.All)
@@ -62,7 +67,7 @@ internal static class KernelEmitter
 
                 using (w.Block($"if ({v.Enabled})"))
                 {
-                    WriteVectorReduction(w, v, kind, length);
+                    WriteVectorReduction(w, v, kind, length, prefetch);
                     WriteAssignOuts(w, kind);
                     w.WriteLine("return;");
                 }
@@ -687,7 +692,7 @@ internal static class KernelEmitter
     }
 
     /// <summary>The vector body of a plane reduction: chunked, unrolled main loop; remainder vectors; masked tail.</summary>
-    private static void WriteVectorReduction(IndentedWriter w, VectorWidth v, ReductionKind kind, int length)
+    private static void WriteVectorReduction(IndentedWriter w, VectorWidth v, ReductionKind kind, int length, string? prefetch = null)
     {
         int lanes = v.Lanes;
         int vectors = length / lanes;
@@ -712,6 +717,7 @@ internal static class KernelEmitter
                     for (int k = 0; k < Unroll; k++)
                     {
                         kind.WriteUpdate(w, v, k, Offset("i", k * lanes), mask: null, tag: Literals.Int(k));
+                        WritePrefetch(w, prefetch, Offset("i", k * lanes), k * lanes); // i is a multiple of 16
                     }
                 }
 
@@ -736,6 +742,7 @@ internal static class KernelEmitter
                 for (int k = 0; k < Unroll; k++)
                 {
                     kind.WriteUpdate(w, v, k, Literals.Int(start + (k * lanes)), mask: null, tag: Literals.Int(k));
+                    WritePrefetch(w, prefetch, Literals.Int(start + (k * lanes)), start + (k * lanes));
                 }
             }
             else if (loopVectors > 0)
@@ -745,6 +752,7 @@ internal static class KernelEmitter
                     for (int k = 0; k < Unroll; k++)
                     {
                         kind.WriteUpdate(w, v, k, Offset("i", k * lanes), mask: null, tag: Literals.Int(k));
+                        WritePrefetch(w, prefetch, Offset("i", k * lanes), k * lanes); // i is a multiple of 16
                     }
                 }
             }
@@ -752,6 +760,7 @@ internal static class KernelEmitter
             for (int j = 0; j < restVectors - loopVectors; j++)
             {
                 kind.WriteUpdate(w, v, j, Literals.Int(start + ((loopVectors + j) * lanes)), mask: null, tag: "Rest" + Literals.Int(j));
+                WritePrefetch(w, prefetch, Literals.Int(start + ((loopVectors + j) * lanes)), start + ((loopVectors + j) * lanes));
             }
 
             if (remainder > 0)
@@ -759,7 +768,30 @@ internal static class KernelEmitter
                 kind.WriteUpdate(w, v, (restVectors - loopVectors) % partials, Literals.Int(length - lanes), "tail", tag: "Tail");
             }
 
+            if (length % 16 != 0)
+            {
+                WritePrefetch(w, prefetch, Literals.Int(length - 1), 0); // the line of the last element, past the last multiple of 16
+            }
+
             WriteFlush(w, v, kind, partials);
+        }
+    }
+
+    /// <summary>
+    /// A prefetch of the line that holds element <paramref name="index"/> of the <paramref name="prefetch"/> row, written
+    /// where <paramref name="position"/> (the index relative to the row's start, or its value modulo 16) is a multiple of
+    /// 16 floats: one prefetch per 64 bytes of the row, interleaved with the loads of the reduction. The output row of a
+    /// per-sample backward is written right after its input rows are reduced, and without the prefetch each of its
+    /// stores waits in the store buffer for its line to come from memory, with the parameter-gradient stores of
+    /// LayerNorm's backward queued behind them (LayerNorm(768) backward over 8192 rows: 9-10 ms without, 5-6 ms with;
+    /// a loop that reads two rows and writes one, 3 ms). The forward, with one store per vector, measured no gain
+    /// (2.0 ms without, 2.2 ms with), so it does not prefetch.
+    /// </summary>
+    private static void WritePrefetch(IndentedWriter w, string? prefetch, string index, int position)
+    {
+        if (prefetch is not null && position % 16 == 0)
+        {
+            w.WriteLine($"global::NormGen.SimdMath.Prefetch(ref {prefetch}, {index});");
         }
     }
 

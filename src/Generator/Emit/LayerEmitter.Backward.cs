@@ -421,7 +421,7 @@ internal static partial class LayerEmitter
                 w.WriteLine("float shift = (float)mean;");
                 if (m.ElementwiseAffine)
                 {
-                    w.WriteLine($"WeightedGradientSums(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref weight[s * SlotLength], shift, out double sumG, out double sumGX);");
+                    w.WriteLine($"WeightedGradientSums(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref weight[s * SlotLength], shift, ref {Unsafe}.Add(ref dx, first), out double sumG, out double sumGX);");
                     w.WriteLine("double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)");
                     WriteSlotCoefficients(w, p);
 
@@ -435,7 +435,9 @@ internal static partial class LayerEmitter
                     using (w.Block($"for (int part = 0; part < {blocks}; part++)"))
                     {
                         w.WriteLine($"int at = first + (part * {p.AffineBlock});");
-                        w.WriteLine($"GradientSums(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), shift, out double sumDy, out double sumDyX);");
+                        // With running statistics the kernel is shared with the eval backward's sums pass, which has no output row.
+                        string ahead = p.TracksRunningStats ? "" : $"ref {Unsafe}.Add(ref dx, at), ";
+                        w.WriteLine($"GradientSums(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), shift, {ahead}out double sumDy, out double sumDyX);");
                         w.WriteLine("double sumDyXmu = sumDyX - ((mean - shift) * sumDy);");
                         if (p.HasAffine)
                         {
@@ -470,7 +472,7 @@ internal static partial class LayerEmitter
         w.WriteLine();
         if (m.ElementwiseAffine)
         {
-            KernelEmitter.WritePlaneReduction(w, "WeightedGradientSums", ReductionKind.WeightedGradient, p.SlotLength, $"Σg and Σg·(x - shift) with g = dy * weight over one row of {p.SlotLength} elements (float partials flushed into double totals).");
+            KernelEmitter.WritePlaneReduction(w, "WeightedGradientSums", ReductionKind.WeightedGradient, p.SlotLength, $"Σg and Σg·(x - shift) with g = dy * weight over one row of {p.SlotLength} elements (float partials flushed into double totals), prefetching the row's input gradient.", prefetch: "gradInput");
             w.WriteLine();
             KernelEmitter.WriteRowBackward(w, "RowBackward", p.SlotLength, p.HasBias);
             w.WriteLine();
@@ -480,7 +482,11 @@ internal static partial class LayerEmitter
         if (planes)
         {
             int length = p.TracksRunningStats ? p.SlotLength : p.AffineBlock;
-            KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, length, $"Σdy and Σdy·(x - shift) over one block of {length} elements (float partials flushed into double totals).");
+            KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, length,
+                p.TracksRunningStats
+                    ? $"Σdy and Σdy·(x - shift) over one block of {length} elements (float partials flushed into double totals)."
+                    : $"Σdy and Σdy·(x - shift) over one block of {length} elements (float partials flushed into double totals), prefetching the block's input gradient.",
+                prefetch: p.TracksRunningStats ? null : "gradInput");
             w.WriteLine();
             KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", length);
             w.WriteLine();

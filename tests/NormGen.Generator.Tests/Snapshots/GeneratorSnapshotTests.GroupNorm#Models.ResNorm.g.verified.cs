@@ -740,7 +740,7 @@ namespace Models
                     for (int part = 0; part < 8; part++)
                     {
                         int at = first + (part * 196);
-                        GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), shift, out double sumDy, out double sumDyX);
+                        GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), shift, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), out double sumDy, out double sumDyX);
                         double sumDyXmu = sumDyX - ((mean - shift) * sumDy);
                         int a = (s * 8) + part; // channel
                         weightGrad[a] += sumDyXmu * invStd;
@@ -761,9 +761,9 @@ namespace Models
             }
         }
 
-        /// <summary>Σdy and Σdy·(x - shift) over one block of 196 elements (float partials flushed into double totals).</summary>
+        /// <summary>Σdy and Σdy·(x - shift) over one block of 196 elements (float partials flushed into double totals), prefetching the block's input gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradientSums(ref float x, ref float dy, float shift, out double grad, out double gradX)
+        private static void GradientSums(ref float x, ref float dy, float shift, ref float gradInput, out double grad, out double gradX)
         {
             double gradTotal = 0;
             double gradXTotal = 0;
@@ -785,19 +785,24 @@ namespace Models
                         global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i);
                         global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16);
                         grad1 += g1;
                         gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, gradX1);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
                         global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32);
                         grad2 += g2;
                         gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, gradX2);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 32);
                         global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48);
                         grad3 += g3;
                         gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, gradX3);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 48);
                     }
                     global::System.Runtime.Intrinsics.Vector512<float> gTail = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 180), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
                     grad0 += gTail;
                     gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gTail, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 180), center) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, 195);
                     gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
                     gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
                 }
@@ -824,12 +829,14 @@ namespace Models
                         global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i);
                         global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
                         grad1 += g1;
                         gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
                         global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
                         grad2 += g2;
                         gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
                         global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
                         grad3 += g3;
                         gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
@@ -837,6 +844,7 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> gTail = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 188), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
                     grad0 += gTail;
                     gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gTail, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 188), center) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, 195);
                     gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
                     gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
                 }
@@ -862,6 +870,7 @@ namespace Models
                         global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i);
                         global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
                         grad1 += g1;
                         gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, gradX1);
@@ -875,6 +884,8 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector128<float> gRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 192);
                     grad0 += gRest0;
                     gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 192) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, 192);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, 195);
                     gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
                     gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
                 }

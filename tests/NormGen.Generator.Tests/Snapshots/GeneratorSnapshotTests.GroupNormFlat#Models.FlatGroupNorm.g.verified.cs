@@ -473,7 +473,7 @@ namespace Models
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
-                    WeightedGradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref weight[s * SlotLength], shift, out double sumG, out double sumGX);
+                    WeightedGradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref weight[s * SlotLength], shift, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), out double sumG, out double sumGX);
                     double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)
                     double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
                     double b = -invStd * invStd * meanGx;
@@ -484,9 +484,9 @@ namespace Models
             }
         }
 
-        /// <summary>Σg and Σg·(x - shift) with g = dy * weight over one row of 8 elements (float partials flushed into double totals).</summary>
+        /// <summary>Σg and Σg·(x - shift) with g = dy * weight over one row of 8 elements (float partials flushed into double totals), prefetching the row's input gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void WeightedGradientSums(ref float x, ref float dy, ref float weight, float shift, out double grad, out double gradX)
+        private static void WeightedGradientSums(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
         {
             double gradTotal = 0;
             double gradXTotal = 0;
@@ -499,6 +499,8 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> gRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0);
                     grad0 += gRest0;
                     gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, 0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, 7);
                     gradTotal += global::NormGen.SimdMath.SumToDouble(grad0);
                     gradXTotal += global::NormGen.SimdMath.SumToDouble(gradX0);
                 }
@@ -518,9 +520,11 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector128<float> gRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0);
                     grad0 += gRest0;
                     gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, 0);
                     global::System.Runtime.Intrinsics.Vector128<float> gRest1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4);
                     grad1 += gRest1;
                     gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gRest1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, gradX1);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, 7);
                     gradTotal += global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
                     gradXTotal += global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
                 }

@@ -500,7 +500,7 @@ namespace Models
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
-                    WeightedGradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref weight[s * SlotLength], shift, out double sumG, out double sumGX);
+                    WeightedGradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref weight[s * SlotLength], shift, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), out double sumG, out double sumGX);
                     double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)
                     double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
                     double b = -invStd * invStd * meanGx;
@@ -511,9 +511,9 @@ namespace Models
             }
         }
 
-        /// <summary>Σg and Σg·(x - shift) with g = dy * weight over one row of 4096 elements (float partials flushed into double totals).</summary>
+        /// <summary>Σg and Σg·(x - shift) with g = dy * weight over one row of 4096 elements (float partials flushed into double totals), prefetching the row's input gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void WeightedGradientSums(ref float x, ref float dy, ref float weight, float shift, out double grad, out double gradX)
+        private static void WeightedGradientSums(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
         {
             double gradTotal = 0;
             double gradXTotal = 0;
@@ -535,15 +535,19 @@ namespace Models
                         global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i);
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i);
                         global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 16);
                         grad1 += g1;
                         gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, gradX1);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
                         global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 32);
                         grad2 += g2;
                         gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, gradX2);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 32);
                         global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 48);
                         grad3 += g3;
                         gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, gradX3);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 48);
                     }
                     gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
                     gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
@@ -571,12 +575,14 @@ namespace Models
                         global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i);
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i);
                         global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8);
                         grad1 += g1;
                         gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
                         global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16);
                         grad2 += g2;
                         gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
                         global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24);
                         grad3 += g3;
                         gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
@@ -607,6 +613,7 @@ namespace Models
                         global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i);
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                        global::NormGen.SimdMath.Prefetch(ref gradInput, i);
                         global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 4);
                         grad1 += g1;
                         gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, gradX1);
