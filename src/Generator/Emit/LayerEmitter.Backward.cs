@@ -13,6 +13,14 @@ namespace NormGen.Generator.Emit;
 /// </summary>
 internal static partial class LayerEmitter
 {
+    /// <summary>
+    /// The extra parameters of the per-sample backward's element-wise kernels: the same part of the next slot's input
+    /// and output gradient, whose cache lines the kernel prefetches while it writes this slot. Samples run last first,
+    /// against the hardware prefetchers' forward streams; without it, LayerNorm(768)'s backward measured 3.2-4.5x a copy
+    /// in a scratch driver, with it 1.75-2.5x.
+    /// </summary>
+    private static readonly string[] NextSlotInputs = ["nextX", "nextDy"];
+
     private static void WriteSavedStatisticsFields(IndentedWriter w, LayerModel m)
     {
         NormPlan p = m.Plan;
@@ -416,6 +424,14 @@ internal static partial class LayerEmitter
             using (w.Block("for (int s = 0; s < Slots; s++)"))
             {
                 w.WriteLine("int first = (n * SampleSize) + (s * SlotLength);");
+                bool prefetch = m.ElementwiseAffine || !p.TracksRunningStats;
+                if (prefetch)
+                {
+                    // Samples run last first, the slots of a sample first to last: the next slot is the following one,
+                    // or the previous sample's first.
+                    w.WriteLine("int next = s + 1 < Slots ? first + SlotLength : n > start ? (n - 1) * SampleSize : first; // prefetched while this slot is written");
+                }
+
                 w.WriteLine("double mean = _saveMean[(n * Slots) + s];");
                 w.WriteLine("double invStd = _saveInvStd[(n * Slots) + s];");
                 w.WriteLine("float shift = (float)mean;");
@@ -427,7 +443,7 @@ internal static partial class LayerEmitter
 
                     string biasGrad = p.HasBias ? ", ref biasGrad[s * SlotLength]" : "";
                     w.WriteLine($"RowBackward(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength]{biasGrad},");
-                    w.WriteLine("    shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0);");
+                    w.WriteLine($"    shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0, ref {Unsafe}.Add(ref x, next), ref {Unsafe}.Add(ref dy, next));");
                 }
                 else
                 {
@@ -463,7 +479,8 @@ internal static partial class LayerEmitter
                     {
                         w.WriteLine($"int at = first + (part * {p.AffineBlock});");
                         w.WriteLine(p.HasAffine ? $"double a = invStd * weight[(s * {blocks}) + part];" : "double a = invStd;");
-                        w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), shift, (float)a, (float)b, (float)c0);");
+                        string nextParts = prefetch ? $", ref {Unsafe}.Add(ref x, next + (part * {p.AffineBlock})), ref {Unsafe}.Add(ref dy, next + (part * {p.AffineBlock}))" : "";
+                        w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), shift, (float)a, (float)b, (float)c0{nextParts});");
                     }
                 }
             }
@@ -474,7 +491,7 @@ internal static partial class LayerEmitter
         {
             KernelEmitter.WritePlaneReduction(w, "WeightedGradientSums", ReductionKind.WeightedGradient, p.SlotLength, $"Σg and Σg·(x - shift) with g = dy * weight over one row of {p.SlotLength} elements (float partials flushed into double totals), prefetching the row's input gradient.", prefetch: "gradInput");
             w.WriteLine();
-            KernelEmitter.WriteRowBackward(w, "RowBackward", p.SlotLength, p.HasBias);
+            KernelEmitter.WriteRowBackward(w, "RowBackward", p.SlotLength, p.HasBias, NextSlotInputs);
             w.WriteLine();
         }
 
@@ -488,7 +505,7 @@ internal static partial class LayerEmitter
                     : $"Σdy and Σdy·(x - shift) over one block of {length} elements (float partials flushed into double totals), prefetching the block's input gradient.",
                 prefetch: p.TracksRunningStats ? null : "gradInput");
             w.WriteLine();
-            KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", length);
+            KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", length, p.TracksRunningStats ? null : NextSlotInputs);
             w.WriteLine();
         }
     }

@@ -116,13 +116,14 @@ internal static partial class LayerEmitter
         if (m.ElementwiseAffine)
         {
             w.WriteLine();
-            KernelEmitter.WriteElementwiseAffine(w, "NormalizeElementwise", p.SlotLength, p.HasBias);
+            KernelEmitter.WriteElementwiseAffine(w, "NormalizeElementwise", p.SlotLength, p.HasBias, NextSlotPrefetch);
         }
 
         if (!m.ElementwiseAffine || tracks)
         {
             w.WriteLine();
-            KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", tracks ? p.SlotLength : p.AffineBlock);
+            // With running statistics the kernel is shared with the eval path, which has no next slot to prefetch.
+            KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", tracks ? p.SlotLength : p.AffineBlock, tracks ? null : NextSlotPrefetch);
         }
     }
 
@@ -195,16 +196,23 @@ internal static partial class LayerEmitter
                     w.WriteLine("_saveInvStd[(n * Slots) + s] = invStd;");
                 }
 
+                bool prefetch = m.ElementwiseAffine || !p.TracksRunningStats;
+                if (prefetch)
+                {
+                    w.WriteLine("int next = (n + 1 < end || s + 1 < Slots) ? first + SlotLength : first; // the slot after this one, prefetched while this one is written");
+                }
+
+                string ahead = prefetch ? $", ref {Unsafe}.Add(ref x, next)" : "";
                 if (m.ElementwiseAffine)
                 {
                     string weight = $"ref weight[s * SlotLength]";
                     string bias = p.HasBias ? ", ref bias[s * SlotLength]" : "";
-                    w.WriteLine($"NormalizeElementwise(ref slot, ref {Unsafe}.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), {weight}{bias});");
+                    w.WriteLine($"NormalizeElementwise(ref slot, ref {Unsafe}.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), {weight}{bias}{ahead});");
                 }
                 else if (blocks == 1)
                 {
                     WriteBlockCoefficients(w, p, "s");
-                    w.WriteLine($"NormalizePlane(ref slot, ref {Unsafe}.Add(ref y, first), shift, (float)scale, (float)offset);");
+                    w.WriteLine($"NormalizePlane(ref slot, ref {Unsafe}.Add(ref y, first), shift, (float)scale, (float)offset{ahead});");
                 }
                 else
                 {
@@ -213,7 +221,9 @@ internal static partial class LayerEmitter
                         w.WriteLine($"int a = (s * {blocks}) + b; // channel");
                         WriteBlockCoefficients(w, p, "a");
                         w.WriteLine($"int at = first + (b * {p.AffineBlock});");
-                        w.WriteLine($"NormalizePlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), shift, (float)scale, (float)offset);");
+                        w.WriteLine(prefetch
+                            ? $"NormalizePlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), shift, (float)scale, (float)offset, ref {Unsafe}.Add(ref x, next + (b * {p.AffineBlock})));"
+                            : $"NormalizePlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), shift, (float)scale, (float)offset);");
                     }
                 }
             }
@@ -221,6 +231,12 @@ internal static partial class LayerEmitter
 
         w.WriteLine();
     }
+
+    /// <summary>
+    /// The extra parameter of the per-sample element-wise kernels: the same part of the next slot to be processed, whose
+    /// cache lines the kernel prefetches while it writes this one (see <c>KernelEmitter.WritePrefetch</c>).
+    /// </summary>
+    private static readonly string[] NextSlotPrefetch = ["next"];
 
     private static void WriteBlockCoefficients(IndentedWriter w, NormPlan p, string index)
     {

@@ -273,13 +273,14 @@ namespace Models
                     double mean = float.IsFinite(shift) ? shift + meanOffset : sum / SlotLength;
                     _saveMean[(n * Slots) + s] = mean;
                     _saveInvStd[(n * Slots) + s] = invStd;
+                    int next = (n + 1 < end || s + 1 < Slots) ? first + SlotLength : first; // the slot after this one, prefetched while this one is written
                     for (int b = 0; b < 8; b++)
                     {
                         int a = (s * 8) + b; // channel
                         double scale = weight[a] * invStd;
                         double offset = bias[a] - meanOffset * scale;
                         int at = first + (b * 196);
-                        NormalizePlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), shift, (float)scale, (float)offset);
+                        NormalizePlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), shift, (float)scale, (float)offset, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next + (b * 196)));
                     }
                 }
             }
@@ -611,7 +612,7 @@ namespace Models
 
         /// <summary>y = (x - shift) * scale + offset over one plane of 196 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset)
+        private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset, ref float next)
         {
             if (global::NormGen.SimdMath.Use512)
             {
@@ -622,11 +623,16 @@ namespace Models
                 for (nuint i = 0; i < 192; i += 64)
                 {
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 16);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, factor, addend), ref y, i + 32);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 32);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, factor, addend), ref y, i + 48);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 48);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 180);
+                global::NormGen.SimdMath.Prefetch(ref next, 195);
                 return;
             }
 
@@ -639,11 +645,14 @@ namespace Models
                 for (nuint i = 0; i < 192; i += 32)
                 {
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, factor, addend), ref y, i + 24);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, 188);
+                global::NormGen.SimdMath.Prefetch(ref next, 195);
                 return;
             }
 
@@ -655,11 +664,14 @@ namespace Models
                 for (nuint i = 0; i < 192; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, factor, addend), ref y, i + 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, factor, addend), ref y, i + 12);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 192) - center, factor, addend), ref y, 192);
+                global::NormGen.SimdMath.Prefetch(ref next, 192);
+                global::NormGen.SimdMath.Prefetch(ref next, 195);
                 return;
             }
 
@@ -733,6 +745,7 @@ namespace Models
                 for (int s = 0; s < Slots; s++)
                 {
                     int first = (n * SampleSize) + (s * SlotLength);
+                    int next = s + 1 < Slots ? first + SlotLength : n > start ? (n - 1) * SampleSize : first; // prefetched while this slot is written
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
@@ -755,7 +768,7 @@ namespace Models
                     {
                         int at = first + (part * 196);
                         double a = invStd * weight[(s * 8) + part];
-                        GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), shift, (float)a, (float)b, (float)c0);
+                        GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), shift, (float)a, (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next + (part * 196)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next + (part * 196)));
                     }
                 }
             }
@@ -906,7 +919,7 @@ namespace Models
 
         /// <summary>dx = dy * a + (x - shift) * b + c over one block of 196 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c, ref float nextX, ref float nextDy)
         {
             if (global::NormGen.SimdMath.Use512)
             {
@@ -918,11 +931,21 @@ namespace Models
                 for (nuint i = 0; i < 192; i += 64)
                 {
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, vb, vc)), ref dx, i + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 32);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, vb, vc)), ref dx, i + 48);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 48);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 48);
                 }
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 180);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 195);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 195);
                 return;
             }
 
@@ -936,11 +959,17 @@ namespace Models
                 for (nuint i = 0; i < 192; i += 32)
                 {
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, vb, vc)), ref dx, i + 24);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 188);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 195);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 195);
                 return;
             }
 
@@ -953,11 +982,17 @@ namespace Models
                 for (nuint i = 0; i < 192; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, vb, vc)), ref dx, i + 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, vb, vc)), ref dx, i + 12);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 192), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 192) - center, vb, vc)), ref dx, 192);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 192);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 192);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 195);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 195);
                 return;
             }
 

@@ -276,7 +276,8 @@ namespace Models
                     double mean = float.IsFinite(shift) ? shift + meanOffset : sum / SlotLength;
                     _saveMean[(n * Slots) + s] = mean;
                     _saveInvStd[(n * Slots) + s] = invStd;
-                    NormalizeElementwise(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), ref weight[s * SlotLength], ref bias[s * SlotLength]);
+                    int next = (n + 1 < end || s + 1 < Slots) ? first + SlotLength : first; // the slot after this one, prefetched while this one is written
+                    NormalizeElementwise(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), ref weight[s * SlotLength], ref bias[s * SlotLength], ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next));
                 }
             }
         }
@@ -374,7 +375,7 @@ namespace Models
 
         /// <summary>y = ((x - shift) * invStd + center) * weight + bias element-wise over one row of 8 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizeElementwise(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias)
+        private static void NormalizeElementwise(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias, ref float next)
         {
             if (global::NormGen.SimdMath.Use256)
             {
@@ -382,6 +383,8 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(invStd);
                 global::System.Runtime.Intrinsics.Vector256<float> addend = global::System.Runtime.Intrinsics.Vector256.Create(center);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, 0)), ref y, 0);
+                global::NormGen.SimdMath.Prefetch(ref next, 0);
+                global::NormGen.SimdMath.Prefetch(ref next, 7);
                 return;
             }
 
@@ -391,7 +394,9 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(invStd);
                 global::System.Runtime.Intrinsics.Vector128<float> addend = global::System.Runtime.Intrinsics.Vector128.Create(center);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, 0)), ref y, 0);
+                global::NormGen.SimdMath.Prefetch(ref next, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, 4)), ref y, 4);
+                global::NormGen.SimdMath.Prefetch(ref next, 7);
                 return;
             }
 
@@ -470,6 +475,7 @@ namespace Models
                 for (int s = 0; s < Slots; s++)
                 {
                     int first = (n * SampleSize) + (s * SlotLength);
+                    int next = s + 1 < Slots ? first + SlotLength : n > start ? (n - 1) * SampleSize : first; // prefetched while this slot is written
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
@@ -479,7 +485,7 @@ namespace Models
                     double b = -invStd * invStd * meanGx;
                     double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));
                     RowBackward(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength], ref biasGrad[s * SlotLength],
-                        shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0);
+                        shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next));
                 }
             }
         }
@@ -543,9 +549,9 @@ namespace Models
             gradX = gradXTotal;
         }
 
-        /// <summary>gradWeight += dy * x̂, gradBias += dy and dx = dy * weight * r + (x - shift) * b + c in one pass over one row of 8 elements.</summary>
+        /// <summary>gradWeight += dy * x̂, gradBias += dy and dx = dy * weight * r + (x - shift) * b + c in one pass over one row of 8 elements, prefetching the next row's inputs.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void RowBackward(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c)
+        private static void RowBackward(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c, ref float nextX, ref float nextDy)
         {
             if (global::NormGen.SimdMath.Use256)
             {
@@ -562,6 +568,10 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight0, ref gradWeight, 0);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias0, ref gradBias, 0);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx0, ref dx, 0);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 0);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 0);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 7);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 7);
                 return;
             }
 
@@ -580,6 +590,8 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight0, ref gradWeight, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias0, ref gradBias, 0);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx0, ref dx, 0);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 0);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 0);
                 global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4);
                 global::System.Runtime.Intrinsics.Vector128<float> centered1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center;
                 global::System.Runtime.Intrinsics.Vector128<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 4));
@@ -588,6 +600,8 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight1, ref gradWeight, 4);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias1, ref gradBias, 4);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx1, ref dx, 4);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 7);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 7);
                 return;
             }
 

@@ -258,9 +258,10 @@ namespace Models
                     double mean = float.IsFinite(shift) ? shift + meanOffset : sum / SlotLength;
                     _saveMean[(n * Slots) + s] = mean;
                     _saveInvStd[(n * Slots) + s] = invStd;
+                    int next = (n + 1 < end || s + 1 < Slots) ? first + SlotLength : first; // the slot after this one, prefetched while this one is written
                     double scale = invStd;
                     double offset = -meanOffset * scale;
-                    NormalizePlane(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)scale, (float)offset);
+                    NormalizePlane(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)scale, (float)offset, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next));
                 }
             }
         }
@@ -478,7 +479,7 @@ namespace Models
 
         /// <summary>y = (x - shift) * scale + offset over one plane of 100 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset)
+        private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset, ref float next)
         {
             if (global::NormGen.SimdMath.Use512)
             {
@@ -487,12 +488,19 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector512<float> addend = global::System.Runtime.Intrinsics.Vector512.Create(offset);
                 global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 84) - center, factor, addend);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, factor, addend), ref y, 0);
+                global::NormGen.SimdMath.Prefetch(ref next, 0);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 16) - center, factor, addend), ref y, 16);
+                global::NormGen.SimdMath.Prefetch(ref next, 16);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 32) - center, factor, addend), ref y, 32);
+                global::NormGen.SimdMath.Prefetch(ref next, 32);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 48) - center, factor, addend), ref y, 48);
+                global::NormGen.SimdMath.Prefetch(ref next, 48);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 64) - center, factor, addend), ref y, 64);
+                global::NormGen.SimdMath.Prefetch(ref next, 64);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 80) - center, factor, addend), ref y, 80);
+                global::NormGen.SimdMath.Prefetch(ref next, 80);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 84);
+                global::NormGen.SimdMath.Prefetch(ref next, 99);
                 return;
             }
 
@@ -505,11 +513,14 @@ namespace Models
                 for (nuint i = 0; i < 96; i += 32)
                 {
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, factor, addend), ref y, i + 24);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, 92);
+                global::NormGen.SimdMath.Prefetch(ref next, 99);
                 return;
             }
 
@@ -521,11 +532,14 @@ namespace Models
                 for (nuint i = 0; i < 96; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, factor, addend), ref y, i + 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, factor, addend), ref y, i + 12);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 96) - center, factor, addend), ref y, 96);
+                global::NormGen.SimdMath.Prefetch(ref next, 96);
+                global::NormGen.SimdMath.Prefetch(ref next, 99);
                 return;
             }
 
@@ -584,6 +598,7 @@ namespace Models
                 for (int s = 0; s < Slots; s++)
                 {
                     int first = (n * SampleSize) + (s * SlotLength);
+                    int next = s + 1 < Slots ? first + SlotLength : n > start ? (n - 1) * SampleSize : first; // prefetched while this slot is written
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
@@ -603,7 +618,7 @@ namespace Models
                     {
                         int at = first + (part * 100);
                         double a = invStd;
-                        GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), shift, (float)a, (float)b, (float)c0);
+                        GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), shift, (float)a, (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next + (part * 100)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next + (part * 100)));
                     }
                 }
             }
@@ -759,7 +774,7 @@ namespace Models
 
         /// <summary>dx = dy * a + (x - shift) * b + c over one block of 100 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c, ref float nextX, ref float nextDy)
         {
             if (global::NormGen.SimdMath.Use512)
             {
@@ -769,12 +784,26 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
                 global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 84), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 84) - center, vb, vc));
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, vb, vc)), ref dx, 0);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 0);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 0);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 16), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 16) - center, vb, vc)), ref dx, 16);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 16);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 16);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 32), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 32) - center, vb, vc)), ref dx, 32);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 32);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 32);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 48), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 48) - center, vb, vc)), ref dx, 48);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 48);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 48);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 64), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 64) - center, vb, vc)), ref dx, 64);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 64);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 64);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 80), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 80) - center, vb, vc)), ref dx, 80);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 80);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 80);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 84);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 99);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 99);
                 return;
             }
 
@@ -788,11 +817,17 @@ namespace Models
                 for (nuint i = 0; i < 96; i += 32)
                 {
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, vb, vc)), ref dx, i + 24);
                 }
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 92);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 99);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 99);
                 return;
             }
 
@@ -805,11 +840,17 @@ namespace Models
                 for (nuint i = 0; i < 96; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, vb, vc)), ref dx, i + 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, vb, vc)), ref dx, i + 12);
                 }
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 96), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 96) - center, vb, vc)), ref dx, 96);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 96);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 96);
+                global::NormGen.SimdMath.Prefetch(ref nextX, 99);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, 99);
                 return;
             }
 

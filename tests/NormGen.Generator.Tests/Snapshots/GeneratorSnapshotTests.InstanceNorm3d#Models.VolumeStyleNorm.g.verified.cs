@@ -258,9 +258,10 @@ namespace Models
                     double mean = float.IsFinite(shift) ? shift + meanOffset : sum / SlotLength;
                     _saveMean[(n * Slots) + s] = mean;
                     _saveInvStd[(n * Slots) + s] = invStd;
+                    int next = (n + 1 < end || s + 1 < Slots) ? first + SlotLength : first; // the slot after this one, prefetched while this one is written
                     double scale = invStd;
                     double offset = -meanOffset * scale;
-                    NormalizePlane(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)scale, (float)offset);
+                    NormalizePlane(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)scale, (float)offset, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next));
                 }
             }
         }
@@ -466,7 +467,7 @@ namespace Models
 
         /// <summary>y = (x - shift) * scale + offset over one plane of 1024 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset)
+        private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset, ref float next)
         {
             if (global::NormGen.SimdMath.Use512)
             {
@@ -476,9 +477,13 @@ namespace Models
                 for (nuint i = 0; i < 1024; i += 64)
                 {
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 16);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, factor, addend), ref y, i + 32);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 32);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, factor, addend), ref y, i + 48);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 48);
                 }
                 return;
             }
@@ -491,8 +496,10 @@ namespace Models
                 for (nuint i = 0; i < 1024; i += 32)
                 {
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, factor, addend), ref y, i + 24);
                 }
                 return;
@@ -506,6 +513,7 @@ namespace Models
                 for (nuint i = 0; i < 1024; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, factor, addend), ref y, i + 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, factor, addend), ref y, i + 12);
@@ -568,6 +576,7 @@ namespace Models
                 for (int s = 0; s < Slots; s++)
                 {
                     int first = (n * SampleSize) + (s * SlotLength);
+                    int next = s + 1 < Slots ? first + SlotLength : n > start ? (n - 1) * SampleSize : first; // prefetched while this slot is written
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
@@ -587,7 +596,7 @@ namespace Models
                     {
                         int at = first + (part * 1024);
                         double a = invStd;
-                        GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), shift, (float)a, (float)b, (float)c0);
+                        GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), shift, (float)a, (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next + (part * 1024)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next + (part * 1024)));
                     }
                 }
             }
@@ -726,7 +735,7 @@ namespace Models
 
         /// <summary>dx = dy * a + (x - shift) * b + c over one block of 1024 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c, ref float nextX, ref float nextDy)
         {
             if (global::NormGen.SimdMath.Use512)
             {
@@ -737,9 +746,17 @@ namespace Models
                 for (nuint i = 0; i < 1024; i += 64)
                 {
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, vb, vc)), ref dx, i + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 32);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, vb, vc)), ref dx, i + 48);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 48);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 48);
                 }
                 return;
             }
@@ -753,8 +770,12 @@ namespace Models
                 for (nuint i = 0; i < 1024; i += 32)
                 {
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, vb, vc)), ref dx, i + 24);
                 }
                 return;
@@ -769,6 +790,8 @@ namespace Models
                 for (nuint i = 0; i < 1024; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, vb, vc)), ref dx, i + 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, vb, vc)), ref dx, i + 12);

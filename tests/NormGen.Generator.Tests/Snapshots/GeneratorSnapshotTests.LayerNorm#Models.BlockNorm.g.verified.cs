@@ -267,7 +267,8 @@ namespace Models
                     double mean = float.IsFinite(shift) ? shift + meanOffset : sum / SlotLength;
                     _saveMean[(n * Slots) + s] = mean;
                     _saveInvStd[(n * Slots) + s] = invStd;
-                    NormalizeElementwise(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), ref weight[s * SlotLength], ref bias[s * SlotLength]);
+                    int next = (n + 1 < end || s + 1 < Slots) ? first + SlotLength : first; // the slot after this one, prefetched while this one is written
+                    NormalizeElementwise(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), ref weight[s * SlotLength], ref bias[s * SlotLength], ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next));
                 }
             }
         }
@@ -512,7 +513,7 @@ namespace Models
 
         /// <summary>y = ((x - shift) * invStd + center) * weight + bias element-wise over one row of 768 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizeElementwise(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias)
+        private static void NormalizeElementwise(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias, ref float next)
         {
             if (global::NormGen.SimdMath.Use512)
             {
@@ -522,9 +523,13 @@ namespace Models
                 for (nuint i = 0; i < 768; i += 64)
                 {
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i)), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i + 16)), ref y, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 16);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i + 32)), ref y, i + 32);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 32);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i + 48)), ref y, i + 48);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 48);
                 }
                 return;
             }
@@ -537,8 +542,10 @@ namespace Models
                 for (nuint i = 0; i < 768; i += 32)
                 {
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i)), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i + 8)), ref y, i + 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i + 16)), ref y, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref next, i + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i + 24)), ref y, i + 24);
                 }
                 return;
@@ -552,6 +559,7 @@ namespace Models
                 for (nuint i = 0; i < 768; i += 16)
                 {
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i)), ref y, i);
+                    global::NormGen.SimdMath.Prefetch(ref next, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i + 4)), ref y, i + 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i + 8)), ref y, i + 8);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i + 12)), ref y, i + 12);
@@ -634,6 +642,7 @@ namespace Models
                 for (int s = 0; s < Slots; s++)
                 {
                     int first = (n * SampleSize) + (s * SlotLength);
+                    int next = s + 1 < Slots ? first + SlotLength : n > start ? (n - 1) * SampleSize : first; // prefetched while this slot is written
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
@@ -643,7 +652,7 @@ namespace Models
                     double b = -invStd * invStd * meanGx;
                     double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));
                     RowBackward(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength], ref biasGrad[s * SlotLength],
-                        shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0);
+                        shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next));
                 }
             }
         }
@@ -807,9 +816,9 @@ namespace Models
             gradX = gradXTotal;
         }
 
-        /// <summary>gradWeight += dy * x̂, gradBias += dy and dx = dy * weight * r + (x - shift) * b + c in one pass over one row of 768 elements.</summary>
+        /// <summary>gradWeight += dy * x̂, gradBias += dy and dx = dy * weight * r + (x - shift) * b + c in one pass over one row of 768 elements, prefetching the next row's inputs.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void RowBackward(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c)
+        private static void RowBackward(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c, ref float nextX, ref float nextDy)
         {
             if (global::NormGen.SimdMath.Use512)
             {
@@ -828,6 +837,8 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight0, ref gradWeight, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias0, ref gradBias, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx0, ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16);
                     global::System.Runtime.Intrinsics.Vector512<float> centered1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center;
                     global::System.Runtime.Intrinsics.Vector512<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 16));
@@ -836,6 +847,8 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight1, ref gradWeight, i + 16);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias1, ref gradBias, i + 16);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx1, ref dx, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
                     global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32);
                     global::System.Runtime.Intrinsics.Vector512<float> centered2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center;
                     global::System.Runtime.Intrinsics.Vector512<float> gradWeight2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 32));
@@ -844,6 +857,8 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight2, ref gradWeight, i + 32);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias2, ref gradBias, i + 32);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx2, ref dx, i + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 32);
                     global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48);
                     global::System.Runtime.Intrinsics.Vector512<float> centered3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center;
                     global::System.Runtime.Intrinsics.Vector512<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 48));
@@ -852,6 +867,8 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight3, ref gradWeight, i + 48);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias3, ref gradBias, i + 48);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx3, ref dx, i + 48);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 48);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 48);
                 }
                 return;
             }
@@ -873,6 +890,8 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight0, ref gradWeight, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias0, ref gradBias, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx0, ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
                     global::System.Runtime.Intrinsics.Vector256<float> centered1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center;
                     global::System.Runtime.Intrinsics.Vector256<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 8));
@@ -889,6 +908,8 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight2, ref gradWeight, i + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias2, ref gradBias, i + 16);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx2, ref dx, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
                     global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
                     global::System.Runtime.Intrinsics.Vector256<float> centered3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center;
                     global::System.Runtime.Intrinsics.Vector256<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 24));
@@ -918,6 +939,8 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight0, ref gradWeight, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias0, ref gradBias, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx0, ref dx, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
                     global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
                     global::System.Runtime.Intrinsics.Vector128<float> centered1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center;
                     global::System.Runtime.Intrinsics.Vector128<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 4));
