@@ -48,7 +48,7 @@ internal static class KernelEmitter
     /// </summary>
     /// <param name="prefetch">
     /// When set, the kernel takes one more <c>ref float</c> parameter of that name (the output row of the same length)
-    /// and prefetches its cache lines while it reduces: see <see cref="WritePrefetch"/>.
+    /// and prefetches its cache lines while it reduces: see <see cref="WritePrefetches"/>.
     /// </param>
     public static void WritePlaneReduction(IndentedWriter w, string name, ReductionKind kind, int length, string summary, string? prefetch = null)
     {
@@ -67,7 +67,7 @@ internal static class KernelEmitter
 
                 using (w.Block($"if ({v.Enabled})"))
                 {
-                    WriteVectorReduction(w, v, kind, length, prefetch);
+                    WriteVectorReduction(w, v, kind, length, prefetch is null ? null : [prefetch]);
                     WriteAssignOuts(w, kind);
                     w.WriteLine("return;");
                 }
@@ -705,7 +705,7 @@ internal static class KernelEmitter
     }
 
     /// <summary>The vector body of a plane reduction: chunked, unrolled main loop; remainder vectors; masked tail.</summary>
-    private static void WriteVectorReduction(IndentedWriter w, VectorWidth v, ReductionKind kind, int length, string? prefetch = null)
+    private static void WriteVectorReduction(IndentedWriter w, VectorWidth v, ReductionKind kind, int length, string[]? prefetch = null)
     {
         int lanes = v.Lanes;
         int vectors = length / lanes;
@@ -730,7 +730,7 @@ internal static class KernelEmitter
                     for (int k = 0; k < Unroll; k++)
                     {
                         kind.WriteUpdate(w, v, k, Offset("i", k * lanes), mask: null, tag: Literals.Int(k));
-                        WritePrefetch(w, prefetch, Offset("i", k * lanes), k * lanes); // i is a multiple of 16
+                        WritePrefetches(w, prefetch, Offset("i", k * lanes), k * lanes); // i is a multiple of 16
                     }
                 }
 
@@ -755,7 +755,7 @@ internal static class KernelEmitter
                 for (int k = 0; k < Unroll; k++)
                 {
                     kind.WriteUpdate(w, v, k, Literals.Int(start + (k * lanes)), mask: null, tag: Literals.Int(k));
-                    WritePrefetch(w, prefetch, Literals.Int(start + (k * lanes)), start + (k * lanes));
+                    WritePrefetches(w, prefetch, Literals.Int(start + (k * lanes)), start + (k * lanes));
                 }
             }
             else if (loopVectors > 0)
@@ -765,7 +765,7 @@ internal static class KernelEmitter
                     for (int k = 0; k < Unroll; k++)
                     {
                         kind.WriteUpdate(w, v, k, Offset("i", k * lanes), mask: null, tag: Literals.Int(k));
-                        WritePrefetch(w, prefetch, Offset("i", k * lanes), k * lanes); // i is a multiple of 16
+                        WritePrefetches(w, prefetch, Offset("i", k * lanes), k * lanes); // i is a multiple of 16
                     }
                 }
             }
@@ -773,7 +773,7 @@ internal static class KernelEmitter
             for (int j = 0; j < restVectors - loopVectors; j++)
             {
                 kind.WriteUpdate(w, v, j, Literals.Int(start + ((loopVectors + j) * lanes)), mask: null, tag: "Rest" + Literals.Int(j));
-                WritePrefetch(w, prefetch, Literals.Int(start + ((loopVectors + j) * lanes)), start + ((loopVectors + j) * lanes));
+                WritePrefetches(w, prefetch, Literals.Int(start + ((loopVectors + j) * lanes)), start + ((loopVectors + j) * lanes));
             }
 
             if (remainder > 0)
@@ -783,7 +783,7 @@ internal static class KernelEmitter
 
             if (length % 16 != 0)
             {
-                WritePrefetch(w, prefetch, Literals.Int(length - 1), 0); // the line of the last element, past the last multiple of 16
+                WritePrefetches(w, prefetch, Literals.Int(length - 1), 0); // the line of the last element, past the last multiple of 16
             }
 
             WriteFlush(w, v, kind, partials);
@@ -791,33 +791,26 @@ internal static class KernelEmitter
     }
 
     /// <summary>
-    /// A prefetch of the line that holds element <paramref name="index"/> of the <paramref name="prefetch"/> row, written
-    /// where <paramref name="position"/> (the index relative to the row's start, or its value modulo 16) is a multiple of
-    /// 16 floats: one prefetch per 64 bytes of the row, interleaved with the loads of the reduction. The output row of a
-    /// per-sample backward is written right after its input rows are reduced, and without the prefetch each of its
-    /// stores waits in the store buffer for its line to come from memory, with the parameter-gradient stores of
-    /// LayerNorm's backward queued behind them (LayerNorm(768) backward over 8192 rows: 9-10 ms without, 5-6 ms with;
-    /// a loop that reads two rows and writes one, 3 ms). The forward, with one store per vector, measured no gain
-    /// (2.0 ms without, 2.2 ms with), so it does not prefetch.
+    /// Prefetches of the lines that hold element <paramref name="index"/> of each <paramref name="prefetch"/> row (none
+    /// when it is null), written where <paramref name="position"/> (the index relative to the row's start, or its value
+    /// modulo 16) is a multiple of 16 floats: one <c>NormGen.SimdMath.Prefetch</c> per 64 bytes of each row, interleaved
+    /// with the kernel's own loads and stores. The per-sample layers use two kinds: a backward sums kernel prefetches the
+    /// output row that the next kernel writes (without it each of those stores waits in the store buffer for its line
+    /// to come from memory, with the parameter-gradient stores of LayerNorm's backward queued behind them: LayerNorm(768)
+    /// backward over 8192 rows 9-10 ms without, 5-6 ms with, against 3 ms for a loop that reads two rows and writes one),
+    /// and an element-wise kernel prefetches the next slot's inputs. The forward's sums kernel, followed by one store per
+    /// vector, measured slower with the output prefetch (2.0 ms without, 2.2 ms with), so it has none.
     /// </summary>
     private static void WritePrefetches(IndentedWriter w, string[]? prefetch, string index, int position)
     {
-        if (prefetch is null)
+        if (prefetch is null || position % 16 != 0)
         {
             return;
         }
 
-        foreach (string name in prefetch)
+        foreach (string row in prefetch)
         {
-            WritePrefetch(w, name, index, position);
-        }
-    }
-
-    private static void WritePrefetch(IndentedWriter w, string? prefetch, string index, int position)
-    {
-        if (prefetch is not null && position % 16 == 0)
-        {
-            w.WriteLine($"global::NormGen.SimdMath.Prefetch(ref {prefetch}, {index});");
+            w.WriteLine($"global::NormGen.SimdMath.Prefetch(ref {row}, {index});");
         }
     }
 

@@ -234,7 +234,7 @@ internal static partial class LayerEmitter
 
     /// <summary>
     /// The extra parameter of the per-sample element-wise kernels: the same part of the next slot to be processed, whose
-    /// cache lines the kernel prefetches while it writes this one (see <c>KernelEmitter.WritePrefetch</c>).
+    /// cache lines the kernel prefetches while it writes this one (see <c>KernelEmitter.WritePrefetches</c>).
     /// </summary>
     private static readonly string[] NextSlotPrefetch = ["next"];
 
