@@ -626,7 +626,7 @@ namespace Models
             }
         }
 
-        /// <summary>One block of the per-sample backward: samples [start, end), last first.</summary>
+        /// <summary>One block of the per-sample backward: samples [start, end), first to last.</summary>
         private void SampleBackwardBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end, int block)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -637,12 +637,12 @@ namespace Models
             weightGrad.Clear();
             global::System.Span<float> biasGrad = global::System.MemoryExtensions.AsSpan(_partialBiasGrad, block * SampleSize, SampleSize);
             biasGrad.Clear();
-            for (int n = end - 1; n >= start; n--)
+            for (int n = start; n < end; n++)
             {
                 for (int s = 0; s < Slots; s++)
                 {
                     int first = (n * SampleSize) + (s * SlotLength);
-                    int next = s + 1 < Slots ? first + SlotLength : n > start ? (n - 1) * SampleSize : first; // prefetched while this slot is written
+                    int next = (n + 1 < end || s + 1 < Slots) ? first + SlotLength : first; // the slot after this one, prefetched while this one is written
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
