@@ -99,6 +99,95 @@ public static class ChannelMath
     }
 
     /// <summary>
+    /// <c>sums[c] = values[c * length] + ... + values[c * length + length - 1]</c> for every <c>c &lt; sums.Length</c>:
+    /// the per-channel fold of per-element totals (a channel's elements are consecutive). Each segment is added as eight
+    /// interleaved partial sums (element <c>i</c> into partial <c>i % 8</c>, over the whole multiples of 8), combined as
+    /// <c>((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7))</c>, and then the remaining elements in order: the same
+    /// operations on every vector width (one Vector512, two Vector256 or four Vector128 of partials, or eight scalars).
+    /// </summary>
+    /// <param name="values">At least <c>sums.Length * length</c> values.</param>
+    /// <param name="length">Elements per segment, at least 1.</param>
+    /// <param name="sums">Receives one sum per segment.</param>
+    public static void SumSegments(ReadOnlySpan<double> values, int length, Span<double> sums)
+    {
+        if (length < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, "A segment needs at least one element.");
+        }
+
+        if ((long)sums.Length * length > values.Length)
+        {
+            throw new ArgumentException($"{sums.Length} segments of {length} need {(long)sums.Length * length} values, but {values.Length} were given.", nameof(values));
+        }
+
+        ref double v = ref MemoryMarshal.GetReference(values);
+        int whole = length / 8 * 8;
+        Span<double> partials = stackalloc double[8];
+        ref double q = ref MemoryMarshal.GetReference(partials);
+        for (int c = 0; c < sums.Length; c++)
+        {
+            ref double segment = ref Unsafe.Add(ref v, c * length);
+            if (SimdMath.Use512)
+            {
+                Vector512<double> p = Vector512<double>.Zero;
+                for (int i = 0; i < whole; i += 8)
+                {
+                    p += Vector512.LoadUnsafe(ref segment, (nuint)i);
+                }
+
+                p.StoreUnsafe(ref q);
+            }
+            else if (SimdMath.Use256)
+            {
+                Vector256<double> low = Vector256<double>.Zero, high = Vector256<double>.Zero;
+                for (int i = 0; i < whole; i += 8)
+                {
+                    low += Vector256.LoadUnsafe(ref segment, (nuint)i);
+                    high += Vector256.LoadUnsafe(ref segment, (nuint)(i + 4));
+                }
+
+                low.StoreUnsafe(ref q);
+                high.StoreUnsafe(ref q, 4);
+            }
+            else if (SimdMath.Use128)
+            {
+                Vector128<double> p0 = Vector128<double>.Zero, p1 = Vector128<double>.Zero, p2 = Vector128<double>.Zero, p3 = Vector128<double>.Zero;
+                for (int i = 0; i < whole; i += 8)
+                {
+                    p0 += Vector128.LoadUnsafe(ref segment, (nuint)i);
+                    p1 += Vector128.LoadUnsafe(ref segment, (nuint)(i + 2));
+                    p2 += Vector128.LoadUnsafe(ref segment, (nuint)(i + 4));
+                    p3 += Vector128.LoadUnsafe(ref segment, (nuint)(i + 6));
+                }
+
+                p0.StoreUnsafe(ref q);
+                p1.StoreUnsafe(ref q, 2);
+                p2.StoreUnsafe(ref q, 4);
+                p3.StoreUnsafe(ref q, 6);
+            }
+            else
+            {
+                partials.Clear();
+                for (int i = 0; i < whole; i += 8)
+                {
+                    for (int j = 0; j < 8; j++)
+                    {
+                        Unsafe.Add(ref q, j) += Unsafe.Add(ref segment, i + j);
+                    }
+                }
+            }
+
+            double total = ((partials[0] + partials[4]) + (partials[2] + partials[6])) + ((partials[1] + partials[5]) + (partials[3] + partials[7]));
+            for (int i = whole; i < length; i++)
+            {
+                total += Unsafe.Add(ref segment, i);
+            }
+
+            sums[c] = total;
+        }
+    }
+
+    /// <summary>
     /// The first channel at or after <paramref name="start"/> whose one-pass sums cannot be trusted, or
     /// <c>deviations.Length</c> if there is none: a channel whose sum of squares is not finite, or whose shift lies
     /// farther than about one standard deviation from its mean, <c>!(2 * deviation * deviation &lt;= squares * count)</c>

@@ -439,11 +439,8 @@ internal static partial class LayerEmitter
             // Per channel: the totals of its elements.
             global::System.Span<double> {{first}} = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
             global::System.Span<double> {{second}} = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
-            for (int c = 0; c < Slots; c++)
-            {
-                {{first}}[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, c * SlotLength, SlotLength));
-                {{second}}[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, SampleSize + (c * SlotLength), SlotLength));
-            }
+            global::NormGen.ChannelMath.SumSegments(global::System.MemoryExtensions.AsSpan(totals, 0, SampleSize), SlotLength, {{first}});
+            global::NormGen.ChannelMath.SumSegments(global::System.MemoryExtensions.AsSpan(totals, SampleSize, SampleSize), SlotLength, {{second}});
             """);
     }
 

@@ -389,11 +389,8 @@ namespace Models
             // Per channel: the totals of its elements.
             global::System.Span<double> dev = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
             global::System.Span<double> sq = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
-            for (int c = 0; c < Slots; c++)
-            {
-                dev[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, c * SlotLength, SlotLength));
-                sq[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, SampleSize + (c * SlotLength), SlotLength));
-            }
+            global::NormGen.ChannelMath.SumSegments(global::System.MemoryExtensions.AsSpan(totals, 0, SampleSize), SlotLength, dev);
+            global::NormGen.ChannelMath.SumSegments(global::System.MemoryExtensions.AsSpan(totals, SampleSize, SampleSize), SlotLength, sq);
         }
 
         /// <summary>
@@ -1103,11 +1100,8 @@ namespace Models
             // Per channel: the totals of its elements.
             global::System.Span<double> grad = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
             global::System.Span<double> gradX = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
-            for (int c = 0; c < Slots; c++)
-            {
-                grad[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, c * SlotLength, SlotLength));
-                gradX[c] = global::System.Numerics.Tensors.TensorPrimitives.Sum(new global::System.ReadOnlySpan<double>(totals, SampleSize + (c * SlotLength), SlotLength));
-            }
+            global::NormGen.ChannelMath.SumSegments(global::System.MemoryExtensions.AsSpan(totals, 0, SampleSize), SlotLength, grad);
+            global::NormGen.ChannelMath.SumSegments(global::System.MemoryExtensions.AsSpan(totals, SampleSize, SampleSize), SlotLength, gradX);
         }
 
         /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>

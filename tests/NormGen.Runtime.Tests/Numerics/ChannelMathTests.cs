@@ -316,6 +316,78 @@ public class ChannelMathTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(4, 7)]
+    [InlineData(3, 8)]
+    [InlineData(5, 49)]
+    [InlineData(17, 196)]
+    public void SumSegmentsAddsInTheDocumentedOrder(int segments, int length)
+    {
+        var random = new Random(segments * 1000 + length);
+        double[] values = new double[segments * length + 5]; // longer than needed: the extra values are not read
+        for (int i = 0; i < values.Length; i++)
+        {
+            // Magnitudes far apart, so that another order of addition would round differently.
+            values[i] = (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-8, 9));
+        }
+
+        double[] sums = new double[segments];
+        ChannelMath.SumSegments(values, length, sums);
+        int whole = length / 8 * 8;
+        for (int c = 0; c < segments; c++)
+        {
+            // The documented order, written out: eight interleaved partials, a fixed tree, then the rest in order.
+            double[] p = new double[8];
+            for (int i = 0; i < whole; i++)
+            {
+                p[i % 8] += values[c * length + i];
+            }
+
+            double expected = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+            for (int i = whole; i < length; i++)
+            {
+                expected += values[c * length + i];
+            }
+
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(sums[c]));
+        }
+    }
+
+    [Fact]
+    public void SumSegmentsIsExactOnSmallIntegers()
+    {
+        // Small integers add exactly in any order, so the sums are known independently of the order.
+        double[] values = new double[3 * 49];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (i % 13) - 6;
+        }
+
+        double[] sums = new double[3];
+        ChannelMath.SumSegments(values, 49, sums);
+        for (int c = 0; c < 3; c++)
+        {
+            double expected = 0;
+            for (int i = 0; i < 49; i++)
+            {
+                expected += ((c * 49 + i) % 13) - 6;
+            }
+
+            Assert.Equal(expected, sums[c]);
+        }
+    }
+
+    [Fact]
+    public void SumSegmentsRejectsInconsistentArguments()
+    {
+        double[] sums = new double[3];
+        Assert.Equal("length", Assert.Throws<ArgumentOutOfRangeException>(() => ChannelMath.SumSegments(new double[9], 0, sums)).ParamName);
+        ArgumentException tooShort = Assert.Throws<ArgumentException>(() => ChannelMath.SumSegments(new double[8], 3, sums));
+        Assert.Equal("values", tooShort.ParamName);
+        Assert.Contains("3 segments of 3 need 9 values, but 8 were given", tooShort.Message);
+    }
+
     [Fact]
     public void SumBlocksRejectsInconsistentArguments()
     {
