@@ -400,7 +400,8 @@ internal static partial class LayerEmitter
         }
 
         w.WriteLine();
-        w.WriteLine($"/// <summary>One block of the per-sample backward: samples [start, end), {((long)m.SampleSize * sizeof(float) < ForwardRowsBelowBytes ? "first to last" : "last first")}.</summary>");
+        bool firstToLast = (long)m.SampleSize * sizeof(float) < ForwardRowsBelowBytes;
+        w.WriteLine($"/// <summary>One block of the per-sample backward: samples [start, end), {(firstToLast ? "first to last" : "last first")}.</summary>");
         using (w.Block("private void SampleBackwardBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end, int block)"))
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
@@ -431,7 +432,6 @@ internal static partial class LayerEmitter
                 }
             }
 
-            bool firstToLast = (long)m.SampleSize * sizeof(float) < ForwardRowsBelowBytes;
             using (w.Block(firstToLast ? "for (int n = start; n < end; n++)" : "for (int n = end - 1; n >= start; n--)"))
             using (w.Block("for (int s = 0; s < Slots; s++)"))
             {
