@@ -32,6 +32,58 @@ internal static class KernelEmitter
     public const int ColumnRows = 32;
 
     /// <summary>
+    /// The L1 data cache <see cref="ColumnRowsFor"/> plans for: addresses this many bytes apart share a set (64 sets of
+    /// 64-byte lines, every current x86 core) ...
+    /// </summary>
+    private const int L1SetSpanBytes = 4096;
+
+    /// <summary>... and each set holds this many lines (8 on AMD Zen 4 and Intel Skylake, 12 on newer Intel cores).</summary>
+    private const int L1Ways = 8;
+
+    /// <summary>
+    /// Rows per call of a <see cref="WriteColumnRows"/> kernel over samples of <paramref name="sampleSize"/> floats that
+    /// reads <paramref name="inputs"/> tensors: the most rows, up to <see cref="ColumnRows"/>, whose lines at one column
+    /// fit in the L1 sets they map to. A column walk loads one line per row and input at each column position; when the
+    /// sample stride is a multiple of half of <see cref="L1SetSpanBytes"/> (7x7 planes of 512 channels: 100352 bytes),
+    /// the rows share two sets, and more lines than ways evict the hardware prefetcher's lines of the next columns
+    /// before they are read. The inputs' addresses relative to each other are not known, so they are assumed to share
+    /// sets too.
+    /// </summary>
+    public static int ColumnRowsFor(int sampleSize, int inputs)
+    {
+        int rows = ColumnRows;
+        while (rows > ColumnChains && inputs * RowsPerL1Set(sampleSize, rows) > L1Ways)
+        {
+            rows /= 2;
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// The most distinct lines that the first elements of <paramref name="rows"/> consecutive samples put in one L1 set
+    /// (rows that share a line count once).
+    /// </summary>
+    private static int RowsPerL1Set(int sampleSize, int rows)
+    {
+        int sets = L1SetSpanBytes / 64;
+        int[] counts = new int[sets];
+        int most = 0;
+        long previous = -1;
+        for (int r = 0; r < rows; r++)
+        {
+            long line = (long)r * sampleSize * sizeof(float) / 64;
+            if (line != previous)
+            {
+                most = System.Math.Max(most, ++counts[(int)(line % sets)]);
+                previous = line;
+            }
+        }
+
+        return most;
+    }
+
+    /// <summary>
     /// Rows per call of the element-wise row kernels (<see cref="WriteColumnRowsNormalize"/>): fewer than the reductions'
     /// rows, since each row is a read and a write stream for the prefetchers.
     /// </summary>

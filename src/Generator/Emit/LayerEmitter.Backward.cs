@@ -208,13 +208,13 @@ internal static partial class LayerEmitter
         switch (m.Strategy)
         {
             case BatchStrategy.Columns:
-                KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements into per-element double sums.", m.AlignedColumns);
+                KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {m.GradientSumRows} samples of {m.SampleSize} elements into per-element double sums.", m.AlignedColumns);
                 w.WriteLine();
                 KernelEmitter.WriteGradInputColumns(w, "GradInputColumns", m.SampleSize, m.AlignedColumns);
                 w.WriteLine();
                 break;
             case BatchStrategy.SmallPlanes:
-                KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements into per-element double sums.");
+                KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {m.GradientSumRows} samples of {m.SampleSize} elements into per-element double sums.");
                 w.WriteLine();
                 KernelEmitter.WriteColumnRowsGradInput(w, "GradInputColumnRows", m.SampleSize);
                 w.WriteLine();
@@ -264,16 +264,16 @@ internal static partial class LayerEmitter
                         global::System.Array.Clear(_partialB, block * PartialLength, SampleSize);
                         ref double grad = ref _partialA[block * PartialLength];
                         ref double gradX = ref _partialB[block * PartialLength];
-                        for (int n = start; n < end; n += {{KernelEmitter.ColumnRows}})
+                        for (int n = start; n < end; n += {{m.GradientSumRows}})
                         {
-                            int rows = global::System.Math.Min({{KernelEmitter.ColumnRows}}, end - n);
+                            int rows = global::System.Math.Min({{m.GradientSumRows}}, end - n);
                             int at = n * SampleSize;
                             SumColumnGradients(ref {{Unsafe}}.Add(ref x, at), ref {{Unsafe}}.Add(ref dy, at), ref {{MemoryMarshal}}.GetArrayDataReference(_gradShift), rows, ref grad, ref gradX);
                         }
                         """);
                     break;
                 case BatchStrategy.SmallPlanes:
-                    WriteSmallPlaneSums(w, "SumColumnGradients", "ref {0}.Add(ref x, at), ref {0}.Add(ref dy, at)", "grad", "gradX");
+                    WriteSmallPlaneSums(w, m.GradientSumRows, "SumColumnGradients", "ref {0}.Add(ref x, at), ref {0}.Add(ref dy, at)", "grad", "gradX");
                     break;
                 default:
                     w.WriteLine($$"""

@@ -383,15 +383,15 @@ internal static partial class LayerEmitter
                         global::System.Array.Clear(_partialB, block * PartialLength, SampleSize);
                         ref double dev = ref _partialA[block * PartialLength];
                         ref double sq = ref _partialB[block * PartialLength];
-                        for (int n = start; n < end; n += {{KernelEmitter.ColumnRows}})
+                        for (int n = start; n < end; n += {{m.StatisticsRows}})
                         {
-                            int rows = global::System.Math.Min({{KernelEmitter.ColumnRows}}, end - n);
+                            int rows = global::System.Math.Min({{m.StatisticsRows}}, end - n);
                             SumColumnDeviations(ref {{Unsafe}}.Add(ref x, n * SampleSize), ref {{MemoryMarshal}}.GetArrayDataReference(_shift), rows, ref dev, ref sq);
                         }
                         """);
                     break;
                 case BatchStrategy.SmallPlanes:
-                    WriteSmallPlaneSums(w, "SumColumnDeviations", "ref {0}.Add(ref x, at)", "dev", "sq");
+                    WriteSmallPlaneSums(w, m.StatisticsRows, "SumColumnDeviations", "ref {0}.Add(ref x, at)", "dev", "sq");
                     break;
                 default:
                     w.WriteLine($$"""
@@ -418,11 +418,11 @@ internal static partial class LayerEmitter
     }
 
     /// <summary>
-    /// The body of a small-plane sums block: whole samples column by column ({0} rows per kernel call) into this thread's
+    /// The body of a small-plane sums block: whole samples column by column (<paramref name="rows"/> per kernel call) into this thread's
     /// per-element double totals, which are folded per channel into the block's partial sums at the end. The kernel's
     /// shift argument is the per-element copy of the shifts in <c>_elementCoefficients</c>.
     /// </summary>
-    private static void WriteSmallPlaneSums(IndentedWriter w, string kernel, string inputs, string first, string second)
+    private static void WriteSmallPlaneSums(IndentedWriter w, int rows, string kernel, string inputs, string first, string second)
     {
         string args = string.Format(System.Globalization.CultureInfo.InvariantCulture, inputs, Unsafe);
         w.WriteLine($$"""
@@ -430,10 +430,10 @@ internal static partial class LayerEmitter
             global::System.Array.Clear(totals);
             ref double {{first}}Totals = ref {{MemoryMarshal}}.GetArrayDataReference(totals);
             ref double {{second}}Totals = ref {{Unsafe}}.Add(ref {{first}}Totals, SampleSize);
-            for (int n = start; n < end; n += {{KernelEmitter.ColumnRows}})
+            for (int n = start; n < end; n += {{rows}})
             {
                 int at = n * SampleSize;
-                {{kernel}}({{args}}, ref {{MemoryMarshal}}.GetArrayDataReference(_elementCoefficients), global::System.Math.Min({{KernelEmitter.ColumnRows}}, end - n), ref {{first}}Totals, ref {{second}}Totals);
+                {{kernel}}({{args}}, ref {{MemoryMarshal}}.GetArrayDataReference(_elementCoefficients), global::System.Math.Min({{rows}}, end - n), ref {{first}}Totals, ref {{second}}Totals);
             }
 
             // Per channel: the totals of its elements.
@@ -715,7 +715,7 @@ internal static partial class LayerEmitter
         switch (m.Strategy)
         {
             case BatchStrategy.Columns:
-                KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.", m.AlignedColumns);
+                KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {m.StatisticsRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.", m.AlignedColumns);
                 w.WriteLine();
                 KernelEmitter.WriteColumnNormalize(w, "NormalizeColumns", m.SampleSize, m.AlignedColumns);
                 break;
@@ -724,7 +724,7 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
                 w.WriteLine();
-                KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {KernelEmitter.ColumnRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.");
+                KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {m.StatisticsRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.");
                 w.WriteLine();
                 KernelEmitter.WriteColumnRowsNormalize(w, "NormalizeColumnRows", m.SampleSize);
                 WritePermutedNormalize(w, m);

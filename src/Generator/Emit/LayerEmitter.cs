@@ -70,7 +70,7 @@ internal static partial class LayerEmitter
     private const long PartialBudgetBytes = 4 << 20;
 
     /// <summary>
-    /// BatchNorm planes shorter than this are walked as whole samples, column by column down 16 samples at a time, with
+    /// BatchNorm planes shorter than this are walked as whole samples, column by column down up to 32 samples at a time, with
     /// per-element copies of the per-channel shifts and coefficients: a plane kernel per (sample, channel) would pay its
     /// horizontal sums, masked tails and call for a few vectors each.
     /// </summary>
@@ -83,12 +83,12 @@ internal static partial class LayerEmitter
         Planes,
 
         /// <summary>
-        /// Planes shorter than <see cref="SmallPlaneLimit"/>: 16 samples at a time column by column, into per-thread
+        /// Planes shorter than <see cref="SmallPlaneLimit"/>: up to 32 samples at a time column by column, into per-thread
         /// per-element double totals folded per channel at the end of each block; per-element coefficients.
         /// </summary>
         SmallPlanes,
 
-        /// <summary>Planes shorter than a 128-bit vector: whole samples column by column, 16 rows per kernel call.</summary>
+        /// <summary>Planes shorter than a 128-bit vector: whole samples column by column, up to 32 rows per kernel call.</summary>
         Columns,
     }
 
@@ -114,6 +114,12 @@ internal static partial class LayerEmitter
             : BatchStrategy.Planes;
 
         public bool UsesColumns => Strategy == BatchStrategy.Columns;
+
+        /// <summary>Samples per call of the statistics pass's column kernel (columns and small planes).</summary>
+        public int StatisticsRows => KernelEmitter.ColumnRowsFor(SampleSize, inputs: 1);
+
+        /// <summary>Samples per call of the backward sums' column kernel, which reads x and dy.</summary>
+        public int GradientSumRows => KernelEmitter.ColumnRowsFor(SampleSize, inputs: 2);
 
         /// <summary>
         /// Columns whose samples are whole cache lines (a multiple of 16 floats), so every sample starts at the same

@@ -380,10 +380,10 @@ namespace Models
             global::System.Array.Clear(totals);
             ref double devTotals = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(totals);
             ref double sqTotals = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref devTotals, SampleSize);
-            for (int n = start; n < end; n += 32)
+            for (int n = start; n < end; n += 8)
             {
                 int at = n * SampleSize;
-                SumColumnDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), global::System.Math.Min(32, end - n), ref devTotals, ref sqTotals);
+                SumColumnDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), global::System.Math.Min(8, end - n), ref devTotals, ref sqTotals);
             }
 
             // Per channel: the totals of its elements.
@@ -616,7 +616,7 @@ namespace Models
             sq = sqTotal;
         }
 
-        /// <summary>Adds the deviations from their shifts of up to 32 samples of 1024 elements, and their squares, into per-element double sums.</summary>
+        /// <summary>Adds the deviations from their shifts of up to 8 samples of 1024 elements, and their squares, into per-element double sums.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumColumnDeviations(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
         {
@@ -980,10 +980,10 @@ namespace Models
             global::System.Array.Clear(totals);
             ref double gradTotals = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(totals);
             ref double gradXTotals = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradTotals, SampleSize);
-            for (int n = start; n < end; n += 32)
+            for (int n = start; n < end; n += 4)
             {
                 int at = n * SampleSize;
-                SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), global::System.Math.Min(32, end - n), ref gradTotals, ref gradXTotals);
+                SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), global::System.Math.Min(4, end - n), ref gradTotals, ref gradXTotals);
             }
 
             // Per channel: the totals of its elements.
@@ -1017,7 +1017,7 @@ namespace Models
             }
         }
 
-        /// <summary>Adds dy and dy * (x - shift) of up to 32 samples of 1024 elements into per-element double sums.</summary>
+        /// <summary>Adds dy and dy * (x - shift) of up to 4 samples of 1024 elements into per-element double sums.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumColumnGradients(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
         {

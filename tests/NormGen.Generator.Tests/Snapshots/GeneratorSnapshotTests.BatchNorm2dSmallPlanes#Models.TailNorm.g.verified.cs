@@ -380,10 +380,10 @@ namespace Models
             global::System.Array.Clear(totals);
             ref double devTotals = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(totals);
             ref double sqTotals = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref devTotals, SampleSize);
-            for (int n = start; n < end; n += 32)
+            for (int n = start; n < end; n += 16)
             {
                 int at = n * SampleSize;
-                SumColumnDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), global::System.Math.Min(32, end - n), ref devTotals, ref sqTotals);
+                SumColumnDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), global::System.Math.Min(16, end - n), ref devTotals, ref sqTotals);
             }
 
             // Per channel: the totals of its elements.
@@ -679,7 +679,7 @@ namespace Models
             sq = sqTotal;
         }
 
-        /// <summary>Adds the deviations from their shifts of up to 32 samples of 25088 elements, and their squares, into per-element double sums.</summary>
+        /// <summary>Adds the deviations from their shifts of up to 16 samples of 25088 elements, and their squares, into per-element double sums.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumColumnDeviations(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
         {
@@ -1091,10 +1091,10 @@ namespace Models
             global::System.Array.Clear(totals);
             ref double gradTotals = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(totals);
             ref double gradXTotals = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gradTotals, SampleSize);
-            for (int n = start; n < end; n += 32)
+            for (int n = start; n < end; n += 8)
             {
                 int at = n * SampleSize;
-                SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), global::System.Math.Min(32, end - n), ref gradTotals, ref gradXTotals);
+                SumColumnGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_elementCoefficients), global::System.Math.Min(8, end - n), ref gradTotals, ref gradXTotals);
             }
 
             // Per channel: the totals of its elements.
@@ -1128,7 +1128,7 @@ namespace Models
             }
         }
 
-        /// <summary>Adds dy and dy * (x - shift) of up to 32 samples of 25088 elements into per-element double sums.</summary>
+        /// <summary>Adds dy and dy * (x - shift) of up to 8 samples of 25088 elements into per-element double sums.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumColumnGradients(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
         {
