@@ -106,34 +106,28 @@ internal static class KernelEmitter
     {
         string outs = string.Join(", ", Map(kind.Accumulators, a => "out double " + a));
         string ahead = prefetch is null ? "" : $", ref float {prefetch}";
-        WriteKernelHeader(w, summary);
-        using (w.Block($"private static void {name}({kind.Parameters}{ahead}, {outs})"))
-        {
-            WriteTotals(w, kind);
-            foreach (VectorWidth v in VectorWidth.All)
+        WriteDispatchedKernel(
+            w,
+            name,
+            $"{kind.Parameters}{ahead}, {outs}",
+            summary,
+            length,
+            v =>
             {
-                if (length < v.Lanes)
+                WriteTotals(w, kind);
+                WriteVectorReduction(w, v, kind, length, prefetch is null ? null : [prefetch]);
+                WriteAssignOuts(w, kind);
+            },
+            () =>
+            {
+                WriteTotals(w, kind);
+                using (w.Block($"for (int i = 0; i < {length}; i++)"))
                 {
-                    continue;
+                    kind.WriteScalarUpdate(w, "i");
                 }
 
-                using (w.Block($"if ({v.Enabled})"))
-                {
-                    WriteVectorReduction(w, v, kind, length, prefetch is null ? null : [prefetch]);
-                    WriteAssignOuts(w, kind);
-                    w.WriteLine("return;");
-                }
-
-                w.WriteLine();
-            }
-
-            using (w.Block($"for (int i = 0; i < {length}; i++)"))
-            {
-                kind.WriteScalarUpdate(w, "i");
-            }
-
-            WriteAssignOuts(w, kind);
-        }
+                WriteAssignOuts(w, kind);
+            });
     }
 
     /// <summary>
@@ -147,67 +141,58 @@ internal static class KernelEmitter
         bool gradient = kind != ReductionKind.Shifted;
         string inputs = gradient ? "ref float firstX, ref float firstDy" : "ref float first";
         string totals = string.Join(", ", Map(kind.Accumulators, a => $"ref double {a}Totals"));
-        WriteKernelHeader(w, summary);
-        using (w.Block($"private static void {name}({inputs}, ref float shift, int rows, {totals})"))
-        {
-            foreach (VectorWidth v in VectorWidth.All)
+        WriteDispatchedKernel(
+            w,
+            name,
+            $"{inputs}, ref float shift, int rows, {totals}",
+            summary,
+            size,
+            v =>
             {
-                if (size < v.Lanes)
+                if (aligned)
                 {
-                    continue;
+                    WriteAlignedColumnPositions(w, v, kind, gradient, size);
+                    return;
                 }
 
-                using (w.Block($"if ({v.Enabled})"))
+                int full = size / v.Lanes * v.Lanes;
+                int remainder = size % v.Lanes;
+                using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
                 {
-                    if (aligned)
-                    {
-                        WriteAlignedColumnPositions(w, v, kind, gradient, size);
-                        w.WriteLine("return;");
-                        continue;
-                    }
+                    WriteColumnPosition(w, v, kind, gradient, size, "i", mask: null);
+                }
 
-                    int full = size / v.Lanes * v.Lanes;
-                    int remainder = size % v.Lanes;
-                    using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
+                if (remainder > 0)
+                {
+                    using (w.Block(""))
                     {
-                        WriteColumnPosition(w, v, kind, gradient, size, "i", mask: null);
+                        w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
+                        WriteColumnPosition(w, v, kind, gradient, size, Literals.Int(size - v.Lanes), "tail");
                     }
-
-                    if (remainder > 0)
+                }
+            },
+            () =>
+            {
+                using (w.Block($"for (int i = 0; i < {size}; i++)"))
+                {
+                    w.WriteLine($"double center = {Unsafe}.Add(ref shift, i);");
+                    using (w.Block("for (int r = 0; r < rows; r++)"))
                     {
-                        using (w.Block(""))
+                        if (gradient)
                         {
-                            w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
-                            WriteColumnPosition(w, v, kind, gradient, size, Literals.Int(size - v.Lanes), "tail");
+                            w.WriteLine($"double g = {Unsafe}.Add(ref firstDy, (r * {size}) + i);");
+                            w.WriteLine($"{Unsafe}.Add(ref gradTotals, i) += g;");
+                            w.WriteLine($"{Unsafe}.Add(ref gradXTotals, i) += g * ({Unsafe}.Add(ref firstX, (r * {size}) + i) - center);");
+                        }
+                        else
+                        {
+                            w.WriteLine($"double d = {Unsafe}.Add(ref first, (r * {size}) + i) - center;");
+                            w.WriteLine($"{Unsafe}.Add(ref devTotals, i) += d;");
+                            w.WriteLine($"{Unsafe}.Add(ref sqTotals, i) += d * d;");
                         }
                     }
-
-                    w.WriteLine("return;");
                 }
-
-                w.WriteLine();
-            }
-
-            using (w.Block($"for (int i = 0; i < {size}; i++)"))
-            {
-                w.WriteLine($"double center = {Unsafe}.Add(ref shift, i);");
-                using (w.Block("for (int r = 0; r < rows; r++)"))
-                {
-                    if (gradient)
-                    {
-                        w.WriteLine($"double g = {Unsafe}.Add(ref firstDy, (r * {size}) + i);");
-                        w.WriteLine($"{Unsafe}.Add(ref gradTotals, i) += g;");
-                        w.WriteLine($"{Unsafe}.Add(ref gradXTotals, i) += g * ({Unsafe}.Add(ref firstX, (r * {size}) + i) - center);");
-                    }
-                    else
-                    {
-                        w.WriteLine($"double d = {Unsafe}.Add(ref first, (r * {size}) + i) - center;");
-                        w.WriteLine($"{Unsafe}.Add(ref devTotals, i) += d;");
-                        w.WriteLine($"{Unsafe}.Add(ref sqTotals, i) += d * d;");
-                    }
-                }
-            }
-        }
+            });
     }
 
     /// <summary>
@@ -328,86 +313,79 @@ internal static class KernelEmitter
     /// </summary>
     public static void WriteRowBackward(IndentedWriter w, string name, int length, bool hasBias, string[]? prefetch = null)
     {
-        WriteKernelHeader(w, $"gradWeight += dy * x̂{(hasBias ? ", gradBias += dy" : "")} and dx = dy * weight * r + (x - shift) * b + c in one pass over one row of {length} elements{(prefetch is null ? "" : ", prefetching the next row's inputs")}.");
+        string summary = $"gradWeight += dy * x̂{(hasBias ? ", gradBias += dy" : "")} and dx = dy * weight * r + (x - shift) * b + c in one pass over one row of {length} elements{(prefetch is null ? "" : ", prefetching the next row's inputs")}.";
         string bias = hasBias ? ", ref float gradBias" : "";
         string ahead = prefetch is null ? "" : string.Concat(Map(prefetch, other => $", ref float {other}"));
-        using (w.Block($"private static void {name}(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight{bias}, float shift, float r, float cw, float b, float c{ahead})"))
-        {
-            foreach (VectorWidth v in VectorWidth.All)
+        WriteDispatchedKernel(
+            w,
+            name,
+            $"ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight{bias}, float shift, float r, float cw, float b, float c{ahead}",
+            summary,
+            length,
+            v =>
             {
-                if (length < v.Lanes)
+                w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
+                w.WriteLine($"{v.Float} vr = {v.Type}.Create(r);");
+                w.WriteLine($"{v.Float} vcw = {v.Type}.Create(cw);");
+                w.WriteLine($"{v.Float} vb = {v.Type}.Create(b);");
+                w.WriteLine($"{v.Float} vc = {v.Type}.Create(c);");
+                int lanes = v.Lanes;
+                int vectors = length / lanes;
+                int remainder = length % lanes;
+                string tail = Literals.Int(length - lanes);
+                if (remainder > 0)
                 {
-                    continue;
+                    WriteRowBackwardValues(w, v, tail, "Last", hasBias);
                 }
 
-                using (w.Block($"if ({v.Enabled})"))
+                int loopVectors = vectors / Unroll * Unroll;
+                if (loopVectors > 0)
                 {
-                    w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
-                    w.WriteLine($"{v.Float} vr = {v.Type}.Create(r);");
-                    w.WriteLine($"{v.Float} vcw = {v.Type}.Create(cw);");
-                    w.WriteLine($"{v.Float} vb = {v.Type}.Create(b);");
-                    w.WriteLine($"{v.Float} vc = {v.Type}.Create(c);");
-                    int lanes = v.Lanes;
-                    int vectors = length / lanes;
-                    int remainder = length % lanes;
-                    string tail = Literals.Int(length - lanes);
-                    if (remainder > 0)
+                    using (w.Block($"for (nuint i = 0; i < {loopVectors * lanes}; i += {Unroll * lanes})"))
                     {
-                        WriteRowBackwardValues(w, v, tail, "Last", hasBias);
-                    }
-
-                    int loopVectors = vectors / Unroll * Unroll;
-                    if (loopVectors > 0)
-                    {
-                        using (w.Block($"for (nuint i = 0; i < {loopVectors * lanes}; i += {Unroll * lanes})"))
+                        for (int k = 0; k < Unroll; k++)
                         {
-                            for (int k = 0; k < Unroll; k++)
-                            {
-                                string at = Offset("i", k * lanes);
-                                WriteRowBackwardValues(w, v, at, Literals.Int(k), hasBias);
-                                WriteRowBackwardStores(w, v, at, Literals.Int(k), hasBias);
-                                WritePrefetches(w, prefetch, at, k * lanes); // i is a multiple of 16
-                            }
+                            string at = Offset("i", k * lanes);
+                            WriteRowBackwardValues(w, v, at, Literals.Int(k), hasBias);
+                            WriteRowBackwardStores(w, v, at, Literals.Int(k), hasBias);
+                            WritePrefetches(w, prefetch, at, k * lanes); // i is a multiple of 16
                         }
                     }
-
-                    for (int j = loopVectors; j < vectors; j++)
-                    {
-                        string at = Literals.Int(j * lanes);
-                        WriteRowBackwardValues(w, v, at, Literals.Int(j), hasBias);
-                        WriteRowBackwardStores(w, v, at, Literals.Int(j), hasBias);
-                        WritePrefetches(w, prefetch, at, j * lanes);
-                    }
-
-                    if (remainder > 0)
-                    {
-                        WriteRowBackwardStores(w, v, tail, "Last", hasBias);
-                    }
-
-                    if (length % 16 != 0)
-                    {
-                        WritePrefetches(w, prefetch, Literals.Int(length - 1), 0);
-                    }
-
-                    w.WriteLine("return;");
                 }
 
-                w.WriteLine();
-            }
-
-            using (w.Block($"for (int i = 0; i < {length}; i++)"))
-            {
-                w.WriteLine($"float g = {Unsafe}.Add(ref dy, i); // read before dx is written: dx may be dy");
-                w.WriteLine($"float centered = {Unsafe}.Add(ref x, i) - shift;");
-                w.WriteLine($"{Unsafe}.Add(ref gradWeight, i) += g * ((centered * r) + cw);");
-                if (hasBias)
+                for (int j = loopVectors; j < vectors; j++)
                 {
-                    w.WriteLine($"{Unsafe}.Add(ref gradBias, i) += g;");
+                    string at = Literals.Int(j * lanes);
+                    WriteRowBackwardValues(w, v, at, Literals.Int(j), hasBias);
+                    WriteRowBackwardStores(w, v, at, Literals.Int(j), hasBias);
+                    WritePrefetches(w, prefetch, at, j * lanes);
                 }
 
-                w.WriteLine($"{Unsafe}.Add(ref dx, i) = (g * {Unsafe}.Add(ref weight, i) * r) + ((centered * b) + c);");
-            }
-        }
+                if (remainder > 0)
+                {
+                    WriteRowBackwardStores(w, v, tail, "Last", hasBias);
+                }
+
+                if (length % 16 != 0)
+                {
+                    WritePrefetches(w, prefetch, Literals.Int(length - 1), 0);
+                }
+            },
+            () =>
+            {
+                using (w.Block($"for (int i = 0; i < {length}; i++)"))
+                {
+                    w.WriteLine($"float g = {Unsafe}.Add(ref dy, i); // read before dx is written: dx may be dy");
+                    w.WriteLine($"float centered = {Unsafe}.Add(ref x, i) - shift;");
+                    w.WriteLine($"{Unsafe}.Add(ref gradWeight, i) += g * ((centered * r) + cw);");
+                    if (hasBias)
+                    {
+                        w.WriteLine($"{Unsafe}.Add(ref gradBias, i) += g;");
+                    }
+
+                    w.WriteLine($"{Unsafe}.Add(ref dx, i) = (g * {Unsafe}.Add(ref weight, i) * r) + ((centered * b) + c);");
+                }
+            });
     }
 
     /// <summary>The new gradWeight (and gradBias) and dx of the vector at <paramref name="at"/>, in locals named with <paramref name="suffix"/>.</summary>
@@ -452,44 +430,36 @@ internal static class KernelEmitter
         bool aligned = false,
         string[]? prefetch = null)
     {
-        WriteKernelHeader(w, summary);
         string ahead = prefetch is null ? "" : string.Concat(Map(prefetch, other => $", ref float {other}"));
-        using (w.Block($"private static void {name}({parameters}{ahead})"))
-        {
-            foreach (VectorWidth v in VectorWidth.All)
+        WriteDispatchedKernel(
+            w,
+            name,
+            parameters + ahead,
+            summary,
+            length,
+            v =>
             {
-                if (length < v.Lanes)
+                foreach (string line in prologue(v))
                 {
-                    continue;
+                    w.WriteLine(line);
                 }
 
-                using (w.Block($"if ({v.Enabled})"))
+                if (aligned)
                 {
-                    foreach (string line in prologue(v))
-                    {
-                        w.WriteLine(line);
-                    }
-
-                    if (aligned)
-                    {
-                        WriteAlignedElementwise(w, v, length, at => compute(v, at), destination);
-                    }
-                    else
-                    {
-                        WriteElementwise(w, v, length, at => compute(v, at), destination, prefetch);
-                    }
-
-                    w.WriteLine("return;");
+                    WriteAlignedElementwise(w, v, length, at => compute(v, at), destination);
                 }
-
-                w.WriteLine();
-            }
-
-            using (w.Block($"for (int i = 0; i < {length}; i++)"))
+                else
+                {
+                    WriteElementwise(w, v, length, at => compute(v, at), destination, prefetch);
+                }
+            },
+            () =>
             {
-                w.WriteLine(scalarStatement);
-            }
-        }
+                using (w.Block($"for (int i = 0; i < {length}; i++)"))
+                {
+                    w.WriteLine(scalarStatement);
+                }
+            });
     }
 
     /// <summary>
@@ -672,49 +642,41 @@ internal static class KernelEmitter
         string scalarStatement,
         string summary)
     {
-        WriteKernelHeader(w, summary);
         string coefficientParameters = string.Join(", ", Map(coefficients, c => "ref float " + c));
-        using (w.Block($"private static void {name}({tensors}, {coefficientParameters}, int rows)"))
-        {
-            foreach (VectorWidth v in VectorWidth.All)
+        WriteDispatchedKernel(
+            w,
+            name,
+            $"{tensors}, {coefficientParameters}, int rows",
+            summary,
+            size,
+            v =>
             {
-                if (size < v.Lanes)
+                int full = size / v.Lanes * v.Lanes;
+                int remainder = size % v.Lanes;
+                using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
                 {
-                    continue;
+                    WriteColumnRowsPosition(w, v, size, destination, coefficients, compute, "i", mask: null);
                 }
 
-                using (w.Block($"if ({v.Enabled})"))
+                if (remainder > 0)
                 {
-                    int full = size / v.Lanes * v.Lanes;
-                    int remainder = size % v.Lanes;
-                    using (w.Block($"for (nuint i = 0; i < {full}; i += {v.Lanes})"))
+                    using (w.Block(""))
                     {
-                        WriteColumnRowsPosition(w, v, size, destination, coefficients, compute, "i", mask: null);
+                        w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
+                        w.WriteLine($"const nuint i = {size - v.Lanes};");
+                        WriteColumnRowsPosition(w, v, size, destination, coefficients, compute, "i", mask: "tail");
                     }
-
-                    if (remainder > 0)
-                    {
-                        using (w.Block(""))
-                        {
-                            w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
-                            w.WriteLine($"const nuint i = {size - v.Lanes};");
-                            WriteColumnRowsPosition(w, v, size, destination, coefficients, compute, "i", mask: "tail");
-                        }
-                    }
-
-                    w.WriteLine("return;");
                 }
-
-                w.WriteLine();
-            }
-
-            using (w.Block("for (int r = 0; r < rows; r++)"))
-            using (w.Block($"for (int i = 0; i < {size}; i++)"))
+            },
+            () =>
             {
-                w.WriteLine($"int at = (r * {size}) + i;");
-                w.WriteLine(scalarStatement);
-            }
-        }
+                using (w.Block("for (int r = 0; r < rows; r++)"))
+                using (w.Block($"for (int i = 0; i < {size}; i++)"))
+                {
+                    w.WriteLine($"int at = (r * {size}) + i;");
+                    w.WriteLine(scalarStatement);
+                }
+            });
     }
 
     private static void WriteColumnRowsPosition(IndentedWriter w, VectorWidth v, int size, string destination, string[] coefficients, Func<VectorWidth, string, string> compute, string i, string? mask)
@@ -732,6 +694,79 @@ internal static class KernelEmitter
                 ? Store(v, value, destination, "at")
                 : Store(v, $"{v.Type}.ConditionalSelect({mask}, {value}, {Load(v, destination, "at")})", destination, "at"));
         }
+    }
+
+    /// <summary>
+    /// A kernel as a small dispatcher and one method per vector width (<c>{name}512</c>, <c>{name}256</c>,
+    /// <c>{name}128</c>, widths longer than <paramref name="length"/> left out) and <c>{name}Scalar</c>. The JIT inlines a
+    /// method only if it declares at most 32 locals (<c>MAX_INL_LCLS</c>), and remembers a method that has more as never
+    /// inlinable, whatever its <c>AggressiveInlining</c>: one method holding all three widths' unrolled accumulators
+    /// exceeded that and was called per plane or row. Each width's method stays under it; the dispatcher folds to a
+    /// single call of the width this machine uses (its flags are static readonly), which inlines.
+    /// </summary>
+    /// <param name="parameters">The parameter list, e.g. <c>ref float p, float shift, out double dev</c>.</param>
+    /// <param name="vector">Writes the body of one width's method.</param>
+    /// <param name="scalar">Writes the body of the scalar method.</param>
+    private static void WriteDispatchedKernel(IndentedWriter w, string name, string parameters, string summary, int length, Action<VectorWidth> vector, Action scalar)
+    {
+        string arguments = Arguments(parameters);
+        WriteKernelHeader(w, summary);
+        using (w.Block($"private static void {name}({parameters})"))
+        {
+            foreach (VectorWidth v in VectorWidth.All)
+            {
+                if (length < v.Lanes)
+                {
+                    continue;
+                }
+
+                using (w.Block($"if ({v.Enabled})"))
+                {
+                    w.WriteLine($"{name}{v.Bits}({arguments});");
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
+            w.WriteLine($"{name}Scalar({arguments});");
+        }
+
+        foreach (VectorWidth v in VectorWidth.All)
+        {
+            if (length < v.Lanes)
+            {
+                continue;
+            }
+
+            w.WriteLine();
+            WriteKernelHeader(w, $"The Vector{v.Bits} path of <see cref=\"{name}\"/>.");
+            using (w.Block($"private static void {name}{v.Bits}({parameters})"))
+            {
+                vector(v);
+            }
+        }
+
+        w.WriteLine();
+        WriteKernelHeader(w, $"The scalar path of <see cref=\"{name}\"/>.");
+        using (w.Block($"private static void {name}Scalar({parameters})"))
+        {
+            scalar();
+        }
+    }
+
+    /// <summary>The arguments that pass a parameter list on: <c>ref float p, float shift, out double dev</c> → <c>ref p, shift, out dev</c>.</summary>
+    private static string Arguments(string parameters)
+    {
+        string[] list = parameters.Split(new[] { ", " }, StringSplitOptions.None);
+        for (int i = 0; i < list.Length; i++)
+        {
+            string[] words = list[i].Trim().Split(' ');
+            string modifier = words[0] is "ref" or "out" or "in" ? words[0] + " " : "";
+            list[i] = modifier + words[words.Length - 1];
+        }
+
+        return string.Join(", ", list);
     }
 
     private static void WriteKernelHeader(IndentedWriter w, string summary)

@@ -252,6 +252,7 @@ internal static partial class LayerEmitter
     private static void WriteGradientSumsBlock(IndentedWriter w, LayerModel m)
     {
         w.WriteLine("/// <summary>One block of the backward sums: Σdy and Σdy·(x - shift) over samples [start, end).</summary>");
+        w.WriteLine(BlockMethodAttribute);
         using (w.Block("private void GradientSumsBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker)"))
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
@@ -303,6 +304,7 @@ internal static partial class LayerEmitter
     private static void WriteGradInputBlock(IndentedWriter w, LayerModel m)
     {
         w.WriteLine("/// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>");
+        w.WriteLine(BlockMethodAttribute);
         using (w.Block("private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)"))
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
@@ -402,6 +404,7 @@ internal static partial class LayerEmitter
         w.WriteLine();
         bool firstToLast = (long)m.SampleSize * sizeof(float) < ForwardRowsBelowBytes;
         w.WriteLine($"/// <summary>One block of the per-sample backward: samples [start, end), {(firstToLast ? "first to last" : "last first")}.</summary>");
+        w.WriteLine(BlockMethodAttribute);
         using (w.Block("private void SampleBackwardBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end, int block)"))
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");

@@ -372,6 +372,7 @@ internal static partial class LayerEmitter
     private static void WriteStatisticsBlock(IndentedWriter w, LayerModel m)
     {
         w.WriteLine("/// <summary>One block of the statistics pass: per channel, Σ(x - shift) and Σ(x - shift)² over samples [start, end).</summary>");
+        w.WriteLine(BlockMethodAttribute);
         using (w.Block("private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)"))
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
@@ -593,6 +594,7 @@ internal static partial class LayerEmitter
         w.WriteLine(m.Strategy == BatchStrategy.SmallPlanes
             ? $"/// <summary>One block of the normalization pass: samples [start, end), {KernelEmitter.ElementwiseRows} at a time, last first.</summary>"
             : "/// <summary>One block of the normalization pass: samples [start, end), last first.</summary>");
+        w.WriteLine(BlockMethodAttribute);
         using (w.Block("private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)"))
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");

@@ -135,6 +135,7 @@ internal static partial class LayerEmitter
         w.WriteLine("/// One block of samples [start, end): per sample and slot, the statistics while the slot is in cache (the sums of");
         w.WriteLine("/// deviations from a float shift near the mean, in one pass, or two when the shift is off), then normalization.");
         w.WriteLine("/// </summary>");
+        w.WriteLine(BlockMethodAttribute);
         using (w.Block("private void NormalizeSamplesBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end, int block)"))
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");

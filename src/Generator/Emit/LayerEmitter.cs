@@ -70,6 +70,16 @@ internal static partial class LayerEmitter
     private const long PartialBudgetBytes = 4 << 20;
 
     /// <summary>
+    /// The attribute of every per-block method (<c>StatisticsBlock</c>, <c>NormalizeBlock</c>, ...): each is a root of
+    /// its own for the JIT. Inlined into the block runner's switch, the blocks of all passes shared one inlining budget;
+    /// the JIT lets an <c>AggressiveInlining</c> method exceed the budget only when it is called from the root itself,
+    /// so the kernels, one level further down, were compiled as calls (the statistics kernel of BatchNorm1d (64, 128, 256)
+    /// was a call per plane, its sums returned through the stack). One call per block costs nothing measurable; the
+    /// kernels now inline into their block.
+    /// </summary>
+    private const string BlockMethodAttribute = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]";
+
+    /// <summary>
     /// BatchNorm planes shorter than this are walked as whole samples, column by column down up to 32 samples at a time, with
     /// per-element copies of the per-channel shifts and coefficients: a plane kernel per (sample, channel) would pay its
     /// horizontal sums, masked tails and call for a few vectors each.

@@ -361,6 +361,7 @@ namespace Models
         }
 
         /// <summary>One block of the statistics pass: per channel, Σ(x - shift) and Σ(x - shift)² over samples [start, end).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -437,6 +438,7 @@ namespace Models
         }
 
         /// <summary>One block of the normalization pass: samples [start, end), 4 at a time, last first.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -453,60 +455,91 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumPlane(ref float p, out double sum)
         {
-            double sumTotal = 0;
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(9);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0);
-                    sum1 += global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 9), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                    sumTotal += global::NormGen.SimdMath.SumToDouble(sum0 + sum1);
-                }
-                sum = sumTotal;
+                SumPlane512(ref p, out sum);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(1);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0);
-                    sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8);
-                    sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 16);
-                    sum3 += global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 17), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                sum = sumTotal;
+                SumPlane256(ref p, out sum);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(1);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0);
-                    sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4);
-                    sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 8);
-                    sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 12);
-                    sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 16);
-                    sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 20);
-                    sum2 += global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 21), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                sum = sumTotal;
+                SumPlane128(ref p, out sum);
                 return;
             }
 
+            SumPlaneScalar(ref p, out sum);
+        }
+
+        /// <summary>The Vector512 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane512(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(9);
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0);
+                sum1 += global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 9), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                sumTotal += global::NormGen.SimdMath.SumToDouble(sum0 + sum1);
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane256(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(1);
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0);
+                sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8);
+                sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 16);
+                sum3 += global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 17), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane128(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(1);
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0);
+                sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4);
+                sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 8);
+                sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 12);
+                sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 16);
+                sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 20);
+                sum2 += global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 21), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlaneScalar(ref float p, out double sum)
+        {
+            double sumTotal = 0;
             for (int i = 0; i < 25; i++)
             {
                 sumTotal += global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i);
@@ -518,106 +551,140 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumDeviations(ref float p, float shift, out double dev, out double sq)
         {
-            double devTotal = 0;
-            double sqTotal = 0;
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(9);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    global::System.Runtime.Intrinsics.Vector512<float> dTail = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 9), center) - center;
-                    dev1 += dTail;
-                    sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dTail, dTail, sq1);
-                    devTotal += global::NormGen.SimdMath.SumToDouble(dev0 + dev1);
-                    sqTotal += global::NormGen.SimdMath.SumToDouble(sq0 + sq1);
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations512(ref p, shift, out dev, out sq);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(1);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    global::System.Runtime.Intrinsics.Vector256<float> dRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8) - center;
-                    dev1 += dRest1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest1, dRest1, sq1);
-                    global::System.Runtime.Intrinsics.Vector256<float> dRest2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 16) - center;
-                    dev2 += dRest2;
-                    sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest2, dRest2, sq2);
-                    global::System.Runtime.Intrinsics.Vector256<float> dTail = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 17), center) - center;
-                    dev3 += dTail;
-                    sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dTail, dTail, sq3);
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations256(ref p, shift, out dev, out sq);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(1);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0) - center;
-                    dev0 += d0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4) - center;
-                    dev1 += d1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                    global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 8) - center;
-                    dev2 += d2;
-                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                    global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 12) - center;
-                    dev3 += d3;
-                    sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                    global::System.Runtime.Intrinsics.Vector128<float> dRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 16) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    global::System.Runtime.Intrinsics.Vector128<float> dRest1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 20) - center;
-                    dev1 += dRest1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dRest1, dRest1, sq1);
-                    global::System.Runtime.Intrinsics.Vector128<float> dTail = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 21), center) - center;
-                    dev2 += dTail;
-                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dTail, dTail, sq2);
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations128(ref p, shift, out dev, out sq);
                 return;
             }
 
+            SumDeviationsScalar(ref p, shift, out dev, out sq);
+        }
+
+        /// <summary>The Vector512 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations512(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(9);
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0) - center;
+                dev0 += dRest0;
+                sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                global::System.Runtime.Intrinsics.Vector512<float> dTail = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 9), center) - center;
+                dev1 += dTail;
+                sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dTail, dTail, sq1);
+                devTotal += global::NormGen.SimdMath.SumToDouble(dev0 + dev1);
+                sqTotal += global::NormGen.SimdMath.SumToDouble(sq0 + sq1);
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations256(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(1);
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0) - center;
+                dev0 += dRest0;
+                sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                global::System.Runtime.Intrinsics.Vector256<float> dRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8) - center;
+                dev1 += dRest1;
+                sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest1, dRest1, sq1);
+                global::System.Runtime.Intrinsics.Vector256<float> dRest2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 16) - center;
+                dev2 += dRest2;
+                sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest2, dRest2, sq2);
+                global::System.Runtime.Intrinsics.Vector256<float> dTail = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 17), center) - center;
+                dev3 += dTail;
+                sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dTail, dTail, sq3);
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations128(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(1);
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0) - center;
+                dev0 += d0;
+                sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4) - center;
+                dev1 += d1;
+                sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 8) - center;
+                dev2 += d2;
+                sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 12) - center;
+                dev3 += d3;
+                sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                global::System.Runtime.Intrinsics.Vector128<float> dRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 16) - center;
+                dev0 += dRest0;
+                sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                global::System.Runtime.Intrinsics.Vector128<float> dRest1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 20) - center;
+                dev1 += dRest1;
+                sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dRest1, dRest1, sq1);
+                global::System.Runtime.Intrinsics.Vector128<float> dTail = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 21), center) - center;
+                dev2 += dTail;
+                sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dTail, dTail, sq2);
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviationsScalar(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
             for (int i = 0; i < 25; i++)
             {
                 double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i) - shift;
@@ -634,231 +701,259 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                for (nuint i = 0; i < 192; i += 16)
+                SumColumnDeviations512(ref first, ref shift, rows, ref devTotals, ref sqTotals);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                SumColumnDeviations256(ref first, ref shift, rows, ref devTotals, ref sqTotals);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                SumColumnDeviations128(ref first, ref shift, rows, ref devTotals, ref sqTotals);
+                return;
+            }
+
+            SumColumnDeviationsScalar(ref first, ref shift, rows, ref devTotals, ref sqTotals);
+        }
+
+        /// <summary>The Vector512 path of <see cref="SumColumnDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviations512(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
+        {
+            for (nuint i = 0; i < 192; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
-                    {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
-                        }
-                    }
-                    for (; r < rows; r++)
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
                         global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i + 8) + devHigh, ref devTotals, i + 8);
-                    (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i + 8) + sqHigh, ref sqTotals, i + 8);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(8);
-                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 184);
-                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i + 8) + devHigh, ref devTotals, i + 8);
+                (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i + 8) + sqHigh, ref sqTotals, i + 8);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(8);
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 184);
+                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
                         global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 184) + devLow, ref devTotals, 184);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 192) + devHigh, ref devTotals, 192);
-                    (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 184) + sqLow, ref sqTotals, 184);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 192) + sqHigh, ref sqTotals, 192);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use256)
-            {
-                for (nuint i = 0; i < 200; i += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
-                            global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 200);
-                            global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 200);
-                            global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 200);
-                            global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 184) + devLow, ref devTotals, 184);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 192) + devHigh, ref devTotals, 192);
+                (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 184) + sqLow, ref sqTotals, 184);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 192) + sqHigh, ref sqTotals, 192);
+            }
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumColumnDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviations256(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
+        {
+            for (nuint i = 0; i < 200; i += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
                         global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i + 4) + devHigh, ref devTotals, i + 4);
-                    (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i + 4) + sqHigh, ref sqTotals, i + 4);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use128)
-            {
-                for (nuint i = 0; i < 200; i += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
-                            global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 200);
-                            global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 200);
-                            global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 200);
-                            global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 200);
+                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 200);
+                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 200);
+                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i + 4) + devHigh, ref devTotals, i + 4);
+                (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i + 4) + sqHigh, ref sqTotals, i + 4);
+            }
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumColumnDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviations128(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
+        {
+            for (nuint i = 0; i < 200; i += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
                         global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i + 2) + devHigh, ref devTotals, i + 2);
-                    (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 200);
+                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 200);
+                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 200);
+                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                    }
                 }
-                return;
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i + 2) + devHigh, ref devTotals, i + 2);
+                (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
             }
+        }
 
+        /// <summary>The scalar path of <see cref="SumColumnDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviationsScalar(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
+        {
             for (int i = 0; i < 200; i++)
             {
                 double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
@@ -877,64 +972,92 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                for (nuint i = 0; i < 192; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> scaleColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> offsetColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        nuint at = i + (nuint)(r * 200);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), ref y, at);
-                    }
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(8);
-                    const nuint i = 184;
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> scaleColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> offsetColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        nuint at = i + (nuint)(r * 200);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref y, at)), ref y, at);
-                    }
-                }
+                NormalizeColumnRows512(ref x, ref y, ref shift, ref scale, ref offset, rows);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                for (nuint i = 0; i < 200; i += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> scaleColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> offsetColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        nuint at = i + (nuint)(r * 200);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), ref y, at);
-                    }
-                }
+                NormalizeColumnRows256(ref x, ref y, ref shift, ref scale, ref offset, rows);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                for (nuint i = 0; i < 200; i += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> scaleColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> offsetColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        nuint at = i + (nuint)(r * 200);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), ref y, at);
-                    }
-                }
+                NormalizeColumnRows128(ref x, ref y, ref shift, ref scale, ref offset, rows);
                 return;
             }
 
+            NormalizeColumnRowsScalar(ref x, ref y, ref shift, ref scale, ref offset, rows);
+        }
+
+        /// <summary>The Vector512 path of <see cref="NormalizeColumnRows"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnRows512(ref float x, ref float y, ref float shift, ref float scale, ref float offset, int rows)
+        {
+            for (nuint i = 0; i < 192; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    nuint at = i + (nuint)(r * 200);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), ref y, at);
+                }
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(8);
+                const nuint i = 184;
+                global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    nuint at = i + (nuint)(r * 200);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref y, at)), ref y, at);
+                }
+            }
+        }
+
+        /// <summary>The Vector256 path of <see cref="NormalizeColumnRows"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnRows256(ref float x, ref float y, ref float shift, ref float scale, ref float offset, int rows)
+        {
+            for (nuint i = 0; i < 200; i += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector256<float> scaleColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i);
+                global::System.Runtime.Intrinsics.Vector256<float> offsetColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    nuint at = i + (nuint)(r * 200);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), ref y, at);
+                }
+            }
+        }
+
+        /// <summary>The Vector128 path of <see cref="NormalizeColumnRows"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnRows128(ref float x, ref float y, ref float shift, ref float scale, ref float offset, int rows)
+        {
+            for (nuint i = 0; i < 200; i += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector128<float> scaleColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i);
+                global::System.Runtime.Intrinsics.Vector128<float> offsetColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    nuint at = i + (nuint)(r * 200);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - shiftColumn, scaleColumn, offsetColumn), ref y, at);
+                }
+            }
+        }
+
+        /// <summary>The scalar path of <see cref="NormalizeColumnRows"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnRowsScalar(ref float x, ref float y, ref float shift, ref float scale, ref float offset, int rows)
+        {
             for (int r = 0; r < rows; r++)
             {
                 for (int i = 0; i < 200; i++)
@@ -1014,6 +1137,7 @@ namespace Models
         }
 
         /// <summary>One block of the backward sums: Σdy and Σdy·(x - shift) over samples [start, end).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void GradientSumsBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -1036,6 +1160,7 @@ namespace Models
         }
 
         /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -1055,50 +1180,43 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                for (nuint i = 0; i < 192; i += 16)
+                SumColumnGradients512(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                SumColumnGradients256(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                SumColumnGradients128(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals);
+                return;
+            }
+
+            SumColumnGradientsScalar(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals);
+        }
+
+        /// <summary>The Vector512 path of <see cref="SumColumnGradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradients512(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
+        {
+            for (nuint i = 0; i < 192; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
-                    {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX3);
-                        }
-                    }
-                    for (; r < rows; r++)
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
@@ -1106,57 +1224,57 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i + 8) + gradHigh, ref gradTotals, i + 8);
-                    (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i + 8) + gradXHigh, ref gradXTotals, i + 8);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(8);
-                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 184);
-                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 200);
-                            global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i + 8) + gradHigh, ref gradTotals, i + 8);
+                (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i + 8) + gradXHigh, ref gradXTotals, i + 8);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(8);
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 184);
+                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
@@ -1164,62 +1282,63 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 184) + gradLow, ref gradTotals, 184);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 192) + gradHigh, ref gradTotals, 192);
-                    (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 184) + gradXLow, ref gradXTotals, 184);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 192) + gradXHigh, ref gradXTotals, 192);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use256)
-            {
-                for (nuint i = 0; i < 200; i += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
-                            global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 200);
-                            global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 200);
-                            global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 200);
-                            global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 200);
+                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 184) + gradLow, ref gradTotals, 184);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 192) + gradHigh, ref gradTotals, 192);
+                (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 184) + gradXLow, ref gradXTotals, 184);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 192) + gradXHigh, ref gradXTotals, 192);
+            }
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumColumnGradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradients256(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
+        {
+            for (nuint i = 0; i < 200; i += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
@@ -1227,62 +1346,63 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i + 4) + gradHigh, ref gradTotals, i + 4);
-                    (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i + 4) + gradXHigh, ref gradXTotals, i + 4);
-                }
-                return;
-            }
-
-            if (global::NormGen.SimdMath.Use128)
-            {
-                for (nuint i = 0; i < 200; i += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
-                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 200);
-                            global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 200);
-                            global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 200);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 200);
-                            global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 200);
+                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 200);
+                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 200);
+                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i + 4) + gradHigh, ref gradTotals, i + 4);
+                (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i + 4) + gradXHigh, ref gradXTotals, i + 4);
+            }
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumColumnGradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradients128(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
+        {
+            for (nuint i = 0; i < 200; i += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
@@ -1290,16 +1410,49 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i + 2) + gradHigh, ref gradTotals, i + 2);
-                    (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 200);
+                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX1);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 200);
+                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 200);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 200);
+                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX3);
+                    }
                 }
-                return;
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i + 2) + gradHigh, ref gradTotals, i + 2);
+                (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
             }
+        }
 
+        /// <summary>The scalar path of <see cref="SumColumnGradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradientsScalar(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
+        {
             for (int i = 0; i < 200; i++)
             {
                 double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
@@ -1318,68 +1471,96 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                for (nuint i = 0; i < 192; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> aColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> bColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> cColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        nuint at = i + (nuint)(r * 200);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), ref dx, at);
-                    }
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(8);
-                    const nuint i = 184;
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> aColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> bColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> cColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        nuint at = i + (nuint)(r * 200);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, at)), ref dx, at);
-                    }
-                }
+                GradInputColumnRows512(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c, rows);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                for (nuint i = 0; i < 200; i += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> aColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> bColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> cColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        nuint at = i + (nuint)(r * 200);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), ref dx, at);
-                    }
-                }
+                GradInputColumnRows256(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c, rows);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                for (nuint i = 0; i < 200; i += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> aColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> bColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> cColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        nuint at = i + (nuint)(r * 200);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), ref dx, at);
-                    }
-                }
+                GradInputColumnRows128(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c, rows);
                 return;
             }
 
+            GradInputColumnRowsScalar(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c, rows);
+        }
+
+        /// <summary>The Vector512 path of <see cref="GradInputColumnRows"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnRows512(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c, int rows)
+        {
+            for (nuint i = 0; i < 192; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector512<float> aColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i);
+                global::System.Runtime.Intrinsics.Vector512<float> bColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i);
+                global::System.Runtime.Intrinsics.Vector512<float> cColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    nuint at = i + (nuint)(r * 200);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), ref dx, at);
+                }
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(8);
+                const nuint i = 184;
+                global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector512<float> aColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i);
+                global::System.Runtime.Intrinsics.Vector512<float> bColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i);
+                global::System.Runtime.Intrinsics.Vector512<float> cColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    nuint at = i + (nuint)(r * 200);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dx, at)), ref dx, at);
+                }
+            }
+        }
+
+        /// <summary>The Vector256 path of <see cref="GradInputColumnRows"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnRows256(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c, int rows)
+        {
+            for (nuint i = 0; i < 200; i += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector256<float> aColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i);
+                global::System.Runtime.Intrinsics.Vector256<float> bColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i);
+                global::System.Runtime.Intrinsics.Vector256<float> cColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    nuint at = i + (nuint)(r * 200);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), ref dx, at);
+                }
+            }
+        }
+
+        /// <summary>The Vector128 path of <see cref="GradInputColumnRows"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnRows128(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c, int rows)
+        {
+            for (nuint i = 0; i < 200; i += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector128<float> aColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i);
+                global::System.Runtime.Intrinsics.Vector128<float> bColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i);
+                global::System.Runtime.Intrinsics.Vector128<float> cColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i);
+                for (int r = 0; r < rows; r++)
+                {
+                    nuint at = i + (nuint)(r * 200);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), aColumn, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - shiftColumn, bColumn, cColumn)), ref dx, at);
+                }
+            }
+        }
+
+        /// <summary>The scalar path of <see cref="GradInputColumnRows"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnRowsScalar(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c, int rows)
+        {
             for (int r = 0; r < rows; r++)
             {
                 for (int i = 0; i < 200; i++)

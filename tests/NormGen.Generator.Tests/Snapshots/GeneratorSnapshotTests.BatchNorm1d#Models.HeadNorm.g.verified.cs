@@ -357,6 +357,7 @@ namespace Models
         }
 
         /// <summary>One block of the statistics pass: per channel, Σ(x - shift) and Σ(x - shift)² over samples [start, end).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -427,6 +428,7 @@ namespace Models
         }
 
         /// <summary>One block of the normalization pass: samples [start, end), last first.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -444,499 +446,530 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                nuint skew = global::NormGen.AlignedStores.Skew(ref first, 16);
-                if (skew != 0)
+                SumColumnDeviations512(ref first, ref shift, rows, ref devTotals, ref sqTotals);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                SumColumnDeviations256(ref first, ref shift, rows, ref devTotals, ref sqTotals);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                SumColumnDeviations128(ref first, ref shift, rows, ref devTotals, ref sqTotals);
+                return;
+            }
+
+            SumColumnDeviationsScalar(ref first, ref shift, rows, ref devTotals, ref sqTotals);
+        }
+
+        /// <summary>The Vector512 path of <see cref="SumColumnDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviations512(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
+        {
+            nuint skew = global::NormGen.AlignedStores.Skew(ref first, 16);
+            if (skew != 0)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> head = global::NormGen.SimdMath.FirstLanes512((int)skew);
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> head = global::NormGen.SimdMath.FirstLanes512((int)skew);
-                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
-                    {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
-                        }
-                    }
-                    for (; r < rows; r++)
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
                         global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 0) + devLow, ref devTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 8) + devHigh, ref devTotals, 8);
-                    (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 0) + sqLow, ref sqTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 8) + sqHigh, ref sqTotals, 8);
-                }
-                for (nuint i = skew; i < skew + 112; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 0) + devLow, ref devTotals, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 8) + devHigh, ref devTotals, 8);
+                (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 0) + sqLow, ref sqTotals, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 8) + sqHigh, ref sqTotals, 8);
+            }
+            for (nuint i = skew; i < skew + 112; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
                         global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i + 8) + devHigh, ref devTotals, i + 8);
-                    (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i + 8) + sqHigh, ref sqTotals, i + 8);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(16 - (int)skew);
-                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112);
-                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, i + 8) + devHigh, ref devTotals, i + 8);
+                (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i + 8) + sqHigh, ref sqTotals, i + 8);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(16 - (int)skew);
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112);
+                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
                         global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 112) + devLow, ref devTotals, 112);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 120) + devHigh, ref devTotals, 120);
-                    (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 112) + sqLow, ref sqTotals, 112);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 120) + sqHigh, ref sqTotals, 120);
-                }
-                return;
-            }
-            if (global::NormGen.SimdMath.Use256)
-            {
-                nuint skew = global::NormGen.AlignedStores.Skew(ref first, 8);
-                if (skew != 0)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> head = global::NormGen.SimdMath.FirstLanes256((int)skew);
-                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 112) + devLow, ref devTotals, 112);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 120) + devHigh, ref devTotals, 120);
+                (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 112) + sqLow, ref sqTotals, 112);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 120) + sqHigh, ref sqTotals, 120);
+            }
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumColumnDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviations256(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
+        {
+            nuint skew = global::NormGen.AlignedStores.Skew(ref first, 8);
+            if (skew != 0)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> head = global::NormGen.SimdMath.FirstLanes256((int)skew);
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
                         global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 0) + devLow, ref devTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 4) + devHigh, ref devTotals, 4);
-                    (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 0) + sqLow, ref sqTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 4) + sqHigh, ref sqTotals, 4);
-                }
-                for (nuint i = skew; i < skew + 120; i += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 0) + devLow, ref devTotals, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 4) + devHigh, ref devTotals, 4);
+                (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 0) + sqLow, ref sqTotals, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 4) + sqHigh, ref sqTotals, 4);
+            }
+            for (nuint i = skew; i < skew + 120; i += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
                         global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i + 4) + devHigh, ref devTotals, i + 4);
-                    (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i + 4) + sqHigh, ref sqTotals, i + 4);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(8 - (int)skew);
-                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120);
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, i + 4) + devHigh, ref devTotals, i + 4);
+                (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i + 4) + sqHigh, ref sqTotals, i + 4);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(8 - (int)skew);
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120);
+                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
                         global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 120) + devLow, ref devTotals, 120);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 124) + devHigh, ref devTotals, 124);
-                    (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 120) + sqLow, ref sqTotals, 120);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 124) + sqHigh, ref sqTotals, 124);
-                }
-                return;
-            }
-            if (global::NormGen.SimdMath.Use128)
-            {
-                nuint skew = global::NormGen.AlignedStores.Skew(ref first, 4);
-                if (skew != 0)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> head = global::NormGen.SimdMath.FirstLanes128((int)skew);
-                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 120) + devLow, ref devTotals, 120);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 124) + devHigh, ref devTotals, 124);
+                (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 120) + sqLow, ref sqTotals, 120);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 124) + sqHigh, ref sqTotals, 124);
+            }
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumColumnDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviations128(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
+        {
+            nuint skew = global::NormGen.AlignedStores.Skew(ref first, 4);
+            if (skew != 0)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> head = global::NormGen.SimdMath.FirstLanes128((int)skew);
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
                         global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 0) + devLow, ref devTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 2) + devHigh, ref devTotals, 2);
-                    (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 0) + sqLow, ref sqTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 2) + sqHigh, ref sqTotals, 2);
-                }
-                for (nuint i = skew; i < skew + 124; i += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 0) + devLow, ref devTotals, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 2) + devHigh, ref devTotals, 2);
+                (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 0) + sqLow, ref sqTotals, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 2) + sqHigh, ref sqTotals, 2);
+            }
+            for (nuint i = skew; i < skew + 124; i += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
                         global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i + 2) + devHigh, ref devTotals, i + 2);
-                    (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(4 - (int)skew);
-                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124);
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
-                            dev0 += d0;
-                            sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
-                            dev1 += d1;
-                            sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
-                            dev2 += d2;
-                            sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                        }
-                        {
-                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
-                            dev3 += d3;
-                            sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                        }
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i + 2) + devHigh, ref devTotals, i + 2);
+                (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(4 - (int)skew);
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124);
+                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
                         global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
                         dev0 += d0;
                         sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 124) + devLow, ref devTotals, 124);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 126) + devHigh, ref devTotals, 126);
-                    (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 124) + sqLow, ref sqTotals, 124);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 126) + sqHigh, ref sqTotals, 126);
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
+                        dev1 += d1;
+                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
+                        dev2 += d2;
+                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                    }
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
+                        dev3 += d3;
+                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                    }
                 }
-                return;
+                for (; r < rows; r++)
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                }
+                (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 124) + devLow, ref devTotals, 124);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 126) + devHigh, ref devTotals, 126);
+                (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 124) + sqLow, ref sqTotals, 124);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 126) + sqHigh, ref sqTotals, 126);
             }
+        }
+
+        /// <summary>The scalar path of <see cref="SumColumnDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviationsScalar(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
+        {
             for (int i = 0; i < 128; i++)
             {
                 double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
@@ -955,70 +988,98 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 112));
-                nuint i = global::NormGen.AlignedStores.Skew(ref y, 16);
-                nuint end = i + 112;
-                for (; i + 64 <= end; i += 64)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i)), ref y, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 16)), ref y, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 32)), ref y, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 48)), ref y, i + 48);
-                }
-                for (; i < end; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i)), ref y, i);
-                }
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 112);
+                NormalizeColumns512(ref x, ref y, ref shift, ref scale, ref offset);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 0));
-                global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 120));
-                nuint i = global::NormGen.AlignedStores.Skew(ref y, 8);
-                nuint end = i + 120;
-                for (; i + 32 <= end; i += 32)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i)), ref y, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 8)), ref y, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 16)), ref y, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 24)), ref y, i + 24);
-                }
-                for (; i < end; i += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i)), ref y, i);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref y, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, 120);
+                NormalizeColumns256(ref x, ref y, ref shift, ref scale, ref offset);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> head = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 0));
-                global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 124));
-                nuint i = global::NormGen.AlignedStores.Skew(ref y, 4);
-                nuint end = i + 124;
-                for (; i + 16 <= end; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i)), ref y, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 4)), ref y, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 8)), ref y, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 12)), ref y, i + 12);
-                }
-                for (; i < end; i += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i)), ref y, i);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(head, ref y, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, 124);
+                NormalizeColumns128(ref x, ref y, ref shift, ref scale, ref offset);
                 return;
             }
 
+            NormalizeColumnsScalar(ref x, ref y, ref shift, ref scale, ref offset);
+        }
+
+        /// <summary>The Vector512 path of <see cref="NormalizeColumns"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumns512(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0));
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 112));
+            nuint i = global::NormGen.AlignedStores.Skew(ref y, 16);
+            nuint end = i + 112;
+            for (; i + 64 <= end; i += 64)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 16)), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 32)), ref y, i + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 48)), ref y, i + 48);
+            }
+            for (; i < end; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i)), ref y, i);
+            }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 112);
+        }
+
+        /// <summary>The Vector256 path of <see cref="NormalizeColumns"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumns256(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 120));
+            nuint i = global::NormGen.AlignedStores.Skew(ref y, 8);
+            nuint end = i + 120;
+            for (; i + 32 <= end; i += 32)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 8)), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 16)), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 24)), ref y, i + 24);
+            }
+            for (; i < end; i += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i)), ref y, i);
+            }
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, 120);
+        }
+
+        /// <summary>The Vector128 path of <see cref="NormalizeColumns"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumns128(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> head = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 0));
+            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 124));
+            nuint i = global::NormGen.AlignedStores.Skew(ref y, 4);
+            nuint end = i + 124;
+            for (; i + 16 <= end; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 4)), ref y, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 8)), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 12)), ref y, i + 12);
+            }
+            for (; i < end; i += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i)), ref y, i);
+            }
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, 124);
+        }
+
+        /// <summary>The scalar path of <see cref="NormalizeColumns"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnsScalar(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
             for (int i = 0; i < 128; i++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, i);
@@ -1081,6 +1142,7 @@ namespace Models
         }
 
         /// <summary>One block of the backward sums: Σdy and Σdy·(x - shift) over samples [start, end).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void GradientSumsBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -1098,6 +1160,7 @@ namespace Models
         }
 
         /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -1116,52 +1179,45 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                nuint skew = global::NormGen.AlignedStores.Skew(ref firstX, 16);
-                if (skew != 0)
+                SumColumnGradients512(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                SumColumnGradients256(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                SumColumnGradients128(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals);
+                return;
+            }
+
+            SumColumnGradientsScalar(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals);
+        }
+
+        /// <summary>The Vector512 path of <see cref="SumColumnGradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradients512(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
+        {
+            nuint skew = global::NormGen.AlignedStores.Skew(ref firstX, 16);
+            if (skew != 0)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> head = global::NormGen.SimdMath.FirstLanes512((int)skew);
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> head = global::NormGen.SimdMath.FirstLanes512((int)skew);
-                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
-                    {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX3);
-                        }
-                    }
-                    for (; r < rows; r++)
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
@@ -1169,57 +1225,57 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 0) + gradLow, ref gradTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 8) + gradHigh, ref gradTotals, 8);
-                    (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 0) + gradXLow, ref gradXTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 8) + gradXHigh, ref gradXTotals, 8);
-                }
-                for (nuint i = skew; i < skew + 112; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 0) + gradLow, ref gradTotals, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 8) + gradHigh, ref gradTotals, 8);
+                (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 0) + gradXLow, ref gradXTotals, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 8) + gradXHigh, ref gradXTotals, 8);
+            }
+            for (nuint i = skew; i < skew + 112; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
@@ -1227,57 +1283,57 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i + 8) + gradHigh, ref gradTotals, i + 8);
-                    (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i + 8) + gradXHigh, ref gradXTotals, i + 8);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(16 - (int)skew);
-                    global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112);
-                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, i + 8) + gradHigh, ref gradTotals, i + 8);
+                (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i + 8) + gradXHigh, ref gradXTotals, i + 8);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(16 - (int)skew);
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112);
+                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
@@ -1285,63 +1341,65 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 112) + gradLow, ref gradTotals, 112);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 120) + gradHigh, ref gradTotals, 120);
-                    (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 112) + gradXLow, ref gradXTotals, 112);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 120) + gradXHigh, ref gradXTotals, 120);
-                }
-                return;
-            }
-            if (global::NormGen.SimdMath.Use256)
-            {
-                nuint skew = global::NormGen.AlignedStores.Skew(ref firstX, 8);
-                if (skew != 0)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> head = global::NormGen.SimdMath.FirstLanes256((int)skew);
-                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 112) + gradLow, ref gradTotals, 112);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 120) + gradHigh, ref gradTotals, 120);
+                (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 112) + gradXLow, ref gradXTotals, 112);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 120) + gradXHigh, ref gradXTotals, 120);
+            }
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumColumnGradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradients256(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
+        {
+            nuint skew = global::NormGen.AlignedStores.Skew(ref firstX, 8);
+            if (skew != 0)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> head = global::NormGen.SimdMath.FirstLanes256((int)skew);
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
@@ -1349,57 +1407,57 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 0) + gradLow, ref gradTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 4) + gradHigh, ref gradTotals, 4);
-                    (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 0) + gradXLow, ref gradXTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 4) + gradXHigh, ref gradXTotals, 4);
-                }
-                for (nuint i = skew; i < skew + 120; i += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 0) + gradLow, ref gradTotals, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 4) + gradHigh, ref gradTotals, 4);
+                (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 0) + gradXLow, ref gradXTotals, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 4) + gradXHigh, ref gradXTotals, 4);
+            }
+            for (nuint i = skew; i < skew + 120; i += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
@@ -1407,57 +1465,57 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i + 4) + gradHigh, ref gradTotals, i + 4);
-                    (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i + 4) + gradXHigh, ref gradXTotals, i + 4);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(8 - (int)skew);
-                    global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120);
-                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, i + 4) + gradHigh, ref gradTotals, i + 4);
+                (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i + 4) + gradXHigh, ref gradXTotals, i + 4);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(8 - (int)skew);
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120);
+                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
@@ -1465,63 +1523,65 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 120) + gradLow, ref gradTotals, 120);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 124) + gradHigh, ref gradTotals, 124);
-                    (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 120) + gradXLow, ref gradXTotals, 120);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 124) + gradXHigh, ref gradXTotals, 124);
-                }
-                return;
-            }
-            if (global::NormGen.SimdMath.Use128)
-            {
-                nuint skew = global::NormGen.AlignedStores.Skew(ref firstX, 4);
-                if (skew != 0)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> head = global::NormGen.SimdMath.FirstLanes128((int)skew);
-                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 120) + gradLow, ref gradTotals, 120);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 124) + gradHigh, ref gradTotals, 124);
+                (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 120) + gradXLow, ref gradXTotals, 120);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 124) + gradXHigh, ref gradXTotals, 124);
+            }
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumColumnGradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradients128(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
+        {
+            nuint skew = global::NormGen.AlignedStores.Skew(ref firstX, 4);
+            if (skew != 0)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> head = global::NormGen.SimdMath.FirstLanes128((int)skew);
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
@@ -1529,57 +1589,57 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 0) + gradLow, ref gradTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 2) + gradHigh, ref gradTotals, 2);
-                    (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 0) + gradXLow, ref gradXTotals, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 2) + gradXHigh, ref gradXTotals, 2);
-                }
-                for (nuint i = skew; i < skew + 124; i += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 0) + gradLow, ref gradTotals, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 2) + gradHigh, ref gradTotals, 2);
+                (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 0) + gradXLow, ref gradXTotals, 0);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 2) + gradXHigh, ref gradXTotals, 2);
+            }
+            for (nuint i = skew; i < skew + 124; i += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
@@ -1587,57 +1647,57 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i + 2) + gradHigh, ref gradTotals, i + 2);
-                    (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(4 - (int)skew);
-                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124);
-                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    int r = 0;
-                    for (; r + 3 < rows; r += 4)
                     {
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                            grad0 += g0;
-                            gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX0);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                            grad1 += g1;
-                            gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX1);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                            grad2 += g2;
-                            gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX2);
-                        }
-                        {
-                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                            global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                            grad3 += g3;
-                            gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX3);
-                        }
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX1);
                     }
-                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX3);
+                    }
+                }
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i + 2) + gradHigh, ref gradTotals, i + 2);
+                (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(4 - (int)skew);
+                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124);
+                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                int r = 0;
+                for (; r + 3 < rows; r += 4)
+                {
                     {
                         ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                         ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
@@ -1645,15 +1705,49 @@ namespace Models
                         grad0 += g0;
                         gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX0);
                     }
-                    (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 124) + gradLow, ref gradTotals, 124);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 126) + gradHigh, ref gradTotals, 126);
-                    (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 124) + gradXLow, ref gradXTotals, 124);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 126) + gradXHigh, ref gradXTotals, 126);
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        grad1 += g1;
+                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX1);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        grad2 += g2;
+                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX2);
+                    }
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                        grad3 += g3;
+                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX3);
+                    }
                 }
-                return;
+                for (; r < rows; r++)
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX0);
+                }
+                (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 124) + gradLow, ref gradTotals, 124);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 126) + gradHigh, ref gradTotals, 126);
+                (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 124) + gradXLow, ref gradXTotals, 124);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 126) + gradXHigh, ref gradXTotals, 126);
             }
+        }
+
+        /// <summary>The scalar path of <see cref="SumColumnGradients"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradientsScalar(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
+        {
             for (int i = 0; i < 128; i++)
             {
                 double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
@@ -1672,70 +1766,98 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 0)));
-                global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 112), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 112)));
-                nuint i = global::NormGen.AlignedStores.Skew(ref dx, 16);
-                nuint end = i + 112;
-                for (; i + 64 <= end; i += 64)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i))), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 16), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 16))), ref dx, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 32), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 32))), ref dx, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 48), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 48))), ref dx, i + 48);
-                }
-                for (; i < end; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i))), ref dx, i);
-                }
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 112);
+                GradInputColumns512(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 0)));
-                global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 120), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 120)));
-                nuint i = global::NormGen.AlignedStores.Skew(ref dx, 8);
-                nuint end = i + 120;
-                for (; i + 32 <= end; i += 32)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i))), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 8), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 8))), ref dx, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 16), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 16))), ref dx, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 24), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 24))), ref dx, i + 24);
-                }
-                for (; i < end; i += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i))), ref dx, i);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref dx, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 120);
+                GradInputColumns256(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> head = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 0)));
-                global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 124), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 124)));
-                nuint i = global::NormGen.AlignedStores.Skew(ref dx, 4);
-                nuint end = i + 124;
-                for (; i + 16 <= end; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i))), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 4), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 4))), ref dx, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 8), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 8))), ref dx, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 12), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 12))), ref dx, i + 12);
-                }
-                for (; i < end; i += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i))), ref dx, i);
-                }
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(head, ref dx, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref dx, 124);
+                GradInputColumns128(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c);
                 return;
             }
 
+            GradInputColumnsScalar(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c);
+        }
+
+        /// <summary>The Vector512 path of <see cref="GradInputColumns"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumns512(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 0)));
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 112), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 112)));
+            nuint i = global::NormGen.AlignedStores.Skew(ref dx, 16);
+            nuint end = i + 112;
+            for (; i + 64 <= end; i += 64)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i))), ref dx, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 16), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 16))), ref dx, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 32), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 32))), ref dx, i + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 48), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 48))), ref dx, i + 48);
+            }
+            for (; i < end; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i))), ref dx, i);
+            }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 112);
+        }
+
+        /// <summary>The Vector256 path of <see cref="GradInputColumns"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumns256(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 0)));
+            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 120), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 120)));
+            nuint i = global::NormGen.AlignedStores.Skew(ref dx, 8);
+            nuint end = i + 120;
+            for (; i + 32 <= end; i += 32)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i))), ref dx, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 8), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 8))), ref dx, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 16), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 16))), ref dx, i + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 24), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 24))), ref dx, i + 24);
+            }
+            for (; i < end; i += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i))), ref dx, i);
+            }
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 120);
+        }
+
+        /// <summary>The Vector128 path of <see cref="GradInputColumns"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumns128(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> head = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 0)));
+            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 124), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 124)));
+            nuint i = global::NormGen.AlignedStores.Skew(ref dx, 4);
+            nuint end = i + 124;
+            for (; i + 16 <= end; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i))), ref dx, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 4), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 4))), ref dx, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 8), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 8))), ref dx, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 12), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 12))), ref dx, i + 12);
+            }
+            for (; i < end; i += 4)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i))), ref dx, i);
+            }
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref dx, 124);
+        }
+
+        /// <summary>The scalar path of <see cref="GradInputColumns"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnsScalar(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
             for (int i = 0; i < 128; i++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, i)) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref c, i));

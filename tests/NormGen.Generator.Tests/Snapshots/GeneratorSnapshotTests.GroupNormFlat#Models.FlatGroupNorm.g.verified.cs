@@ -246,6 +246,7 @@ namespace Models
         /// One block of samples [start, end): per sample and slot, the statistics while the slot is in cache (the sums of
         /// deviations from a float shift near the mean, in one pass, or two when the shift is off), then normalization.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void NormalizeSamplesBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end, int block)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -286,31 +287,54 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumPlane(ref float p, out double sum)
         {
-            double sumTotal = 0;
             if (global::NormGen.SimdMath.Use256)
             {
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0);
-                    sumTotal += global::NormGen.SimdMath.SumToDouble(sum0);
-                }
-                sum = sumTotal;
+                SumPlane256(ref p, out sum);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0);
-                    sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4);
-                    sumTotal += global::NormGen.SimdMath.SumToDouble(sum0 + sum1);
-                }
-                sum = sumTotal;
+                SumPlane128(ref p, out sum);
                 return;
             }
 
+            SumPlaneScalar(ref p, out sum);
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane256(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0);
+                sumTotal += global::NormGen.SimdMath.SumToDouble(sum0);
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane128(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0);
+                sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4);
+                sumTotal += global::NormGen.SimdMath.SumToDouble(sum0 + sum1);
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlaneScalar(ref float p, out double sum)
+        {
+            double sumTotal = 0;
             for (int i = 0; i < 8; i++)
             {
                 sumTotal += global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i);
@@ -322,47 +346,72 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumDeviations(ref float p, float shift, out double dev, out double sq)
         {
-            double devTotal = 0;
-            double sqTotal = 0;
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    devTotal += global::NormGen.SimdMath.SumToDouble(dev0);
-                    sqTotal += global::NormGen.SimdMath.SumToDouble(sq0);
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations256(ref p, shift, out dev, out sq);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    global::System.Runtime.Intrinsics.Vector128<float> dRest1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4) - center;
-                    dev1 += dRest1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dRest1, dRest1, sq1);
-                    devTotal += global::NormGen.SimdMath.SumToDouble(dev0 + dev1);
-                    sqTotal += global::NormGen.SimdMath.SumToDouble(sq0 + sq1);
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations128(ref p, shift, out dev, out sq);
                 return;
             }
 
+            SumDeviationsScalar(ref p, shift, out dev, out sq);
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations256(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0) - center;
+                dev0 += dRest0;
+                sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                devTotal += global::NormGen.SimdMath.SumToDouble(dev0);
+                sqTotal += global::NormGen.SimdMath.SumToDouble(sq0);
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations128(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0) - center;
+                dev0 += dRest0;
+                sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                global::System.Runtime.Intrinsics.Vector128<float> dRest1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 4) - center;
+                dev1 += dRest1;
+                sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(dRest1, dRest1, sq1);
+                devTotal += global::NormGen.SimdMath.SumToDouble(dev0 + dev1);
+                sqTotal += global::NormGen.SimdMath.SumToDouble(sq0 + sq1);
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviationsScalar(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
             for (int i = 0; i < 8; i++)
             {
                 double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i) - shift;
@@ -379,27 +428,48 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(invStd);
-                global::System.Runtime.Intrinsics.Vector256<float> addend = global::System.Runtime.Intrinsics.Vector256.Create(center);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, 0)), ref y, 0);
-                global::NormGen.SimdMath.Prefetch(ref next, 0);
-                global::NormGen.SimdMath.Prefetch(ref next, 7);
+                NormalizeElementwise256(ref x, ref y, shift, invStd, center, ref weight, ref bias, ref next);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> shiftVector = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(invStd);
-                global::System.Runtime.Intrinsics.Vector128<float> addend = global::System.Runtime.Intrinsics.Vector128.Create(center);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, 0)), ref y, 0);
-                global::NormGen.SimdMath.Prefetch(ref next, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, 4)), ref y, 4);
-                global::NormGen.SimdMath.Prefetch(ref next, 7);
+                NormalizeElementwise128(ref x, ref y, shift, invStd, center, ref weight, ref bias, ref next);
                 return;
             }
 
+            NormalizeElementwiseScalar(ref x, ref y, shift, invStd, center, ref weight, ref bias, ref next);
+        }
+
+        /// <summary>The Vector256 path of <see cref="NormalizeElementwise"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeElementwise256(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias, ref float next)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(invStd);
+            global::System.Runtime.Intrinsics.Vector256<float> addend = global::System.Runtime.Intrinsics.Vector256.Create(center);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, 0)), ref y, 0);
+            global::NormGen.SimdMath.Prefetch(ref next, 0);
+            global::NormGen.SimdMath.Prefetch(ref next, 7);
+        }
+
+        /// <summary>The Vector128 path of <see cref="NormalizeElementwise"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeElementwise128(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias, ref float next)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> shiftVector = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(invStd);
+            global::System.Runtime.Intrinsics.Vector128<float> addend = global::System.Runtime.Intrinsics.Vector128.Create(center);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, 0)), ref y, 0);
+            global::NormGen.SimdMath.Prefetch(ref next, 0);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, 4)), ref y, 4);
+            global::NormGen.SimdMath.Prefetch(ref next, 7);
+        }
+
+        /// <summary>The scalar path of <see cref="NormalizeElementwise"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeElementwiseScalar(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias, ref float next)
+        {
             for (int i = 0; i < 8; i++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = ((((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * invStd) + center) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, i);
@@ -460,6 +530,7 @@ namespace Models
         }
 
         /// <summary>One block of the per-sample backward: samples [start, end), first to last.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void SampleBackwardBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end, int block)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -494,51 +565,76 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void WeightedGradientSums(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
         {
-            double gradTotal = 0;
-            double gradXTotal = 0;
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0);
-                    grad0 += gRest0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, gradX0);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, 0);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, 7);
-                    gradTotal += global::NormGen.SimdMath.SumToDouble(grad0);
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble(gradX0);
-                }
-                grad = gradTotal;
-                gradX = gradXTotal;
+                WeightedGradientSums256(ref x, ref dy, ref weight, shift, ref gradInput, out grad, out gradX);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0);
-                    grad0 += gRest0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, gradX0);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> gRest1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4);
-                    grad1 += gRest1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gRest1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, gradX1);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, 7);
-                    gradTotal += global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
-                }
-                grad = gradTotal;
-                gradX = gradXTotal;
+                WeightedGradientSums128(ref x, ref dy, ref weight, shift, ref gradInput, out grad, out gradX);
                 return;
             }
 
+            WeightedGradientSumsScalar(ref x, ref dy, ref weight, shift, ref gradInput, out grad, out gradX);
+        }
+
+        /// <summary>The Vector256 path of <see cref="WeightedGradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightedGradientSums256(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0);
+                grad0 += gRest0;
+                gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, gradX0);
+                global::NormGen.SimdMath.Prefetch(ref gradInput, 0);
+                global::NormGen.SimdMath.Prefetch(ref gradInput, 7);
+                gradTotal += global::NormGen.SimdMath.SumToDouble(grad0);
+                gradXTotal += global::NormGen.SimdMath.SumToDouble(gradX0);
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="WeightedGradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightedGradientSums128(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0);
+                grad0 += gRest0;
+                gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, gradX0);
+                global::NormGen.SimdMath.Prefetch(ref gradInput, 0);
+                global::System.Runtime.Intrinsics.Vector128<float> gRest1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4);
+                grad1 += gRest1;
+                gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gRest1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center, gradX1);
+                global::NormGen.SimdMath.Prefetch(ref gradInput, 7);
+                gradTotal += global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                gradXTotal += global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="WeightedGradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightedGradientSumsScalar(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
             for (int i = 0; i < 8; i++)
             {
                 double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i);
@@ -555,56 +651,77 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
-                global::System.Runtime.Intrinsics.Vector256<float> vcw = global::System.Runtime.Intrinsics.Vector256.Create(cw);
-                global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
-                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> centered0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center;
-                global::System.Runtime.Intrinsics.Vector256<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 0));
-                global::System.Runtime.Intrinsics.Vector256<float> gradBias0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 0) + g0;
-                global::System.Runtime.Intrinsics.Vector256<float> dx0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vb, vc));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight0, ref gradWeight, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias0, ref gradBias, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx0, ref dx, 0);
-                global::NormGen.SimdMath.Prefetch(ref nextX, 0);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, 0);
-                global::NormGen.SimdMath.Prefetch(ref nextX, 7);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, 7);
+                RowBackward256(ref x, ref dy, ref dx, ref weight, ref gradWeight, ref gradBias, shift, r, cw, b, c, ref nextX, ref nextDy);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> vr = global::System.Runtime.Intrinsics.Vector128.Create(r);
-                global::System.Runtime.Intrinsics.Vector128<float> vcw = global::System.Runtime.Intrinsics.Vector128.Create(cw);
-                global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
-                global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
-                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> centered0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center;
-                global::System.Runtime.Intrinsics.Vector128<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 0));
-                global::System.Runtime.Intrinsics.Vector128<float> gradBias0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, 0) + g0;
-                global::System.Runtime.Intrinsics.Vector128<float> dx0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vb, vc));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight0, ref gradWeight, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias0, ref gradBias, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx0, ref dx, 0);
-                global::NormGen.SimdMath.Prefetch(ref nextX, 0);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4);
-                global::System.Runtime.Intrinsics.Vector128<float> centered1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center;
-                global::System.Runtime.Intrinsics.Vector128<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 4));
-                global::System.Runtime.Intrinsics.Vector128<float> gradBias1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, 4) + g1;
-                global::System.Runtime.Intrinsics.Vector128<float> dx1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vb, vc));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight1, ref gradWeight, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias1, ref gradBias, 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx1, ref dx, 4);
-                global::NormGen.SimdMath.Prefetch(ref nextX, 7);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, 7);
+                RowBackward128(ref x, ref dy, ref dx, ref weight, ref gradWeight, ref gradBias, shift, r, cw, b, c, ref nextX, ref nextDy);
                 return;
             }
 
+            RowBackwardScalar(ref x, ref dy, ref dx, ref weight, ref gradWeight, ref gradBias, shift, r, cw, b, c, ref nextX, ref nextDy);
+        }
+
+        /// <summary>The Vector256 path of <see cref="RowBackward"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RowBackward256(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c, ref float nextX, ref float nextDy)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
+            global::System.Runtime.Intrinsics.Vector256<float> vcw = global::System.Runtime.Intrinsics.Vector256.Create(cw);
+            global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
+            global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
+            global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0);
+            global::System.Runtime.Intrinsics.Vector256<float> centered0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center;
+            global::System.Runtime.Intrinsics.Vector256<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> gradBias0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 0) + g0;
+            global::System.Runtime.Intrinsics.Vector256<float> dx0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vb, vc));
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight0, ref gradWeight, 0);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias0, ref gradBias, 0);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx0, ref dx, 0);
+            global::NormGen.SimdMath.Prefetch(ref nextX, 0);
+            global::NormGen.SimdMath.Prefetch(ref nextDy, 0);
+            global::NormGen.SimdMath.Prefetch(ref nextX, 7);
+            global::NormGen.SimdMath.Prefetch(ref nextDy, 7);
+        }
+
+        /// <summary>The Vector128 path of <see cref="RowBackward"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RowBackward128(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c, ref float nextX, ref float nextDy)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<float> vr = global::System.Runtime.Intrinsics.Vector128.Create(r);
+            global::System.Runtime.Intrinsics.Vector128<float> vcw = global::System.Runtime.Intrinsics.Vector128.Create(cw);
+            global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
+            global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
+            global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0);
+            global::System.Runtime.Intrinsics.Vector128<float> centered0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center;
+            global::System.Runtime.Intrinsics.Vector128<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 0));
+            global::System.Runtime.Intrinsics.Vector128<float> gradBias0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, 0) + g0;
+            global::System.Runtime.Intrinsics.Vector128<float> dx0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vb, vc));
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight0, ref gradWeight, 0);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias0, ref gradBias, 0);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx0, ref dx, 0);
+            global::NormGen.SimdMath.Prefetch(ref nextX, 0);
+            global::NormGen.SimdMath.Prefetch(ref nextDy, 0);
+            global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 4);
+            global::System.Runtime.Intrinsics.Vector128<float> centered1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 4) - center;
+            global::System.Runtime.Intrinsics.Vector128<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, 4));
+            global::System.Runtime.Intrinsics.Vector128<float> gradBias1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, 4) + g1;
+            global::System.Runtime.Intrinsics.Vector128<float> dx1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, 4), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vb, vc));
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight1, ref gradWeight, 4);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias1, ref gradBias, 4);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx1, ref dx, 4);
+            global::NormGen.SimdMath.Prefetch(ref nextX, 7);
+            global::NormGen.SimdMath.Prefetch(ref nextDy, 7);
+        }
+
+        /// <summary>The scalar path of <see cref="RowBackward"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RowBackwardScalar(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c, ref float nextX, ref float nextDy)
+        {
             for (int i = 0; i < 8; i++)
             {
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i); // read before dx is written: dx may be dy

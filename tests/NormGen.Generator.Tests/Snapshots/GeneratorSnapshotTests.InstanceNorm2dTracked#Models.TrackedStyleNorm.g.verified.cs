@@ -317,6 +317,7 @@ namespace Models
         /// One block of samples [start, end): per sample and slot, the statistics while the slot is in cache (the sums of
         /// deviations from a float shift near the mean, in one pass, or two when the shift is off), then normalization.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void NormalizeSamplesBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end, int block)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -387,6 +388,7 @@ namespace Models
         }
 
         /// <summary>One block of the normalization pass: samples [start, end), last first.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -405,97 +407,128 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumPlane(ref float p, out double sum)
         {
-            double sumTotal = 0;
             if (global::NormGen.SimdMath.Use512)
             {
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nuint i = 0; i < 768; i += 64)
-                    {
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i);
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16);
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32);
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48);
-                    }
-                    sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 768);
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                sum = sumTotal;
+                SumPlane512(ref p, out sum);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                for (nuint chunk = 0; chunk < 512; chunk += 512)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 512; i += 32)
-                    {
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i);
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8);
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16);
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24);
-                    }
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = 512; i < 768; i += 32)
-                    {
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i);
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8);
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16);
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24);
-                    }
-                    sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 768);
-                    sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 776);
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                sum = sumTotal;
+                SumPlane256(ref p, out sum);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                for (nuint chunk = 0; chunk < 768; chunk += 256)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 256; i += 16)
-                    {
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i);
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4);
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8);
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12);
-                    }
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 768);
-                    sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 772);
-                    sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 776);
-                    sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 780);
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                sum = sumTotal;
+                SumPlane128(ref p, out sum);
                 return;
             }
 
+            SumPlaneScalar(ref p, out sum);
+        }
+
+        /// <summary>The Vector512 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane512(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (nuint i = 0; i < 768; i += 64)
+                {
+                    sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i);
+                    sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16);
+                    sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32);
+                    sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48);
+                }
+                sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 768);
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane256(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            for (nuint chunk = 0; chunk < 512; chunk += 512)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = chunk; i < chunk + 512; i += 32)
+                {
+                    sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i);
+                    sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8);
+                    sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16);
+                    sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24);
+                }
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = 512; i < 768; i += 32)
+                {
+                    sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i);
+                    sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8);
+                    sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16);
+                    sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24);
+                }
+                sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 768);
+                sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 776);
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane128(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            for (nuint chunk = 0; chunk < 768; chunk += 256)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (nuint i = chunk; i < chunk + 256; i += 16)
+                {
+                    sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i);
+                    sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4);
+                    sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8);
+                    sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12);
+                }
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 768);
+                sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 772);
+                sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 776);
+                sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 780);
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlaneScalar(ref float p, out double sum)
+        {
+            double sumTotal = 0;
             for (int i = 0; i < 784; i++)
             {
                 sumTotal += global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i);
@@ -507,175 +540,209 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumDeviations(ref float p, float shift, out double dev, out double sq)
         {
-            double devTotal = 0;
-            double sqTotal = 0;
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nuint i = 0; i < 768; i += 64)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512<float> dRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 768) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations512(ref p, shift, out dev, out sq);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                for (nuint chunk = 0; chunk < 512; chunk += 512)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 512; i += 32)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = 512; i < 768; i += 32)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 768) - center;
-                    dev0 += dRest0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
-                    global::System.Runtime.Intrinsics.Vector256<float> dRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 776) - center;
-                    dev1 += dRest1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest1, dRest1, sq1);
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations256(ref p, shift, out dev, out sq);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                for (nuint chunk = 0; chunk < 768; chunk += 256)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 256; i += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 768) - center;
-                    dev0 += d0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 772) - center;
-                    dev1 += d1;
-                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                    global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 776) - center;
-                    dev2 += d2;
-                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                    global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 780) - center;
-                    dev3 += d3;
-                    sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations128(ref p, shift, out dev, out sq);
                 return;
             }
 
+            SumDeviationsScalar(ref p, shift, out dev, out sq);
+        }
+
+        /// <summary>The Vector512 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations512(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (nuint i = 0; i < 768; i += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                    global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
+                    global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                    global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                }
+                global::System.Runtime.Intrinsics.Vector512<float> dRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 768) - center;
+                dev0 += dRest0;
+                sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations256(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            for (nuint chunk = 0; chunk < 512; chunk += 512)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = chunk; i < chunk + 512; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                    global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
+                    global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                    global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                }
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = 512; i < 768; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                    global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
+                    global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                    global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                }
+                global::System.Runtime.Intrinsics.Vector256<float> dRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 768) - center;
+                dev0 += dRest0;
+                sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest0, dRest0, sq0);
+                global::System.Runtime.Intrinsics.Vector256<float> dRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 776) - center;
+                dev1 += dRest1;
+                sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(dRest1, dRest1, sq1);
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations128(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            for (nuint chunk = 0; chunk < 768; chunk += 256)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (nuint i = chunk; i < chunk + 256; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                    global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                    global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                }
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 768) - center;
+                dev0 += d0;
+                sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 772) - center;
+                dev1 += d1;
+                sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 776) - center;
+                dev2 += d2;
+                sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 780) - center;
+                dev3 += d3;
+                sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviationsScalar(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
             for (int i = 0; i < 784; i++)
             {
                 double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i) - shift;
@@ -692,52 +759,80 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(scale);
-                global::System.Runtime.Intrinsics.Vector512<float> addend = global::System.Runtime.Intrinsics.Vector512.Create(offset);
-                for (nuint i = 0; i < 768; i += 64)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, factor, addend), ref y, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, factor, addend), ref y, i + 48);
-                }
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 768) - center, factor, addend), ref y, 768);
+                NormalizePlane512(ref x, ref y, shift, scale, offset);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(scale);
-                global::System.Runtime.Intrinsics.Vector256<float> addend = global::System.Runtime.Intrinsics.Vector256.Create(offset);
-                for (nuint i = 0; i < 768; i += 32)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, factor, addend), ref y, i + 24);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 768) - center, factor, addend), ref y, 768);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 776) - center, factor, addend), ref y, 776);
+                NormalizePlane256(ref x, ref y, shift, scale, offset);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(scale);
-                global::System.Runtime.Intrinsics.Vector128<float> addend = global::System.Runtime.Intrinsics.Vector128.Create(offset);
-                for (nuint i = 0; i < 784; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, factor, addend), ref y, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, factor, addend), ref y, i + 12);
-                }
+                NormalizePlane128(ref x, ref y, shift, scale, offset);
                 return;
             }
 
+            NormalizePlaneScalar(ref x, ref y, shift, scale, offset);
+        }
+
+        /// <summary>The Vector512 path of <see cref="NormalizePlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizePlane512(ref float x, ref float y, float shift, float scale, float offset)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(scale);
+            global::System.Runtime.Intrinsics.Vector512<float> addend = global::System.Runtime.Intrinsics.Vector512.Create(offset);
+            for (nuint i = 0; i < 768; i += 64)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, factor, addend), ref y, i + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, factor, addend), ref y, i + 48);
+            }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 768) - center, factor, addend), ref y, 768);
+        }
+
+        /// <summary>The Vector256 path of <see cref="NormalizePlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizePlane256(ref float x, ref float y, float shift, float scale, float offset)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(scale);
+            global::System.Runtime.Intrinsics.Vector256<float> addend = global::System.Runtime.Intrinsics.Vector256.Create(offset);
+            for (nuint i = 0; i < 768; i += 32)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, factor, addend), ref y, i + 24);
+            }
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 768) - center, factor, addend), ref y, 768);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 776) - center, factor, addend), ref y, 776);
+        }
+
+        /// <summary>The Vector128 path of <see cref="NormalizePlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizePlane128(ref float x, ref float y, float shift, float scale, float offset)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(scale);
+            global::System.Runtime.Intrinsics.Vector128<float> addend = global::System.Runtime.Intrinsics.Vector128.Create(offset);
+            for (nuint i = 0; i < 784; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, factor, addend), ref y, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, factor, addend), ref y, i + 12);
+            }
+        }
+
+        /// <summary>The scalar path of <see cref="NormalizePlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizePlaneScalar(ref float x, ref float y, float shift, float scale, float offset)
+        {
             for (int i = 0; i < 784; i++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * scale + offset;
@@ -799,6 +894,7 @@ namespace Models
         }
 
         /// <summary>One block of the backward sums: Σdy and Σdy·(x - shift) over samples [start, end).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void GradientSumsBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -820,6 +916,7 @@ namespace Models
         }
 
         /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -859,6 +956,7 @@ namespace Models
         }
 
         /// <summary>One block of the per-sample backward: samples [start, end), last first.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void SampleBackwardBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end, int block)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -906,175 +1004,209 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void GradientSums(ref float x, ref float dy, float shift, out double grad, out double gradX)
         {
-            double gradTotal = 0;
-            double gradXTotal = 0;
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nuint i = 0; i < 768; i += 64)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
-                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, gradX1);
-                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, gradX2);
-                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, gradX3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector512<float> gRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 768);
-                    grad0 += gRest0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 768) - center, gradX0);
-                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
-                }
-                grad = gradTotal;
-                gradX = gradXTotal;
+                GradientSums512(ref x, ref dy, shift, out grad, out gradX);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                for (nuint chunk = 0; chunk < 512; chunk += 512)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 512; i += 32)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
-                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
-                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
-                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
-                    }
-                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = 512; i < 768; i += 32)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
-                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
-                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
-                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
-                    }
-                    global::System.Runtime.Intrinsics.Vector256<float> gRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 768);
-                    grad0 += gRest0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 768) - center, gradX0);
-                    global::System.Runtime.Intrinsics.Vector256<float> gRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 776);
-                    grad1 += gRest1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 776) - center, gradX1);
-                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
-                }
-                grad = gradTotal;
-                gradX = gradXTotal;
+                GradientSums256(ref x, ref dy, shift, out grad, out gradX);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                for (nuint chunk = 0; chunk < 768; chunk += 256)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 256; i += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
-                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, gradX1);
-                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, gradX2);
-                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, gradX3);
-                    }
-                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 768);
-                    grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 768) - center, gradX0);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 772);
-                    grad1 += g1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 772) - center, gradX1);
-                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 776);
-                    grad2 += g2;
-                    gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 776) - center, gradX2);
-                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 780);
-                    grad3 += g3;
-                    gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 780) - center, gradX3);
-                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
-                }
-                grad = gradTotal;
-                gradX = gradXTotal;
+                GradientSums128(ref x, ref dy, shift, out grad, out gradX);
                 return;
             }
 
+            GradientSumsScalar(ref x, ref dy, shift, out grad, out gradX);
+        }
+
+        /// <summary>The Vector512 path of <see cref="GradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradientSums512(ref float x, ref float dy, float shift, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (nuint i = 0; i < 768; i += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, gradX2);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, gradX3);
+                }
+                global::System.Runtime.Intrinsics.Vector512<float> gRest0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 768);
+                grad0 += gRest0;
+                gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 768) - center, gradX0);
+                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>The Vector256 path of <see cref="GradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradientSums256(ref float x, ref float dy, float shift, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            for (nuint chunk = 0; chunk < 512; chunk += 512)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = chunk; i < chunk + 512; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
+                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
+                }
+                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = 512; i < 768; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
+                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
+                }
+                global::System.Runtime.Intrinsics.Vector256<float> gRest0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 768);
+                grad0 += gRest0;
+                gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 768) - center, gradX0);
+                global::System.Runtime.Intrinsics.Vector256<float> gRest1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 776);
+                grad1 += gRest1;
+                gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 776) - center, gradX1);
+                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="GradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradientSums128(ref float x, ref float dy, float shift, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            for (nuint chunk = 0; chunk < 768; chunk += 256)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (nuint i = chunk; i < chunk + 256; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, gradX2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, gradX3);
+                }
+                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 768);
+                grad0 += g0;
+                gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 768) - center, gradX0);
+                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 772);
+                grad1 += g1;
+                gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 772) - center, gradX1);
+                global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 776);
+                grad2 += g2;
+                gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 776) - center, gradX2);
+                global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 780);
+                grad3 += g3;
+                gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 780) - center, gradX3);
+                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="GradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradientSumsScalar(ref float x, ref float dy, float shift, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
             for (int i = 0; i < 784; i++)
             {
                 double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
@@ -1091,55 +1223,83 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<float> va = global::System.Runtime.Intrinsics.Vector512.Create(a);
-                global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
-                global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
-                for (nuint i = 0; i < 768; i += 64)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, vb, vc)), ref dx, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, vb, vc)), ref dx, i + 48);
-                }
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 768), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 768) - center, vb, vc)), ref dx, 768);
+                GradInputPlane512(ref x, ref dy, ref dx, shift, a, b, c);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> va = global::System.Runtime.Intrinsics.Vector256.Create(a);
-                global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
-                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                for (nuint i = 0; i < 768; i += 32)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, vb, vc)), ref dx, i + 24);
-                }
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 768), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 768) - center, vb, vc)), ref dx, 768);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 776), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 776) - center, vb, vc)), ref dx, 776);
+                GradInputPlane256(ref x, ref dy, ref dx, shift, a, b, c);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> va = global::System.Runtime.Intrinsics.Vector128.Create(a);
-                global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
-                global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
-                for (nuint i = 0; i < 784; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, vb, vc)), ref dx, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, vb, vc)), ref dx, i + 12);
-                }
+                GradInputPlane128(ref x, ref dy, ref dx, shift, a, b, c);
                 return;
             }
 
+            GradInputPlaneScalar(ref x, ref dy, ref dx, shift, a, b, c);
+        }
+
+        /// <summary>The Vector512 path of <see cref="GradInputPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputPlane512(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> va = global::System.Runtime.Intrinsics.Vector512.Create(a);
+            global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
+            global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
+            for (nuint i = 0; i < 768; i += 64)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, vb, vc)), ref dx, i + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, vb, vc)), ref dx, i + 48);
+            }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 768), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 768) - center, vb, vc)), ref dx, 768);
+        }
+
+        /// <summary>The Vector256 path of <see cref="GradInputPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputPlane256(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<float> va = global::System.Runtime.Intrinsics.Vector256.Create(a);
+            global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
+            global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
+            for (nuint i = 0; i < 768; i += 32)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, vb, vc)), ref dx, i + 24);
+            }
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 768), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 768) - center, vb, vc)), ref dx, 768);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 776), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 776) - center, vb, vc)), ref dx, 776);
+        }
+
+        /// <summary>The Vector128 path of <see cref="GradInputPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputPlane128(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<float> va = global::System.Runtime.Intrinsics.Vector128.Create(a);
+            global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
+            global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
+            for (nuint i = 0; i < 784; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, vb, vc)), ref dx, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, vb, vc)), ref dx, i + 12);
+            }
+        }
+
+        /// <summary>The scalar path of <see cref="GradInputPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputPlaneScalar(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        {
             for (int i = 0; i < 784; i++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * a) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);

@@ -237,6 +237,7 @@ namespace Models
         /// One block of samples [start, end): per sample and slot, the statistics while the slot is in cache (the sums of
         /// deviations from a float shift near the mean, in one pass, or two when the shift is off), then normalization.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void NormalizeSamplesBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end, int block)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -277,83 +278,114 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumPlane(ref float p, out double sum)
         {
-            double sumTotal = 0;
             if (global::NormGen.SimdMath.Use512)
             {
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nuint i = 0; i < 768; i += 64)
-                    {
-                        sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i);
-                        sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16);
-                        sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32);
-                        sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48);
-                    }
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                sum = sumTotal;
+                SumPlane512(ref p, out sum);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                for (nuint chunk = 0; chunk < 512; chunk += 512)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 512; i += 32)
-                    {
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i);
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8);
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16);
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24);
-                    }
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = 512; i < 768; i += 32)
-                    {
-                        sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i);
-                        sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8);
-                        sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16);
-                        sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24);
-                    }
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                sum = sumTotal;
+                SumPlane256(ref p, out sum);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                for (nuint chunk = 0; chunk < 768; chunk += 256)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 256; i += 16)
-                    {
-                        sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i);
-                        sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4);
-                        sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8);
-                        sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12);
-                    }
-                    sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
-                }
-                sum = sumTotal;
+                SumPlane128(ref p, out sum);
                 return;
             }
 
+            SumPlaneScalar(ref p, out sum);
+        }
+
+        /// <summary>The Vector512 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane512(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> sum0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sum1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sum2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sum3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (nuint i = 0; i < 768; i += 64)
+                {
+                    sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i);
+                    sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16);
+                    sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32);
+                    sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48);
+                }
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane256(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            for (nuint chunk = 0; chunk < 512; chunk += 512)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = chunk; i < chunk + 512; i += 32)
+                {
+                    sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i);
+                    sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8);
+                    sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16);
+                    sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24);
+                }
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> sum0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sum3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = 512; i < 768; i += 32)
+                {
+                    sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i);
+                    sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8);
+                    sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16);
+                    sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24);
+                }
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlane128(ref float p, out double sum)
+        {
+            double sumTotal = 0;
+            for (nuint chunk = 0; chunk < 768; chunk += 256)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> sum0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sum3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (nuint i = chunk; i < chunk + 256; i += 16)
+                {
+                    sum0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i);
+                    sum1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4);
+                    sum2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8);
+                    sum3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12);
+                }
+                sumTotal += global::NormGen.SimdMath.SumToDouble((sum0 + sum1) + (sum2 + sum3));
+            }
+            sum = sumTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="SumPlane"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumPlaneScalar(ref float p, out double sum)
+        {
+            double sumTotal = 0;
             for (int i = 0; i < 768; i++)
             {
                 sumTotal += global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i);
@@ -365,142 +397,176 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumDeviations(ref float p, float shift, out double dev, out double sq)
         {
-            double devTotal = 0;
-            double sqTotal = 0;
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nuint i = 0; i < 768; i += 64)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations512(ref p, shift, out dev, out sq);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                for (nuint chunk = 0; chunk < 512; chunk += 512)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 512; i += 32)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = 512; i < 768; i += 32)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations256(ref p, shift, out dev, out sq);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                for (nuint chunk = 0; chunk < 768; chunk += 256)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 256; i += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                    devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
-                    sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
-                }
-                dev = devTotal;
-                sq = sqTotal;
+                SumDeviations128(ref p, shift, out dev, out sq);
                 return;
             }
 
+            SumDeviationsScalar(ref p, shift, out dev, out sq);
+        }
+
+        /// <summary>The Vector512 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations512(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (nuint i = 0; i < 768; i += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+                    global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 16) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
+                    global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 32) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                    global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, i + 48) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                }
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The Vector256 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations256(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            for (nuint chunk = 0; chunk < 512; chunk += 512)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = chunk; i < chunk + 512; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                    global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
+                    global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                    global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                }
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = 512; i < 768; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+                    global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 8) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
+                    global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 16) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                    global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, i + 24) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                }
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviations128(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            for (nuint chunk = 0; chunk < 768; chunk += 256)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (nuint i = chunk; i < chunk + 256; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                    dev0 += d0;
+                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 4) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                    global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 8) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                    global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i + 12) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                }
+                devTotal += global::NormGen.SimdMath.SumToDouble((dev0 + dev1) + (dev2 + dev3));
+                sqTotal += global::NormGen.SimdMath.SumToDouble((sq0 + sq1) + (sq2 + sq3));
+            }
+            dev = devTotal;
+            sq = sqTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="SumDeviations"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumDeviationsScalar(ref float p, float shift, out double dev, out double sq)
+        {
+            double devTotal = 0;
+            double sqTotal = 0;
             for (int i = 0; i < 768; i++)
             {
                 double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref p, i) - shift;
@@ -517,56 +583,84 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(invStd);
-                global::System.Runtime.Intrinsics.Vector512<float> addend = global::System.Runtime.Intrinsics.Vector512.Create(center);
-                for (nuint i = 0; i < 768; i += 64)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i)), ref y, i);
-                    global::NormGen.SimdMath.Prefetch(ref next, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i + 16)), ref y, i + 16);
-                    global::NormGen.SimdMath.Prefetch(ref next, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i + 32)), ref y, i + 32);
-                    global::NormGen.SimdMath.Prefetch(ref next, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i + 48)), ref y, i + 48);
-                    global::NormGen.SimdMath.Prefetch(ref next, i + 48);
-                }
+                NormalizeElementwise512(ref x, ref y, shift, invStd, center, ref weight, ref bias, ref next);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(invStd);
-                global::System.Runtime.Intrinsics.Vector256<float> addend = global::System.Runtime.Intrinsics.Vector256.Create(center);
-                for (nuint i = 0; i < 768; i += 32)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i)), ref y, i);
-                    global::NormGen.SimdMath.Prefetch(ref next, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i + 8)), ref y, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i + 16)), ref y, i + 16);
-                    global::NormGen.SimdMath.Prefetch(ref next, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i + 24)), ref y, i + 24);
-                }
+                NormalizeElementwise256(ref x, ref y, shift, invStd, center, ref weight, ref bias, ref next);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> shiftVector = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(invStd);
-                global::System.Runtime.Intrinsics.Vector128<float> addend = global::System.Runtime.Intrinsics.Vector128.Create(center);
-                for (nuint i = 0; i < 768; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i)), ref y, i);
-                    global::NormGen.SimdMath.Prefetch(ref next, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i + 4)), ref y, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i + 8)), ref y, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i + 12)), ref y, i + 12);
-                }
+                NormalizeElementwise128(ref x, ref y, shift, invStd, center, ref weight, ref bias, ref next);
                 return;
             }
 
+            NormalizeElementwiseScalar(ref x, ref y, shift, invStd, center, ref weight, ref bias, ref next);
+        }
+
+        /// <summary>The Vector512 path of <see cref="NormalizeElementwise"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeElementwise512(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias, ref float next)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(invStd);
+            global::System.Runtime.Intrinsics.Vector512<float> addend = global::System.Runtime.Intrinsics.Vector512.Create(center);
+            for (nuint i = 0; i < 768; i += 64)
+            {
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i)), ref y, i);
+                global::NormGen.SimdMath.Prefetch(ref next, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i + 16)), ref y, i + 16);
+                global::NormGen.SimdMath.Prefetch(ref next, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i + 32)), ref y, i + 32);
+                global::NormGen.SimdMath.Prefetch(ref next, i + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, i + 48)), ref y, i + 48);
+                global::NormGen.SimdMath.Prefetch(ref next, i + 48);
+            }
+        }
+
+        /// <summary>The Vector256 path of <see cref="NormalizeElementwise"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeElementwise256(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias, ref float next)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(invStd);
+            global::System.Runtime.Intrinsics.Vector256<float> addend = global::System.Runtime.Intrinsics.Vector256.Create(center);
+            for (nuint i = 0; i < 768; i += 32)
+            {
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i)), ref y, i);
+                global::NormGen.SimdMath.Prefetch(ref next, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i + 8)), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i + 16)), ref y, i + 16);
+                global::NormGen.SimdMath.Prefetch(ref next, i + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, i + 24)), ref y, i + 24);
+            }
+        }
+
+        /// <summary>The Vector128 path of <see cref="NormalizeElementwise"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeElementwise128(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias, ref float next)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> shiftVector = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(invStd);
+            global::System.Runtime.Intrinsics.Vector128<float> addend = global::System.Runtime.Intrinsics.Vector128.Create(center);
+            for (nuint i = 0; i < 768; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i)), ref y, i);
+                global::NormGen.SimdMath.Prefetch(ref next, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i + 4)), ref y, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i + 8)), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, i + 12)), ref y, i + 12);
+            }
+        }
+
+        /// <summary>The scalar path of <see cref="NormalizeElementwise"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeElementwiseScalar(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias, ref float next)
+        {
             for (int i = 0; i < 768; i++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = ((((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * invStd) + center) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, i);
@@ -627,6 +721,7 @@ namespace Models
         }
 
         /// <summary>One block of the per-sample backward: samples [start, end), first to last.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void SampleBackwardBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end, int block)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -661,151 +756,185 @@ namespace Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void WeightedGradientSums(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
         {
-            double gradTotal = 0;
-            double gradXTotal = 0;
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                    for (nuint i = 0; i < 768; i += 64)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
-                        global::NormGen.SimdMath.Prefetch(ref gradInput, i);
-                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 16);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, gradX1);
-                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
-                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 32);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, gradX2);
-                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 32);
-                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 48);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, gradX3);
-                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 48);
-                    }
-                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
-                }
-                grad = gradTotal;
-                gradX = gradXTotal;
+                WeightedGradientSums512(ref x, ref dy, ref weight, shift, ref gradInput, out grad, out gradX);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                for (nuint chunk = 0; chunk < 512; chunk += 512)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 512; i += 32)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
-                        global::NormGen.SimdMath.Prefetch(ref gradInput, i);
-                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
-                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
-                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
-                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
-                    }
-                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                    for (nuint i = 512; i < 768; i += 32)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
-                        global::NormGen.SimdMath.Prefetch(ref gradInput, i);
-                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
-                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
-                        global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
-                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
-                    }
-                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
-                }
-                grad = gradTotal;
-                gradX = gradXTotal;
+                WeightedGradientSums256(ref x, ref dy, ref weight, shift, ref gradInput, out grad, out gradX);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                for (nuint chunk = 0; chunk < 768; chunk += 256)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    for (nuint i = chunk; i < chunk + 256; i += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
-                        global::NormGen.SimdMath.Prefetch(ref gradInput, i);
-                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 4);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, gradX1);
-                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 8);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, gradX2);
-                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 12);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, gradX3);
-                    }
-                    gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                    gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
-                }
-                grad = gradTotal;
-                gradX = gradXTotal;
+                WeightedGradientSums128(ref x, ref dy, ref weight, shift, ref gradInput, out grad, out gradX);
                 return;
             }
 
+            WeightedGradientSumsScalar(ref x, ref dy, ref weight, shift, ref gradInput, out grad, out gradX);
+        }
+
+        /// <summary>The Vector512 path of <see cref="WeightedGradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightedGradientSums512(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                for (nuint i = 0; i < 768; i += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 16);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, gradX1);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 32);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, gradX2);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, i + 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 48);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, gradX3);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, i + 48);
+                }
+                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>The Vector256 path of <see cref="WeightedGradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightedGradientSums256(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            for (nuint chunk = 0; chunk < 512; chunk += 512)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = chunk; i < chunk + 512; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
+                }
+                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                for (nuint i = 512; i < 768; i += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
+                }
+                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>The Vector128 path of <see cref="WeightedGradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightedGradientSums128(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            for (nuint chunk = 0; chunk < 768; chunk += 256)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                for (nuint i = chunk; i < chunk + 256; i += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 4);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 8);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, gradX2);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 12);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, gradX3);
+                }
+                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
+                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+            }
+            grad = gradTotal;
+            gradX = gradXTotal;
+        }
+
+        /// <summary>The scalar path of <see cref="WeightedGradientSums"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void WeightedGradientSumsScalar(ref float x, ref float dy, ref float weight, float shift, ref float gradInput, out double grad, out double gradX)
+        {
+            double gradTotal = 0;
+            double gradXTotal = 0;
             for (int i = 0; i < 768; i++)
             {
                 double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i);
@@ -822,153 +951,181 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-                global::System.Runtime.Intrinsics.Vector512<float> vr = global::System.Runtime.Intrinsics.Vector512.Create(r);
-                global::System.Runtime.Intrinsics.Vector512<float> vcw = global::System.Runtime.Intrinsics.Vector512.Create(cw);
-                global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
-                global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
-                for (nuint i = 0; i < 768; i += 64)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> centered0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i));
-                    global::System.Runtime.Intrinsics.Vector512<float> gradBias0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, i) + g0;
-                    global::System.Runtime.Intrinsics.Vector512<float> dx0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered0, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight0, ref gradWeight, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias0, ref gradBias, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx0, ref dx, i);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> centered1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 16));
-                    global::System.Runtime.Intrinsics.Vector512<float> gradBias1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, i + 16) + g1;
-                    global::System.Runtime.Intrinsics.Vector512<float> dx1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 16), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered1, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight1, ref gradWeight, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias1, ref gradBias, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx1, ref dx, i + 16);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512<float> centered2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradWeight2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 32));
-                    global::System.Runtime.Intrinsics.Vector512<float> gradBias2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, i + 32) + g2;
-                    global::System.Runtime.Intrinsics.Vector512<float> dx2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 32), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered2, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight2, ref gradWeight, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias2, ref gradBias, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx2, ref dx, i + 32);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 32);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48);
-                    global::System.Runtime.Intrinsics.Vector512<float> centered3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center;
-                    global::System.Runtime.Intrinsics.Vector512<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 48));
-                    global::System.Runtime.Intrinsics.Vector512<float> gradBias3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, i + 48) + g3;
-                    global::System.Runtime.Intrinsics.Vector512<float> dx3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 48), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered3, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight3, ref gradWeight, i + 48);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias3, ref gradBias, i + 48);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx3, ref dx, i + 48);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 48);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 48);
-                }
+                RowBackward512(ref x, ref dy, ref dx, ref weight, ref gradWeight, ref gradBias, shift, r, cw, b, c, ref nextX, ref nextDy);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-                global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
-                global::System.Runtime.Intrinsics.Vector256<float> vcw = global::System.Runtime.Intrinsics.Vector256.Create(cw);
-                global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
-                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                for (nuint i = 0; i < 768; i += 32)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> centered0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i));
-                    global::System.Runtime.Intrinsics.Vector256<float> gradBias0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, i) + g0;
-                    global::System.Runtime.Intrinsics.Vector256<float> dx0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight0, ref gradWeight, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias0, ref gradBias, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx0, ref dx, i);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> centered1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 8));
-                    global::System.Runtime.Intrinsics.Vector256<float> gradBias1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, i + 8) + g1;
-                    global::System.Runtime.Intrinsics.Vector256<float> dx1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered1, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight1, ref gradWeight, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias1, ref gradBias, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx1, ref dx, i + 8);
-                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256<float> centered2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradWeight2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 16));
-                    global::System.Runtime.Intrinsics.Vector256<float> gradBias2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, i + 16) + g2;
-                    global::System.Runtime.Intrinsics.Vector256<float> dx2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered2, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight2, ref gradWeight, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias2, ref gradBias, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx2, ref dx, i + 16);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
-                    global::System.Runtime.Intrinsics.Vector256<float> centered3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center;
-                    global::System.Runtime.Intrinsics.Vector256<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 24));
-                    global::System.Runtime.Intrinsics.Vector256<float> gradBias3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, i + 24) + g3;
-                    global::System.Runtime.Intrinsics.Vector256<float> dx3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered3, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight3, ref gradWeight, i + 24);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias3, ref gradBias, i + 24);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx3, ref dx, i + 24);
-                }
+                RowBackward256(ref x, ref dy, ref dx, ref weight, ref gradWeight, ref gradBias, shift, r, cw, b, c, ref nextX, ref nextDy);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-                global::System.Runtime.Intrinsics.Vector128<float> vr = global::System.Runtime.Intrinsics.Vector128.Create(r);
-                global::System.Runtime.Intrinsics.Vector128<float> vcw = global::System.Runtime.Intrinsics.Vector128.Create(cw);
-                global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
-                global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
-                for (nuint i = 0; i < 768; i += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> centered0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i));
-                    global::System.Runtime.Intrinsics.Vector128<float> gradBias0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, i) + g0;
-                    global::System.Runtime.Intrinsics.Vector128<float> dx0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight0, ref gradWeight, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias0, ref gradBias, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx0, ref dx, i);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, i);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> centered1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 4));
-                    global::System.Runtime.Intrinsics.Vector128<float> gradBias1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, i + 4) + g1;
-                    global::System.Runtime.Intrinsics.Vector128<float> dx1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 4), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight1, ref gradWeight, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias1, ref gradBias, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx1, ref dx, i + 4);
-                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> centered2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradWeight2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 8));
-                    global::System.Runtime.Intrinsics.Vector128<float> gradBias2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, i + 8) + g2;
-                    global::System.Runtime.Intrinsics.Vector128<float> dx2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 8), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered2, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight2, ref gradWeight, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias2, ref gradBias, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx2, ref dx, i + 8);
-                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12);
-                    global::System.Runtime.Intrinsics.Vector128<float> centered3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center;
-                    global::System.Runtime.Intrinsics.Vector128<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 12));
-                    global::System.Runtime.Intrinsics.Vector128<float> gradBias3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, i + 12) + g3;
-                    global::System.Runtime.Intrinsics.Vector128<float> dx3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 12), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered3, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight3, ref gradWeight, i + 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias3, ref gradBias, i + 12);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx3, ref dx, i + 12);
-                }
+                RowBackward128(ref x, ref dy, ref dx, ref weight, ref gradWeight, ref gradBias, shift, r, cw, b, c, ref nextX, ref nextDy);
                 return;
             }
 
+            RowBackwardScalar(ref x, ref dy, ref dx, ref weight, ref gradWeight, ref gradBias, shift, r, cw, b, c, ref nextX, ref nextDy);
+        }
+
+        /// <summary>The Vector512 path of <see cref="RowBackward"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RowBackward512(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c, ref float nextX, ref float nextDy)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> vr = global::System.Runtime.Intrinsics.Vector512.Create(r);
+            global::System.Runtime.Intrinsics.Vector512<float> vcw = global::System.Runtime.Intrinsics.Vector512.Create(cw);
+            global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
+            global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
+            for (nuint i = 0; i < 768; i += 64)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                global::System.Runtime.Intrinsics.Vector512<float> centered0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center;
+                global::System.Runtime.Intrinsics.Vector512<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i));
+                global::System.Runtime.Intrinsics.Vector512<float> gradBias0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, i) + g0;
+                global::System.Runtime.Intrinsics.Vector512<float> dx0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered0, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight0, ref gradWeight, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias0, ref gradBias, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx0, ref dx, i);
+                global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, i);
+                global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16);
+                global::System.Runtime.Intrinsics.Vector512<float> centered1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center;
+                global::System.Runtime.Intrinsics.Vector512<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 16));
+                global::System.Runtime.Intrinsics.Vector512<float> gradBias1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, i + 16) + g1;
+                global::System.Runtime.Intrinsics.Vector512<float> dx1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 16), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered1, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight1, ref gradWeight, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias1, ref gradBias, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx1, ref dx, i + 16);
+                global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
+                global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32);
+                global::System.Runtime.Intrinsics.Vector512<float> centered2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center;
+                global::System.Runtime.Intrinsics.Vector512<float> gradWeight2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 32));
+                global::System.Runtime.Intrinsics.Vector512<float> gradBias2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, i + 32) + g2;
+                global::System.Runtime.Intrinsics.Vector512<float> dx2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 32), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered2, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight2, ref gradWeight, i + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias2, ref gradBias, i + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx2, ref dx, i + 32);
+                global::NormGen.SimdMath.Prefetch(ref nextX, i + 32);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, i + 32);
+                global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48);
+                global::System.Runtime.Intrinsics.Vector512<float> centered3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center;
+                global::System.Runtime.Intrinsics.Vector512<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, i + 48));
+                global::System.Runtime.Intrinsics.Vector512<float> gradBias3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, i + 48) + g3;
+                global::System.Runtime.Intrinsics.Vector512<float> dx3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, i + 48), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered3, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradWeight3, ref gradWeight, i + 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(gradBias3, ref gradBias, i + 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dx3, ref dx, i + 48);
+                global::NormGen.SimdMath.Prefetch(ref nextX, i + 48);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, i + 48);
+            }
+        }
+
+        /// <summary>The Vector256 path of <see cref="RowBackward"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RowBackward256(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c, ref float nextX, ref float nextDy)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
+            global::System.Runtime.Intrinsics.Vector256<float> vcw = global::System.Runtime.Intrinsics.Vector256.Create(cw);
+            global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
+            global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
+            for (nuint i = 0; i < 768; i += 32)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                global::System.Runtime.Intrinsics.Vector256<float> centered0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center;
+                global::System.Runtime.Intrinsics.Vector256<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i));
+                global::System.Runtime.Intrinsics.Vector256<float> gradBias0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, i) + g0;
+                global::System.Runtime.Intrinsics.Vector256<float> dx0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight0, ref gradWeight, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias0, ref gradBias, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx0, ref dx, i);
+                global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, i);
+                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
+                global::System.Runtime.Intrinsics.Vector256<float> centered1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center;
+                global::System.Runtime.Intrinsics.Vector256<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 8));
+                global::System.Runtime.Intrinsics.Vector256<float> gradBias1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, i + 8) + g1;
+                global::System.Runtime.Intrinsics.Vector256<float> dx1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 8), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered1, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight1, ref gradWeight, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias1, ref gradBias, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx1, ref dx, i + 8);
+                global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
+                global::System.Runtime.Intrinsics.Vector256<float> centered2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center;
+                global::System.Runtime.Intrinsics.Vector256<float> gradWeight2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 16));
+                global::System.Runtime.Intrinsics.Vector256<float> gradBias2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, i + 16) + g2;
+                global::System.Runtime.Intrinsics.Vector256<float> dx2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 16), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered2, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight2, ref gradWeight, i + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias2, ref gradBias, i + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx2, ref dx, i + 16);
+                global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
+                global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
+                global::System.Runtime.Intrinsics.Vector256<float> centered3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center;
+                global::System.Runtime.Intrinsics.Vector256<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, i + 24));
+                global::System.Runtime.Intrinsics.Vector256<float> gradBias3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, i + 24) + g3;
+                global::System.Runtime.Intrinsics.Vector256<float> dx3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, i + 24), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered3, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradWeight3, ref gradWeight, i + 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(gradBias3, ref gradBias, i + 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dx3, ref dx, i + 24);
+            }
+        }
+
+        /// <summary>The Vector128 path of <see cref="RowBackward"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RowBackward128(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c, ref float nextX, ref float nextDy)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<float> vr = global::System.Runtime.Intrinsics.Vector128.Create(r);
+            global::System.Runtime.Intrinsics.Vector128<float> vcw = global::System.Runtime.Intrinsics.Vector128.Create(cw);
+            global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
+            global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
+            for (nuint i = 0; i < 768; i += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                global::System.Runtime.Intrinsics.Vector128<float> centered0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center;
+                global::System.Runtime.Intrinsics.Vector128<float> gradWeight0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i));
+                global::System.Runtime.Intrinsics.Vector128<float> gradBias0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, i) + g0;
+                global::System.Runtime.Intrinsics.Vector128<float> dx0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered0, vb, vc));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight0, ref gradWeight, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias0, ref gradBias, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx0, ref dx, i);
+                global::NormGen.SimdMath.Prefetch(ref nextX, i);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, i);
+                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
+                global::System.Runtime.Intrinsics.Vector128<float> centered1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center;
+                global::System.Runtime.Intrinsics.Vector128<float> gradWeight1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 4));
+                global::System.Runtime.Intrinsics.Vector128<float> gradBias1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, i + 4) + g1;
+                global::System.Runtime.Intrinsics.Vector128<float> dx1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 4), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered1, vb, vc));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight1, ref gradWeight, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias1, ref gradBias, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx1, ref dx, i + 4);
+                global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8);
+                global::System.Runtime.Intrinsics.Vector128<float> centered2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center;
+                global::System.Runtime.Intrinsics.Vector128<float> gradWeight2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 8));
+                global::System.Runtime.Intrinsics.Vector128<float> gradBias2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, i + 8) + g2;
+                global::System.Runtime.Intrinsics.Vector128<float> dx2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 8), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered2, vb, vc));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight2, ref gradWeight, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias2, ref gradBias, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx2, ref dx, i + 8);
+                global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12);
+                global::System.Runtime.Intrinsics.Vector128<float> centered3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center;
+                global::System.Runtime.Intrinsics.Vector128<float> gradWeight3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradWeight, i + 12));
+                global::System.Runtime.Intrinsics.Vector128<float> gradBias3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBias, i + 12) + g3;
+                global::System.Runtime.Intrinsics.Vector128<float> dx3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref weight, i + 12), vr, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(centered3, vb, vc));
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradWeight3, ref gradWeight, i + 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(gradBias3, ref gradBias, i + 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(dx3, ref dx, i + 12);
+            }
+        }
+
+        /// <summary>The scalar path of <see cref="RowBackward"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RowBackwardScalar(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c, ref float nextX, ref float nextDy)
+        {
             for (int i = 0; i < 768; i++)
             {
                 float g = global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i); // read before dx is written: dx may be dy

@@ -352,6 +352,7 @@ partial record Network
             }
 
             /// <summary>One block of the statistics pass: per channel, Σ(x - shift) and Σ(x - shift)² over samples [start, end).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
             private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
             {
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -421,6 +422,7 @@ partial record Network
             }
 
             /// <summary>One block of the normalization pass: samples [start, end), last first.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
             private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)
             {
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -438,62 +440,76 @@ partial record Network
             {
                 if (global::NormGen.SimdMath.Use128)
                 {
-                    for (nuint i = 0; i < 4; i += 4)
+                    SumColumnDeviations128(ref first, ref shift, rows, ref devTotals, ref sqTotals);
+                    return;
+                }
+
+                SumColumnDeviationsScalar(ref first, ref shift, rows, ref devTotals, ref sqTotals);
+            }
+
+            /// <summary>The Vector128 path of <see cref="SumColumnDeviations"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void SumColumnDeviations128(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
+            {
+                for (nuint i = 0; i < 4; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    int r = 0;
+                    for (; r + 3 < rows; r += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
-                        global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        int r = 0;
-                        for (; r + 3 < rows; r += 4)
-                        {
-                            {
-                                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 4);
-                                global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                                dev0 += d0;
-                                sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                            }
-                            {
-                                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 4);
-                                global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                                dev1 += d1;
-                                sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                            }
-                            {
-                                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 4);
-                                global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                                dev2 += d2;
-                                sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                            }
-                            {
-                                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 4);
-                                global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
-                                dev3 += d3;
-                                sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                            }
-                        }
-                        for (; r < rows; r++)
                         {
                             ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 4);
                             global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
                             dev0 += d0;
                             sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
                         }
-                        (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i + 2) + devHigh, ref devTotals, i + 2);
-                        (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                            dev1 += d1;
+                            sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                            dev2 += d2;
+                            sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                        }
+                        {
+                            ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                            dev3 += d3;
+                            sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                        }
                     }
-                    return;
+                    for (; r < rows; r++)
+                    {
+                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, i) - center;
+                        dev0 += d0;
+                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i) + devLow, ref devTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, i + 2) + devHigh, ref devTotals, i + 2);
+                    (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
                 }
+            }
 
+            /// <summary>The scalar path of <see cref="SumColumnDeviations"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void SumColumnDeviationsScalar(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals)
+            {
                 for (int i = 0; i < 4; i++)
                 {
                     double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
@@ -512,10 +528,24 @@ partial record Network
             {
                 if (global::NormGen.SimdMath.Use128)
                 {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 0)), ref y, 0);
+                    NormalizeColumns128(ref x, ref y, ref shift, ref scale, ref offset);
                     return;
                 }
 
+                NormalizeColumnsScalar(ref x, ref y, ref shift, ref scale, ref offset);
+            }
+
+            /// <summary>The Vector128 path of <see cref="NormalizeColumns"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void NormalizeColumns128(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 0)), ref y, 0);
+            }
+
+            /// <summary>The scalar path of <see cref="NormalizeColumns"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void NormalizeColumnsScalar(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+            {
                 for (int i = 0; i < 4; i++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, i);
@@ -577,6 +607,7 @@ partial record Network
             }
 
             /// <summary>One block of the backward sums: Σdy and Σdy·(x - shift) over samples [start, end).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
             private void GradientSumsBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, int start, int end, int block, int worker)
             {
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -594,6 +625,7 @@ partial record Network
             }
 
             /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
             private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)
             {
                 ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
@@ -612,50 +644,31 @@ partial record Network
             {
                 if (global::NormGen.SimdMath.Use128)
                 {
-                    for (nuint i = 0; i < 4; i += 4)
+                    SumColumnGradients128(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals);
+                    return;
+                }
+
+                SumColumnGradientsScalar(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals);
+            }
+
+            /// <summary>The Vector128 path of <see cref="SumColumnGradients"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void SumColumnGradients128(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
+            {
+                for (nuint i = 0; i < 4; i += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    int r = 0;
+                    for (; r + 3 < rows; r += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
-                        global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                        int r = 0;
-                        for (; r + 3 < rows; r += 4)
-                        {
-                            {
-                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 4);
-                                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 4);
-                                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                                grad0 += g0;
-                                gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
-                            }
-                            {
-                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 4);
-                                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 4);
-                                global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                                grad1 += g1;
-                                gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX1);
-                            }
-                            {
-                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 4);
-                                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 4);
-                                global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                                grad2 += g2;
-                                gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX2);
-                            }
-                            {
-                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 4);
-                                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 4);
-                                global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
-                                grad3 += g3;
-                                gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX3);
-                            }
-                        }
-                        for (; r < rows; r++)
                         {
                             ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 4);
                             ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 4);
@@ -663,16 +676,49 @@ partial record Network
                             grad0 += g0;
                             gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
                         }
-                        (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i + 2) + gradHigh, ref gradTotals, i + 2);
-                        (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 4);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                            grad1 += g1;
+                            gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX1);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 4);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                            grad2 += g2;
+                            gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX2);
+                        }
+                        {
+                            ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 4);
+                            ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 4);
+                            global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                            grad3 += g3;
+                            gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX3);
+                        }
                     }
-                    return;
+                    for (; r < rows; r++)
+                    {
+                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 4);
+                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 4);
+                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                        grad0 += g0;
+                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
+                    }
+                    (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i) + gradLow, ref gradTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, i + 2) + gradHigh, ref gradTotals, i + 2);
+                    (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
                 }
+            }
 
+            /// <summary>The scalar path of <see cref="SumColumnGradients"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void SumColumnGradientsScalar(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals)
+            {
                 for (int i = 0; i < 4; i++)
                 {
                     double center = global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i);
@@ -691,10 +737,24 @@ partial record Network
             {
                 if (global::NormGen.SimdMath.Use128)
                 {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 0))), ref dx, 0);
+                    GradInputColumns128(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c);
                     return;
                 }
 
+                GradInputColumnsScalar(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c);
+            }
+
+            /// <summary>The Vector128 path of <see cref="GradInputColumns"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void GradInputColumns128(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+            {
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 0))), ref dx, 0);
+            }
+
+            /// <summary>The scalar path of <see cref="GradInputColumns"/>.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void GradInputColumnsScalar(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+            {
                 for (int i = 0; i < 4; i++)
                 {
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, i)) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref c, i));
