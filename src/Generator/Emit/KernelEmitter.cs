@@ -141,17 +141,18 @@ internal static class KernelEmitter
         bool gradient = kind != ReductionKind.Shifted;
         string inputs = gradient ? "ref float firstX, ref float firstDy" : "ref float first";
         string totals = string.Join(", ", Map(kind.Accumulators, a => $"ref double {a}Totals"));
+        string parameters = $"{inputs}, ref float shift, int rows, {totals}";
         WriteDispatchedKernel(
             w,
             name,
-            $"{inputs}, ref float shift, int rows, {totals}",
+            parameters,
             summary,
             size,
             v =>
             {
                 if (aligned)
                 {
-                    WriteAlignedColumnPositions(w, v, kind, gradient, size);
+                    WriteAlignedColumnPositions(w, v, name, Arguments(parameters), kind, gradient, size);
                     return;
                 }
 
@@ -164,11 +165,7 @@ internal static class KernelEmitter
 
                 if (remainder > 0)
                 {
-                    using (w.Block(""))
-                    {
-                        w.WriteLine($"{v.Float} tail = {v.LastLanes}({remainder});");
-                        WriteColumnPosition(w, v, kind, gradient, size, Literals.Int(size - v.Lanes), "tail");
-                    }
+                    w.WriteLine($"{name}{v.Bits}Masked({Arguments(parameters)}, {Literals.Int(size - v.Lanes)}, {v.LastLanes}({remainder}));");
                 }
             },
             () =>
@@ -192,6 +189,13 @@ internal static class KernelEmitter
                         }
                     }
                 }
+            },
+            v =>
+            {
+                if (aligned || size % v.Lanes != 0)
+                {
+                    WriteMaskedColumnPosition(w, v, name, parameters, kind, gradient, size);
+                }
             });
     }
 
@@ -199,18 +203,18 @@ internal static class KernelEmitter
     /// The column positions of a sample that is a multiple of the widest vector, with the loads aligned on the input:
     /// the vectors start at its first aligned element (<c>AlignedStores.Skew</c>, a run-time value) and step by whole
     /// vectors; the elements before it come from the vector at 0 with only its first lanes counted, and the elements after
-    /// the last aligned vector from the vector at <c>size - lanes</c> with only its last lanes counted. Each element is
+    /// the last aligned vector from the vector at <c>size - lanes</c> with only its last lanes counted (both in
+    /// <c>{name}{bits}Masked</c>, which keeps each method under the JIT's limit of locals for inlining). Each element is
     /// still added over the same rows in the same chains, so the totals do not depend on the address.
     /// </summary>
-    private static void WriteAlignedColumnPositions(IndentedWriter w, VectorWidth v, ReductionKind kind, bool gradient, int size)
+    private static void WriteAlignedColumnPositions(IndentedWriter w, VectorWidth v, string name, string arguments, ReductionKind kind, bool gradient, int size)
     {
-        string input = gradient ? "firstX" : "first";
+        string input = arguments.Split(',')[0].Substring("ref ".Length);
         string last = Literals.Int(size - v.Lanes);
         w.WriteLine($"nuint skew = global::NormGen.AlignedStores.Skew(ref {input}, {v.Lanes});");
         using (w.Block("if (skew != 0)"))
         {
-            w.WriteLine($"{v.Float} head = {v.FirstLanes}((int)skew);");
-            WriteColumnPosition(w, v, kind, gradient, size, "0", "head");
+            w.WriteLine($"{name}{v.Bits}Masked({arguments}, 0, {v.FirstLanes}((int)skew));");
         }
 
         using (w.Block($"for (nuint i = skew; i < skew + {last}; i += {v.Lanes})"))
@@ -218,10 +222,21 @@ internal static class KernelEmitter
             WriteColumnPosition(w, v, kind, gradient, size, "i", mask: null);
         }
 
-        using (w.Block(""))
+        w.WriteLine($"{name}{v.Bits}Masked({arguments}, {last}, {v.LastLanes}({v.Lanes} - (int)skew));");
+    }
+
+    /// <summary>
+    /// The <c>{name}{bits}Masked</c> helper of the column walks: one vector of columns at <c>at</c>, the lanes of
+    /// <c>mask</c> counted (the last, overlapping vector, and the aligned walk's first one). A method of its own, so that
+    /// no method holds the partials of two column positions: more than 32 locals, which the JIT does not inline.
+    /// </summary>
+    private static void WriteMaskedColumnPosition(IndentedWriter w, VectorWidth v, string name, string parameters, ReductionKind kind, bool gradient, int size)
+    {
+        w.WriteLine();
+        WriteKernelHeader(w, $"One vector of columns at <paramref name=\"at\"/> of <see cref=\"{name}{v.Bits}\"/>, the lanes of <paramref name=\"mask\"/> counted.");
+        using (w.Block($"private static void {name}{v.Bits}Masked({parameters}, nuint at, {v.Float} mask)"))
         {
-            w.WriteLine($"{v.Float} tail = {v.LastLanes}({v.Lanes} - (int)skew);");
-            WriteColumnPosition(w, v, kind, gradient, size, last, "tail");
+            WriteColumnPosition(w, v, kind, gradient, size, "at", "mask");
         }
     }
 
@@ -707,7 +722,8 @@ internal static class KernelEmitter
     /// <param name="parameters">The parameter list, e.g. <c>ref float p, float shift, out double dev</c>.</param>
     /// <param name="vector">Writes the body of one width's method.</param>
     /// <param name="scalar">Writes the body of the scalar method.</param>
-    private static void WriteDispatchedKernel(IndentedWriter w, string name, string parameters, string summary, int length, Action<VectorWidth> vector, Action scalar)
+    /// <param name="helpers">Writes further methods of one width, after that width's method.</param>
+    private static void WriteDispatchedKernel(IndentedWriter w, string name, string parameters, string summary, int length, Action<VectorWidth> vector, Action scalar, Action<VectorWidth>? helpers = null)
     {
         string arguments = Arguments(parameters);
         WriteKernelHeader(w, summary);
@@ -745,6 +761,8 @@ internal static class KernelEmitter
             {
                 vector(v);
             }
+
+            helpers?.Invoke(v);
         }
 
         w.WriteLine();

@@ -777,59 +777,63 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i + 8) + sqHigh, ref sqTotals, i + 8);
             }
+            SumColumnDeviations512Masked(ref first, ref shift, rows, ref devTotals, ref sqTotals, 184, global::NormGen.SimdMath.LastLanes512(8));
+        }
+
+        /// <summary>One vector of columns at <paramref name="at"/> of <see cref="SumColumnDeviations512"/>, the lanes of <paramref name="mask"/> counted.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviations512Masked(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals, nuint at, global::System.Runtime.Intrinsics.Vector512<float> mask)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, at);
+            global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            int r = 0;
+            for (; r + 3 < rows; r += 4)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(8);
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 184);
-                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 200);
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 200);
-                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 200);
-                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                }
-                for (; r < rows; r++)
                 {
                     ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
-                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 184), center) - center;
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, at), center) - center;
                     dev0 += d0;
                     sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
                 }
-                (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 184) + devLow, ref devTotals, 184);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 192) + devHigh, ref devTotals, 192);
-                (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 184) + sqLow, ref sqTotals, 184);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 192) + sqHigh, ref sqTotals, 192);
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 200);
+                    global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, at), center) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
+                }
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 200);
+                    global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, at), center) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                }
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 200);
+                    global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, at), center) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                }
             }
+            for (; r < rows; r++)
+            {
+                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 200);
+                global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, at), center) - center;
+                dev0 += d0;
+                sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+            }
+            (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, at) + devLow, ref devTotals, at);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, at + 8) + devHigh, ref devTotals, at + 8);
+            (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, at) + sqLow, ref sqTotals, at);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, at + 8) + sqHigh, ref sqTotals, at + 8);
         }
 
         /// <summary>The Vector256 path of <see cref="SumColumnDeviations"/>.</summary>
@@ -1261,64 +1265,68 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i + 8) + gradXHigh, ref gradXTotals, i + 8);
             }
+            SumColumnGradients512Masked(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals, 184, global::NormGen.SimdMath.LastLanes512(8));
+        }
+
+        /// <summary>One vector of columns at <paramref name="at"/> of <see cref="SumColumnGradients512"/>, the lanes of <paramref name="mask"/> counted.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradients512Masked(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals, nuint at, global::System.Runtime.Intrinsics.Vector512<float> mask)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, at);
+            global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            int r = 0;
+            for (; r + 3 < rows; r += 4)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(8);
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 184);
-                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
-                        global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX0);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 200);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 200);
-                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX1);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 200);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 200);
-                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX2);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 200);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 200);
-                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX3);
-                    }
-                }
-                for (; r < rows; r++)
                 {
                     ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
                     ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 184), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
                     grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 184), center) - center, gradX0);
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at), center) - center, gradX0);
                 }
-                (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 184) + gradLow, ref gradTotals, 184);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 192) + gradHigh, ref gradTotals, 192);
-                (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 184) + gradXLow, ref gradXTotals, 184);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 192) + gradXHigh, ref gradXTotals, 192);
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 200);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 200);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at), center) - center, gradX1);
+                }
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 200);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 200);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at), center) - center, gradX2);
+                }
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 200);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 200);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at), center) - center, gradX3);
+                }
             }
+            for (; r < rows; r++)
+            {
+                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 200);
+                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 200);
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                grad0 += g0;
+                gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at), center) - center, gradX0);
+            }
+            (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, at) + gradLow, ref gradTotals, at);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, at + 8) + gradHigh, ref gradTotals, at + 8);
+            (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, at) + gradXLow, ref gradXTotals, at);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, at + 8) + gradXHigh, ref gradXTotals, at + 8);
         }
 
         /// <summary>The Vector256 path of <see cref="SumColumnGradients"/>.</summary>

@@ -472,57 +472,7 @@ namespace Models
             nuint skew = global::NormGen.AlignedStores.Skew(ref first, 16);
             if (skew != 0)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> head = global::NormGen.SimdMath.FirstLanes512((int)skew);
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                }
-                for (; r < rows; r++)
-                {
-                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0), center) - center;
-                    dev0 += d0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                }
-                (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 0) + devLow, ref devTotals, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 8) + devHigh, ref devTotals, 8);
-                (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 0) + sqLow, ref sqTotals, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 8) + sqHigh, ref sqTotals, 8);
+                SumColumnDeviations512Masked(ref first, ref shift, rows, ref devTotals, ref sqTotals, 0, global::NormGen.SimdMath.FirstLanes512((int)skew));
             }
             for (nuint i = skew; i < skew + 112; i += 16)
             {
@@ -577,59 +527,63 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, i + 8) + sqHigh, ref sqTotals, i + 8);
             }
+            SumColumnDeviations512Masked(ref first, ref shift, rows, ref devTotals, ref sqTotals, 112, global::NormGen.SimdMath.LastLanes512(16 - (int)skew));
+        }
+
+        /// <summary>One vector of columns at <paramref name="at"/> of <see cref="SumColumnDeviations512"/>, the lanes of <paramref name="mask"/> counted.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviations512Masked(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals, nuint at, global::System.Runtime.Intrinsics.Vector512<float> mask)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, at);
+            global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            int r = 0;
+            for (; r + 3 < rows; r += 4)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(16 - (int)skew);
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112);
-                global::System.Runtime.Intrinsics.Vector512<float> dev0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> dev1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> dev2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> dev3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> sq3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                }
-                for (; r < rows; r++)
                 {
                     ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112), center) - center;
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, at), center) - center;
                     dev0 += d0;
                     sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
                 }
-                (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 112) + devLow, ref devTotals, 112);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, 120) + devHigh, ref devTotals, 120);
-                (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 112) + sqLow, ref sqTotals, 112);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, 120) + sqHigh, ref sqTotals, 120);
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, at), center) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, sq1);
+                }
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, at), center) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, sq2);
+                }
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, at), center) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, sq3);
+                }
             }
+            for (; r < rows; r++)
+            {
+                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, at), center) - center;
+                dev0 += d0;
+                sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, sq0);
+            }
+            (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((dev0 + dev1) + (dev2 + dev3));
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, at) + devLow, ref devTotals, at);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, at + 8) + devHigh, ref devTotals, at + 8);
+            (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((sq0 + sq1) + (sq2 + sq3));
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, at) + sqLow, ref sqTotals, at);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, at + 8) + sqHigh, ref sqTotals, at + 8);
         }
 
         /// <summary>The Vector256 path of <see cref="SumColumnDeviations"/>.</summary>
@@ -639,57 +593,7 @@ namespace Models
             nuint skew = global::NormGen.AlignedStores.Skew(ref first, 8);
             if (skew != 0)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> head = global::NormGen.SimdMath.FirstLanes256((int)skew);
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                }
-                for (; r < rows; r++)
-                {
-                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0), center) - center;
-                    dev0 += d0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                }
-                (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 0) + devLow, ref devTotals, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 4) + devHigh, ref devTotals, 4);
-                (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 0) + sqLow, ref sqTotals, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 4) + sqHigh, ref sqTotals, 4);
+                SumColumnDeviations256Masked(ref first, ref shift, rows, ref devTotals, ref sqTotals, 0, global::NormGen.SimdMath.FirstLanes256((int)skew));
             }
             for (nuint i = skew; i < skew + 120; i += 8)
             {
@@ -744,59 +648,63 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, i + 4) + sqHigh, ref sqTotals, i + 4);
             }
+            SumColumnDeviations256Masked(ref first, ref shift, rows, ref devTotals, ref sqTotals, 120, global::NormGen.SimdMath.LastLanes256(8 - (int)skew));
+        }
+
+        /// <summary>One vector of columns at <paramref name="at"/> of <see cref="SumColumnDeviations256"/>, the lanes of <paramref name="mask"/> counted.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviations256Masked(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals, nuint at, global::System.Runtime.Intrinsics.Vector256<float> mask)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, at);
+            global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            int r = 0;
+            for (; r + 3 < rows; r += 4)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(8 - (int)skew);
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120);
-                global::System.Runtime.Intrinsics.Vector256<float> dev0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> dev1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> dev2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> dev3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> sq0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> sq1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> sq2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> sq3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                }
-                for (; r < rows; r++)
                 {
                     ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 120), center) - center;
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, at), center) - center;
                     dev0 += d0;
                     sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
                 }
-                (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 120) + devLow, ref devTotals, 120);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, 124) + devHigh, ref devTotals, 124);
-                (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 120) + sqLow, ref sqTotals, 120);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, 124) + sqHigh, ref sqTotals, 124);
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, at), center) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, sq1);
+                }
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, at), center) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, sq2);
+                }
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, at), center) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, sq3);
+                }
             }
+            for (; r < rows; r++)
+            {
+                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, at), center) - center;
+                dev0 += d0;
+                sq0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, sq0);
+            }
+            (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((dev0 + dev1) + (dev2 + dev3));
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, at) + devLow, ref devTotals, at);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, at + 4) + devHigh, ref devTotals, at + 4);
+            (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((sq0 + sq1) + (sq2 + sq3));
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, at) + sqLow, ref sqTotals, at);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, at + 4) + sqHigh, ref sqTotals, at + 4);
         }
 
         /// <summary>The Vector128 path of <see cref="SumColumnDeviations"/>.</summary>
@@ -806,57 +714,7 @@ namespace Models
             nuint skew = global::NormGen.AlignedStores.Skew(ref first, 4);
             if (skew != 0)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> head = global::NormGen.SimdMath.FirstLanes128((int)skew);
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                }
-                for (; r < rows; r++)
-                {
-                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 0), center) - center;
-                    dev0 += d0;
-                    sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                }
-                (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 0) + devLow, ref devTotals, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 2) + devHigh, ref devTotals, 2);
-                (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 0) + sqLow, ref sqTotals, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 2) + sqHigh, ref sqTotals, 2);
+                SumColumnDeviations128Masked(ref first, ref shift, rows, ref devTotals, ref sqTotals, 0, global::NormGen.SimdMath.FirstLanes128((int)skew));
             }
             for (nuint i = skew; i < skew + 124; i += 4)
             {
@@ -911,59 +769,63 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i) + sqLow, ref sqTotals, i);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, i + 2) + sqHigh, ref sqTotals, i + 2);
             }
+            SumColumnDeviations128Masked(ref first, ref shift, rows, ref devTotals, ref sqTotals, 124, global::NormGen.SimdMath.LastLanes128(4 - (int)skew));
+        }
+
+        /// <summary>One vector of columns at <paramref name="at"/> of <see cref="SumColumnDeviations128"/>, the lanes of <paramref name="mask"/> counted.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnDeviations128Masked(ref float first, ref float shift, int rows, ref double devTotals, ref double sqTotals, nuint at, global::System.Runtime.Intrinsics.Vector128<float> mask)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, at);
+            global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            int r = 0;
+            for (; r + 3 < rows; r += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(4 - (int)skew);
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124);
-                global::System.Runtime.Intrinsics.Vector128<float> dev0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> dev1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> dev2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> dev3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> sq0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> sq1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> sq2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> sq3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
-                        dev0 += d0;
-                        sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
-                        dev1 += d1;
-                        sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
-                        dev2 += d2;
-                        sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
-                    }
-                    {
-                        ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
-                        dev3 += d3;
-                        sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
-                    }
-                }
-                for (; r < rows; r++)
                 {
                     ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
-                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, 124), center) - center;
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, at), center) - center;
                     dev0 += d0;
                     sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
                 }
-                (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 124) + devLow, ref devTotals, 124);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, 126) + devHigh, ref devTotals, 126);
-                (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 124) + sqLow, ref sqTotals, 124);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, 126) + sqHigh, ref sqTotals, 126);
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 1) * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, at), center) - center;
+                    dev1 += d1;
+                    sq1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, sq1);
+                }
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 2) * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, at), center) - center;
+                    dev2 += d2;
+                    sq2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, sq2);
+                }
+                {
+                    ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, (r + 3) * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, at), center) - center;
+                    dev3 += d3;
+                    sq3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, sq3);
+                }
             }
+            for (; r < rows; r++)
+            {
+                ref float p = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref first, r * 128);
+                global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref p, at), center) - center;
+                dev0 += d0;
+                sq0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, sq0);
+            }
+            (global::System.Runtime.Intrinsics.Vector128<double> devLow, global::System.Runtime.Intrinsics.Vector128<double> devHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((dev0 + dev1) + (dev2 + dev3));
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, at) + devLow, ref devTotals, at);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref devTotals, at + 2) + devHigh, ref devTotals, at + 2);
+            (global::System.Runtime.Intrinsics.Vector128<double> sqLow, global::System.Runtime.Intrinsics.Vector128<double> sqHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((sq0 + sq1) + (sq2 + sq3));
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, at) + sqLow, ref sqTotals, at);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sqTotals, at + 2) + sqHigh, ref sqTotals, at + 2);
         }
 
         /// <summary>The scalar path of <see cref="SumColumnDeviations"/>.</summary>
@@ -1205,62 +1067,7 @@ namespace Models
             nuint skew = global::NormGen.AlignedStores.Skew(ref firstX, 16);
             if (skew != 0)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> head = global::NormGen.SimdMath.FirstLanes512((int)skew);
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX0);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX1);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX2);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX3);
-                    }
-                }
-                for (; r < rows; r++)
-                {
-                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                    grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0), center) - center, gradX0);
-                }
-                (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 0) + gradLow, ref gradTotals, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 8) + gradHigh, ref gradTotals, 8);
-                (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 0) + gradXLow, ref gradXTotals, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 8) + gradXHigh, ref gradXTotals, 8);
+                SumColumnGradients512Masked(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals, 0, global::NormGen.SimdMath.FirstLanes512((int)skew));
             }
             for (nuint i = skew; i < skew + 112; i += 16)
             {
@@ -1320,64 +1127,68 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, i + 8) + gradXHigh, ref gradXTotals, i + 8);
             }
+            SumColumnGradients512Masked(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals, 112, global::NormGen.SimdMath.LastLanes512(16 - (int)skew));
+        }
+
+        /// <summary>One vector of columns at <paramref name="at"/> of <see cref="SumColumnGradients512"/>, the lanes of <paramref name="mask"/> counted.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradients512Masked(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals, nuint at, global::System.Runtime.Intrinsics.Vector512<float> mask)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, at);
+            global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            int r = 0;
+            for (; r + 3 < rows; r += 4)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(16 - (int)skew);
-                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112);
-                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX0);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX1);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX2);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX3);
-                    }
-                }
-                for (; r < rows; r++)
                 {
                     ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                     ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
                     grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112), center) - center, gradX0);
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at), center) - center, gradX0);
                 }
-                (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 112) + gradLow, ref gradTotals, 112);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, 120) + gradHigh, ref gradTotals, 120);
-                (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 112) + gradXLow, ref gradXTotals, 112);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, 120) + gradXHigh, ref gradXTotals, 120);
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at), center) - center, gradX1);
+                }
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at), center) - center, gradX2);
+                }
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at), center) - center, gradX3);
+                }
             }
+            for (; r < rows; r++)
+            {
+                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                grad0 += g0;
+                gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at), center) - center, gradX0);
+            }
+            (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((grad0 + grad1) + (grad2 + grad3));
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, at) + gradLow, ref gradTotals, at);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, at + 8) + gradHigh, ref gradTotals, at + 8);
+            (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, at) + gradXLow, ref gradXTotals, at);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, at + 8) + gradXHigh, ref gradXTotals, at + 8);
         }
 
         /// <summary>The Vector256 path of <see cref="SumColumnGradients"/>.</summary>
@@ -1387,62 +1198,7 @@ namespace Models
             nuint skew = global::NormGen.AlignedStores.Skew(ref firstX, 8);
             if (skew != 0)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> head = global::NormGen.SimdMath.FirstLanes256((int)skew);
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
-                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX0);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX1);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX2);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX3);
-                    }
-                }
-                for (; r < rows; r++)
-                {
-                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                    grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0), center) - center, gradX0);
-                }
-                (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 0) + gradLow, ref gradTotals, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 4) + gradHigh, ref gradTotals, 4);
-                (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 0) + gradXLow, ref gradXTotals, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 4) + gradXHigh, ref gradXTotals, 4);
+                SumColumnGradients256Masked(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals, 0, global::NormGen.SimdMath.FirstLanes256((int)skew));
             }
             for (nuint i = skew; i < skew + 120; i += 8)
             {
@@ -1502,64 +1258,68 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, i + 4) + gradXHigh, ref gradXTotals, i + 4);
             }
+            SumColumnGradients256Masked(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals, 120, global::NormGen.SimdMath.LastLanes256(8 - (int)skew));
+        }
+
+        /// <summary>One vector of columns at <paramref name="at"/> of <see cref="SumColumnGradients256"/>, the lanes of <paramref name="mask"/> counted.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradients256Masked(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals, nuint at, global::System.Runtime.Intrinsics.Vector256<float> mask)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, at);
+            global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            int r = 0;
+            for (; r + 3 < rows; r += 4)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(8 - (int)skew);
-                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120);
-                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX0);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX1);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX2);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX3);
-                    }
-                }
-                for (; r < rows; r++)
                 {
                     ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                     ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
                     grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120), center) - center, gradX0);
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at), center) - center, gradX0);
                 }
-                (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 120) + gradLow, ref gradTotals, 120);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, 124) + gradHigh, ref gradTotals, 124);
-                (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 120) + gradXLow, ref gradXTotals, 120);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, 124) + gradXHigh, ref gradXTotals, 124);
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at), center) - center, gradX1);
+                }
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at), center) - center, gradX2);
+                }
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at), center) - center, gradX3);
+                }
             }
+            for (; r < rows; r++)
+            {
+                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                grad0 += g0;
+                gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at), center) - center, gradX0);
+            }
+            (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((grad0 + grad1) + (grad2 + grad3));
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, at) + gradLow, ref gradTotals, at);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, at + 4) + gradHigh, ref gradTotals, at + 4);
+            (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, at) + gradXLow, ref gradXTotals, at);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, at + 4) + gradXHigh, ref gradXTotals, at + 4);
         }
 
         /// <summary>The Vector128 path of <see cref="SumColumnGradients"/>.</summary>
@@ -1569,62 +1329,7 @@ namespace Models
             nuint skew = global::NormGen.AlignedStores.Skew(ref firstX, 4);
             if (skew != 0)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> head = global::NormGen.SimdMath.FirstLanes128((int)skew);
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0);
-                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX0);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX1);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX2);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX3);
-                    }
-                }
-                for (; r < rows; r++)
-                {
-                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                    grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(head, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0), center) - center, gradX0);
-                }
-                (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 0) + gradLow, ref gradTotals, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 2) + gradHigh, ref gradTotals, 2);
-                (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 0) + gradXLow, ref gradXTotals, 0);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 2) + gradXHigh, ref gradXTotals, 2);
+                SumColumnGradients128Masked(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals, 0, global::NormGen.SimdMath.FirstLanes128((int)skew));
             }
             for (nuint i = skew; i < skew + 124; i += 4)
             {
@@ -1684,64 +1389,68 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i) + gradXLow, ref gradXTotals, i);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, i + 2) + gradXHigh, ref gradXTotals, i + 2);
             }
+            SumColumnGradients128Masked(ref firstX, ref firstDy, ref shift, rows, ref gradTotals, ref gradXTotals, 124, global::NormGen.SimdMath.LastLanes128(4 - (int)skew));
+        }
+
+        /// <summary>One vector of columns at <paramref name="at"/> of <see cref="SumColumnGradients128"/>, the lanes of <paramref name="mask"/> counted.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumColumnGradients128Masked(ref float firstX, ref float firstDy, ref float shift, int rows, ref double gradTotals, ref double gradXTotals, nuint at, global::System.Runtime.Intrinsics.Vector128<float> mask)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, at);
+            global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            int r = 0;
+            for (; r + 3 < rows; r += 4)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> tail = global::NormGen.SimdMath.LastLanes128(4 - (int)skew);
-                global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124);
-                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                int r = 0;
-                for (; r + 3 < rows; r += 4)
-                {
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                        grad0 += g0;
-                        gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX0);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                        grad1 += g1;
-                        gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX1);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                        grad2 += g2;
-                        gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX2);
-                    }
-                    {
-                        ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
-                        ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
-                        global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                        grad3 += g3;
-                        gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX3);
-                    }
-                }
-                for (; r < rows; r++)
                 {
                     ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
                     ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
                     grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124), center) - center, gradX0);
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at), center) - center, gradX0);
                 }
-                (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 124) + gradLow, ref gradTotals, 124);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, 126) + gradHigh, ref gradTotals, 126);
-                (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 124) + gradXLow, ref gradXTotals, 124);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, 126) + gradXHigh, ref gradXTotals, 126);
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 1) * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 1) * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at), center) - center, gradX1);
+                }
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 2) * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 2) * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                    grad2 += g2;
+                    gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at), center) - center, gradX2);
+                }
+                {
+                    ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r + 3) * 128);
+                    ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, (r + 3) * 128);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                    grad3 += g3;
+                    gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at), center) - center, gradX3);
+                }
             }
+            for (; r < rows; r++)
+            {
+                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, r * 128);
+                ref float dy = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref firstDy, r * 128);
+                global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                grad0 += g0;
+                gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(mask, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at), center) - center, gradX0);
+            }
+            (global::System.Runtime.Intrinsics.Vector128<double> gradLow, global::System.Runtime.Intrinsics.Vector128<double> gradHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((grad0 + grad1) + (grad2 + grad3));
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, at) + gradLow, ref gradTotals, at);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradTotals, at + 2) + gradHigh, ref gradTotals, at + 2);
+            (global::System.Runtime.Intrinsics.Vector128<double> gradXLow, global::System.Runtime.Intrinsics.Vector128<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector128.Widen((gradX0 + gradX1) + (gradX2 + gradX3));
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, at) + gradXLow, ref gradXTotals, at);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradXTotals, at + 2) + gradXHigh, ref gradXTotals, at + 2);
         }
 
         /// <summary>The scalar path of <see cref="SumColumnGradients"/>.</summary>
