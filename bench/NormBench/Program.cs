@@ -14,6 +14,8 @@ namespace NormBench;
 /// with <c>--join</c> (one build, one table) the Ratio column is still relative to the copy of that class's tensor.
 /// <c>--check</c> only runs every class's setup, which checks that all implementations agree, and counts the bytes each
 /// benchmark allocates per call in steady state (the least over five rounds of 100 calls);
+/// <c>--inlining</c> does the same while listening to the JIT's inlining events, and fails if a generated kernel was
+/// compiled as a call (see <see cref="Inlining"/>);
 /// <c>--bandwidth</c> prints copy and read-only bandwidth against the tensor size (see <see cref="Bandwidth"/>);
 /// <c>--paired FILE [TEXT]</c> measures load-robust ratios to the copy in process (see <see cref="Paired"/>), for the
 /// benchmark classes whose name contains TEXT (all without it).
@@ -26,6 +28,11 @@ public static class Program
         if (args.Length == 1 && args[0] == "--check")
         {
             return Check();
+        }
+
+        if (args.Length == 1 && args[0] == "--inlining")
+        {
+            return Inlining.Run();
         }
 
         if (args.Length == 1 && args[0] == "--bandwidth")
@@ -48,14 +55,17 @@ public static class Program
     internal static Type[] BenchmarkTypes() =>
         typeof(Program).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && t.GetCustomAttribute<BenchmarkCategoryAttribute>() is not null).ToArray();
 
-    private static int Check()
+    internal static int Check() => Check(_ => true);
+
+    /// <summary>Runs the setup of every benchmark class and, in steady state, its benchmarks that <paramref name="include"/> selects.</summary>
+    internal static int Check(Func<MethodInfo, bool> include)
     {
         foreach (Type type in BenchmarkTypes())
         {
             object benchmark = Activator.CreateInstance(type)!;
             type.GetMethod("Setup")!.Invoke(benchmark, null);
             var allocating = new System.Collections.Generic.List<string>();
-            foreach (MethodInfo method in type.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null))
+            foreach (MethodInfo method in type.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null && include(m)))
             {
                 if (method.ReturnType != typeof(void))
                 {

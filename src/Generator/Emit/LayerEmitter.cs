@@ -71,11 +71,12 @@ internal static partial class LayerEmitter
 
     /// <summary>
     /// The attribute of every per-block method (<c>StatisticsBlock</c>, <c>NormalizeBlock</c>, ...): each is a root of
-    /// its own for the JIT. Inlined into the block runner's switch, the blocks of all passes shared one inlining budget;
-    /// the JIT lets an <c>AggressiveInlining</c> method exceed the budget only when it is called from the root itself,
-    /// so the kernels, one level further down, were compiled as calls (the statistics kernel of BatchNorm1d (64, 128, 256)
-    /// was a call per plane, its sums returned through the stack). One call per block costs nothing measurable; the
-    /// kernels now inline into their block.
+    /// its own for the JIT. Inlined into the block runner's switch (or into <c>Forward</c>), the blocks of all passes
+    /// shared one inlining budget, and the JIT lets an <c>AggressiveInlining</c> method exceed the budget only when the
+    /// root calls it directly: the kernels one level further down stayed calls ("inline exceeds budget" in the runtime's
+    /// MethodJitInliningFailed events for the LayerNorm and GroupNorm kernels without this attribute). One call per block
+    /// costs nothing measurable. The other condition for the kernels to inline, at most 32 locals each, is
+    /// <see cref="KernelEmitter"/>'s (one method per vector width).
     /// </summary>
     private const string BlockMethodAttribute = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]";
 
