@@ -209,7 +209,7 @@ internal static class KernelEmitter
     /// </summary>
     private static void WriteAlignedColumnPositions(IndentedWriter w, VectorWidth v, string name, string arguments, ReductionKind kind, bool gradient, int size)
     {
-        string input = arguments.Split(',')[0].Substring("ref ".Length);
+        string input = gradient ? "firstX" : "first";
         string last = Literals.Int(size - v.Lanes);
         w.WriteLine($"nuint skew = global::NormGen.AlignedStores.Skew(ref {input}, {v.Lanes});");
         using (w.Block("if (skew != 0)"))
