@@ -142,6 +142,7 @@ internal static class KernelEmitter
         string inputs = gradient ? "ref float firstX, ref float firstDy" : "ref float first";
         string totals = string.Join(", ", Map(kind.Accumulators, a => $"ref double {a}Totals"));
         string parameters = $"{inputs}, ref float shift, int rows, {totals}";
+        string arguments = Arguments(parameters);
         WriteDispatchedKernel(
             w,
             name,
@@ -152,7 +153,7 @@ internal static class KernelEmitter
             {
                 if (aligned)
                 {
-                    WriteAlignedColumnPositions(w, v, name, Arguments(parameters), kind, gradient, size);
+                    WriteAlignedColumnPositions(w, v, name, arguments, kind, gradient, size);
                     return;
                 }
 
@@ -165,7 +166,7 @@ internal static class KernelEmitter
 
                 if (remainder > 0)
                 {
-                    w.WriteLine($"{name}{v.Bits}Masked({Arguments(parameters)}, {Literals.Int(size - v.Lanes)}, {v.LastLanes}({remainder}));");
+                    w.WriteLine($"{name}{v.Bits}Masked({arguments}, {Literals.Int(size - v.Lanes)}, {v.LastLanes}({remainder}));");
                 }
             },
             () =>
