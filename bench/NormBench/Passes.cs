@@ -208,6 +208,45 @@ public abstract class PassBreakdown<TLayer>
         }
     }
 
+    /// <summary>
+    /// The floor of the gradient sums: two reads (<see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>
+    /// of x and dy).
+    /// </summary>
+    [Benchmark]
+    public float TwoReads() => TensorPrimitives.Dot(X, GradOutput);
+
+    /// <summary>
+    /// The floor of the input gradient: two reads and a write
+    /// (<see cref="TensorPrimitives.Add(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> of x and dy into dx).
+    /// </summary>
+    [Benchmark]
+    public void TwoReadsOneWrite() => TensorPrimitives.Add(X, GradOutput, GradInput);
+
+    /// <summary>
+    /// A reference for the whole training forward: the reads and writes of its two passes, done by TensorPrimitives
+    /// in the same order (a read-only pass over x, then y = x·a), each walking its tensors first to last.
+    /// </summary>
+    [Benchmark]
+    public float FloorForward()
+    {
+        float sum = TensorPrimitives.Sum(X);
+        TensorPrimitives.Multiply(X, 0.5f, Y);
+        return sum;
+    }
+
+    /// <summary>
+    /// A reference for the training forward+backward: <see cref="FloorForward"/>, then the backward's reads and writes
+    /// (x and dy read, then x and dy read and dx written), by TensorPrimitives in that order. It touches the same four
+    /// tensors in the same sequence as the generated layer's forward and backward, so it sees the same cache.
+    /// </summary>
+    [Benchmark]
+    public float FloorForwardBackward()
+    {
+        float sum = FloorForward() + TensorPrimitives.Dot(X, GradOutput);
+        TensorPrimitives.Add(X, GradOutput, GradInput);
+        return sum;
+    }
+
     /// <summary>Calls the layer's <c>PlanBlocks(batch)</c>, which every pass needs first.</summary>
     protected abstract void PlanBlocks(int batch);
 

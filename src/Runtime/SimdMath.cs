@@ -122,4 +122,71 @@ public static class SimdMath
             Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref start, index)));
         }
     }
+
+    /// <summary>
+    /// Stores <paramref name="value"/> at <c>destination[index]</c> with a non-temporal (streaming) store where the CPU
+    /// has one (<c>vmovntps</c>) and the address is 64-byte aligned, else with a plain store (so a misaligned address,
+    /// e.g. of an array the GC moved since its alignment was computed, costs speed, never a fault). A streaming store writes the
+    /// line to memory without first reading it (no read-for-ownership) and without evicting other data from the cache;
+    /// it is for outputs of tensors too large to be read again from the cache. The destination is pinned for the store
+    /// (<c>fixed</c>, inlined: it cannot move between the check and the store); streaming stores are weakly ordered, so a pass that uses them ends with
+    /// <see cref="StreamingFence"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Vector512<float> value, ref float destination, nuint index)
+    {
+        fixed (float* p = &destination)
+        {
+            float* at = p + index;
+            if (Avx512F.IsSupported && ((nuint)at & 63) == 0)
+            {
+                Avx512F.StoreAlignedNonTemporal(at, value);
+            }
+            else
+            {
+                value.Store(at);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Four consecutive <see cref="StoreStreaming(Vector512{float}, ref float, nuint)"/> at <c>destination[index]</c>,
+    /// <c>[index + 16]</c>, <c>[index + 32]</c> and <c>[index + 48]</c>, with one pin and one alignment check for the
+    /// four (pinning costs two stack stores: once per 256 bytes, not per 64).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Vector512<float> value0, Vector512<float> value1, Vector512<float> value2, Vector512<float> value3, ref float destination, nuint index)
+    {
+        fixed (float* p = &destination)
+        {
+            float* at = p + index;
+            if (Avx512F.IsSupported && ((nuint)at & 63) == 0)
+            {
+                Avx512F.StoreAlignedNonTemporal(at, value0);
+                Avx512F.StoreAlignedNonTemporal(at + 16, value1);
+                Avx512F.StoreAlignedNonTemporal(at + 32, value2);
+                Avx512F.StoreAlignedNonTemporal(at + 48, value3);
+            }
+            else
+            {
+                value0.Store(at);
+                value1.Store(at + 16);
+                value2.Store(at + 32);
+                value3.Store(at + 48);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Orders the streaming stores issued so far before every later store (<c>sfence</c>; nothing where SSE is not
+    /// available, where <see cref="StoreStreaming(Vector512{float}, ref float, nuint)"/> stores plainly).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StreamingFence()
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.StoreFence();
+        }
+    }
 }

@@ -227,6 +227,12 @@ internal static partial class LayerEmitter
                     w.WriteLine();
                     KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", p.SlotLength);
                     w.WriteLine();
+                    if (m.StreamingPlanes)
+                    {
+                        KernelEmitter.WriteGradInputPlaneStreaming(w, "GradInputPlane", p.SlotLength);
+                        w.WriteLine();
+                    }
+
                     WritePermutedGradInput(w, m);
                 }
 
@@ -310,7 +316,7 @@ internal static partial class LayerEmitter
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
             w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
-            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" });
+            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" }, m.StreamingPlanes ? "_streaming" : null);
         }
 
         w.WriteLine();

@@ -88,6 +88,17 @@ internal static partial class LayerEmitter
         }
 
         string slots = m.Strategy == BatchStrategy.SmallPlanes ? "\nprivate double[][] _workerTotals = [];" : "";
+        if (m.StreamingPlanes)
+        {
+            slots += """
+
+
+                // Whether this call writes with streaming stores (global::NormGen.StreamingStores): the input gradient, and the
+                // normalization when the call runs on one thread.
+                private bool _streaming;
+                """;
+        }
+
         if (p.Scope == StatisticsScope.Batch || p.TracksRunningStats)
         {
             slots += """
@@ -98,6 +109,7 @@ internal static partial class LayerEmitter
                 private readonly double[] _totalB = new double[PartialLength];
                 """;
         }
+        string streaming = m.StreamingPlanes ? "\n    _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));" : "";
         w.WriteLine($$"""
             private readonly NormGenBlockRunner _blockRunner;
             private int _runBatch;
@@ -116,7 +128,7 @@ internal static partial class LayerEmitter
                 _runBatch = batch;
                 _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
                 _blocks = (batch + _blockSamples - 1) / _blockSamples;
-                _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+                _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);{{streaming}}
                 if (_partialA.Length < _blocks * PartialLength)
                 {
                     _partialA = new double[_blocks * PartialLength];

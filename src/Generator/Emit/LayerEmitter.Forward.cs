@@ -79,6 +79,7 @@ internal static partial class LayerEmitter
         WriteRunningStatistics(w, m);
         WriteNormalize(w, m);
         WriteKernels(w, m);
+        w.WriteLine();
     }
 
     private static void WriteBatchForwardCore(IndentedWriter w, LayerModel m)
@@ -599,7 +600,7 @@ internal static partial class LayerEmitter
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float y = ref {MemoryMarshal}.GetReference(output);");
-            WriteElementwiseBlockBody(w, m, "Normalize", new[] { "x", "y" }, new[] { "_shift", "_scale", "_offset" });
+            WriteElementwiseBlockBody(w, m, "Normalize", new[] { "x", "y" }, new[] { "_shift", "_scale", "_offset" }, m.StreamingPlanes ? "_streaming && _threads == 1" : null);
         }
 
         w.WriteLine();
@@ -628,7 +629,7 @@ internal static partial class LayerEmitter
     /// strategy: <c>{stem}ColumnRows</c> over a few samples at a time (small planes), <c>{stem}Columns</c> per sample
     /// (columns), or <c>{stem}Plane</c> per (sample, channel) plane with that channel's coefficients.
     /// </summary>
-    private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients)
+    private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients, string? streaming)
     {
         string At(string offset) => string.Join(", ", tensors.Select(t => $"ref {Unsafe}.Add(ref {t}, {offset})"));
         if (m.PermutedElementwise)
@@ -667,11 +668,31 @@ internal static partial class LayerEmitter
         }
         else
         {
+            string arguments = $"{At("at")}, {string.Join(", ", coefficients.Select(a => a + "[c]"))}";
+            if (streaming is not null)
+            {
+                using (w.Block($"if ({streaming})"))
+                {
+                    using (w.Block("for (int n = end - 1; n >= start; n--)"))
+                    using (w.Block("for (int c = 0; c < Slots; c++)"))
+                    {
+                        w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
+                        w.WriteLine($"{stem}PlaneStreaming({arguments});");
+                    }
+
+                    w.WriteLine();
+                    w.WriteLine("global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends");
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
             using (w.Block("for (int n = end - 1; n >= start; n--)"))
             using (w.Block("for (int c = 0; c < Slots; c++)"))
             {
                 w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
-                w.WriteLine($"{stem}Plane({At("at")}, {string.Join(", ", coefficients.Select(a => a + "[c]"))});");
+                w.WriteLine($"{stem}Plane({arguments});");
             }
         }
     }
@@ -737,6 +758,12 @@ internal static partial class LayerEmitter
                 KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
                 w.WriteLine();
                 KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", p.SlotLength);
+                if (m.StreamingPlanes)
+                {
+                    w.WriteLine();
+                    KernelEmitter.WritePlaneNormalizeStreaming(w, "NormalizePlane", p.SlotLength);
+                }
+
                 WritePermutedNormalize(w, m);
                 break;
         }

@@ -142,6 +142,16 @@ internal static partial class LayerEmitter
         /// </summary>
         public bool AlignedColumns => UsesColumns && SampleSize % 16 == 0;
 
+        /// <summary>
+        /// BatchNorm planes whose element-wise kernels have a streaming variant, used when the call's tensor is at least
+        /// <c>NormGen.StreamingStores.MinBytes</c>: one kernel call per plane, the plane a whole number of cache lines and
+        /// at least <see cref="KernelEmitter.StreamingMinLength"/> floats. The input gradient streams whenever the size
+        /// says so; the normalization only when the call runs on one thread (two threads streaming to memory measured
+        /// slower than two threads writing into the cache).
+        /// </summary>
+        public bool StreamingPlanes => Strategy == BatchStrategy.Planes && Plan.Scope == StatisticsScope.Batch && !PermutedElementwise
+            && Plan.SlotLength % 16 == 0 && Plan.SlotLength >= KernelEmitter.StreamingMinLength;
+
         /// <summary>Whether normalization and the input gradient use per-element coefficient arrays (one flat kernel per sample).</summary>
         public bool ExpandedCoefficients => Strategy != BatchStrategy.Planes;
 

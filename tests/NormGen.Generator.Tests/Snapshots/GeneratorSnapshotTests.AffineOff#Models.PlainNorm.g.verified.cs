@@ -1071,6 +1071,7 @@ namespace Models
                 }
             }
         }
+
         /// <summary>
         /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
         /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output.

@@ -106,6 +106,10 @@ namespace Models
         private double[] _partialA = [];
         private double[] _partialB = [];
 
+        // Whether this call writes with streaming stores (global::NormGen.StreamingStores): the input gradient, and the
+        // normalization when the call runs on one thread.
+        private bool _streaming;
+
         // The two partial sums added over the blocks (per channel, or per element for columns), between the passes.
         private readonly double[] _totalA = new double[PartialLength];
         private readonly double[] _totalB = new double[PartialLength];
@@ -117,6 +121,7 @@ namespace Models
             _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
             _blocks = (batch + _blockSamples - 1) / _blockSamples;
             _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));
             if (_partialA.Length < _blocks * PartialLength)
             {
                 _partialA = new double[_blocks * PartialLength];
@@ -424,6 +429,21 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+            if (_streaming && _threads == 1)
+            {
+                for (int n = end - 1; n >= start; n--)
+                {
+                    for (int c = 0; c < Slots; c++)
+                    {
+                        int at = (n * SampleSize) + (c * SlotLength);
+                        NormalizePlaneStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), _shift[c], _scale[c], _offset[c]);
+                    }
+                }
+
+                global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
+                return;
+            }
+
             for (int n = end - 1; n >= start; n--)
             {
                 for (int c = 0; c < Slots; c++)
@@ -780,6 +800,45 @@ namespace Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * scale + offset;
             }
         }
+
+        /// <summary><see cref="NormalizePlane"/> with streaming stores for the cache lines inside the plane (Vector512; other widths call <see cref="NormalizePlane"/>).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizePlaneStreaming(ref float x, ref float y, float shift, float scale, float offset)
+        {
+            if (!global::NormGen.SimdMath.Use512)
+            {
+                NormalizePlane(ref x, ref y, shift, scale, offset);
+                return;
+            }
+
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(scale);
+            global::System.Runtime.Intrinsics.Vector512<float> addend = global::System.Runtime.Intrinsics.Vector512.Create(offset);
+            nuint firstLine = global::NormGen.AlignedStores.Skew(ref y, 16); // the first whole cache line
+            nuint lastLine = firstLine + ((1024 - firstLine) & ~(nuint)15) - 16; // the last whole one
+            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, factor, addend);
+            global::System.Runtime.Intrinsics.Vector512<float> first = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, firstLine) - center, factor, addend);
+            global::System.Runtime.Intrinsics.Vector512<float> final = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastLine) - center, factor, addend);
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1008) - center, factor, addend);
+            nuint i = firstLine + 16;
+            for (; i + 64 <= lastLine; i += 64)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, factor, addend);
+                global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, factor, addend);
+                global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, factor, addend);
+                global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, factor, addend);
+                global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, i);
+            }
+            for (; i < lastLine; i += 16)
+            {
+                global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
+            }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, firstLine);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(final, ref y, lastLine);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 1008);
+        }
+
         /// <summary>
         /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
         /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output. Adds the parameter gradients into <c>Weight.Grad</c> and <c>Bias.Grad</c>, as PyTorch's autograd accumulates.
@@ -864,6 +923,21 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            if (_streaming)
+            {
+                for (int n = end - 1; n >= start; n--)
+                {
+                    for (int c = 0; c < Slots; c++)
+                    {
+                        int at = (n * SampleSize) + (c * SlotLength);
+                        GradInputPlaneStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), _gradShift[c], _gradA[c], _gradB[c], _gradC[c]);
+                    }
+                }
+
+                global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
+                return;
+            }
+
             for (int n = end - 1; n >= start; n--)
             {
                 for (int c = 0; c < Slots; c++)
@@ -1116,6 +1190,45 @@ namespace Models
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * a) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
             }
+        }
+
+        /// <summary><see cref="GradInputPlane"/> with streaming stores for the cache lines inside the plane (Vector512; other widths call <see cref="GradInputPlane"/>).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputPlaneStreaming(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        {
+            if (!global::NormGen.SimdMath.Use512)
+            {
+                GradInputPlane(ref x, ref dy, ref dx, shift, a, b, c);
+                return;
+            }
+
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> va = global::System.Runtime.Intrinsics.Vector512.Create(a);
+            global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
+            global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
+            nuint firstLine = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first whole cache line
+            nuint lastLine = firstLine + ((1024 - firstLine) & ~(nuint)15) - 16; // the last whole one
+            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, vb, vc));
+            global::System.Runtime.Intrinsics.Vector512<float> first = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, firstLine), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, firstLine) - center, vb, vc));
+            global::System.Runtime.Intrinsics.Vector512<float> final = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, lastLine), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastLine) - center, vb, vc));
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 1008), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1008) - center, vb, vc));
+            nuint i = firstLine + 16;
+            for (; i + 64 <= lastLine; i += 64)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, vb, vc));
+                global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref dx, i);
+            }
+            for (; i < lastLine; i += 16)
+            {
+                global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
+            }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref dx, firstLine);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(final, ref dx, lastLine);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 1008);
         }
 
     }

@@ -1,0 +1,117 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+
+namespace NormGen;
+
+/// <summary>
+/// The process-wide size from which generated BatchNorm layers write their outputs with streaming (non-temporal) stores:
+/// the input gradient, and the normalization when the call runs on one thread. A streaming store writes a whole cache
+/// line to memory without reading it first and without evicting other data from the cache. A training step reads x
+/// twice and writes y, then reads x and dy twice and writes dx: once those four tensors exceed the last-level cache,
+/// streaming y and dx keeps x and dy in it for the passes that read them again. A smaller output is better written into
+/// the cache, where the next reader finds it; and two threads streaming to memory at once measured slower than two
+/// threads writing into the cache, so the normalization streams only on one thread. The choice never changes a result:
+/// the same values are stored either way.
+/// </summary>
+public static class StreamingStores
+{
+    private static long s_minBytes = DefaultMinBytes;
+
+    /// <summary>
+    /// The default of <see cref="MinBytes"/>: a quarter of the last-level cache (four tensors of that size fill it), as
+    /// Linux reports the cache (<c>/sys/devices/system/cpu/cpu0/cache</c>, its highest level); <see cref="long.MaxValue"/>
+    /// (never) where the size is not known.
+    /// </summary>
+    public static long DefaultMinBytes { get; } = FromCacheSize(LastLevelCacheBytes("/sys/devices/system/cpu/cpu0/cache"));
+
+    /// <summary>
+    /// Tensors of at least this many bytes get their outputs written with streaming stores (default
+    /// <see cref="DefaultMinBytes"/>); <see cref="long.MaxValue"/> turns them off, 0 uses them for every size. It applies
+    /// to calls that start after it is set.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public static long MinBytes
+    {
+        get => Volatile.Read(ref s_minBytes);
+        set
+        {
+            if (value < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"StreamingStores.MinBytes must be at least 0 (0 = always, long.MaxValue = never), but it was set to {value}.");
+            }
+
+            Volatile.Write(ref s_minBytes, value);
+        }
+    }
+
+    /// <summary>Whether the outputs of a call on a tensor of <paramref name="bytes"/> bytes are written with streaming stores.</summary>
+    public static bool Use(long bytes) => bytes >= MinBytes;
+
+    /// <summary>The default threshold for a last-level cache of <paramref name="cacheBytes"/> (null: unknown).</summary>
+    internal static long FromCacheSize(long? cacheBytes) => cacheBytes is > 0 ? cacheBytes.Value / 4 : long.MaxValue;
+
+    /// <summary>
+    /// The size of the highest cache level under <paramref name="directory"/> (Linux's <c>index*/level</c> and
+    /// <c>index*/size</c> files, sizes like <c>32768K</c>), or null if there is none or it cannot be read.
+    /// </summary>
+    internal static long? LastLevelCacheBytes(string directory)
+    {
+        try
+        {
+            if (!Directory.Exists(directory))
+            {
+                return null;
+            }
+
+            int bestLevel = 0;
+            long? bestBytes = null;
+            foreach (string index in Directory.GetDirectories(directory, "index*"))
+            {
+                string levelPath = Path.Combine(index, "level"), sizePath = Path.Combine(index, "size");
+                if (!File.Exists(levelPath) || !File.Exists(sizePath)
+                    || !int.TryParse(File.ReadAllText(levelPath).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int level)
+                    || ParseSize(File.ReadAllText(sizePath).Trim()) is not long bytes)
+                {
+                    continue;
+                }
+
+                if (level > bestLevel || (level == bestLevel && bytes > bestBytes))
+                {
+                    bestLevel = level;
+                    bestBytes = bytes;
+                }
+            }
+
+            return bestBytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Bytes of a sysfs cache size (<c>32768K</c>, <c>2M</c>, <c>512</c>), or null if it is not one.</summary>
+    internal static long? ParseSize(string text)
+    {
+        long unit = 1;
+        if (text.EndsWith("K", StringComparison.Ordinal))
+        {
+            unit = 1L << 10;
+        }
+        else if (text.EndsWith("M", StringComparison.Ordinal))
+        {
+            unit = 1L << 20;
+        }
+        else if (text.EndsWith("G", StringComparison.Ordinal))
+        {
+            unit = 1L << 30;
+        }
+
+        string digits = unit == 1 ? text : text.Substring(0, text.Length - 1);
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0 && value <= long.MaxValue / unit
+            ? value * unit
+            : null;
+    }
+}
