@@ -126,11 +126,11 @@ public static class SimdMath
     /// <summary>
     /// Stores <paramref name="value"/> at <c>destination[index]</c> with a non-temporal (streaming) store where the CPU
     /// has one (<c>vmovntps</c>) and the address is 64-byte aligned, else with a plain store (so a misaligned address,
-    /// e.g. of an array the GC moved since its alignment was computed, costs speed, never a fault). A streaming store writes the
-    /// line to memory without first reading it (no read-for-ownership) and without evicting other data from the cache;
-    /// it is for outputs of tensors too large to be read again from the cache. The destination is pinned for the store
-    /// (<c>fixed</c>, inlined: it cannot move between the check and the store); streaming stores are weakly ordered, so a pass that uses them ends with
-    /// <see cref="StreamingFence"/>.
+    /// e.g. of an array the GC moved since its alignment was computed, costs speed, never a fault). A streaming store
+    /// writes the line to memory without first reading it (no read-for-ownership) and without evicting other data from
+    /// the cache; it is for outputs of tensors too large to be read again from the cache. The destination is pinned for
+    /// the store (<c>fixed</c>, inlined: it cannot move between the check and the store); streaming stores are weakly
+    /// ordered, so a pass that uses them ends with <see cref="StreamingFence"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void StoreStreaming(Vector512<float> value, ref float destination, nuint index)

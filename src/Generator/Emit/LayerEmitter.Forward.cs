@@ -629,6 +629,10 @@ internal static partial class LayerEmitter
     /// strategy: <c>{stem}ColumnRows</c> over a few samples at a time (small planes), <c>{stem}Columns</c> per sample
     /// (columns), or <c>{stem}Plane</c> per (sample, channel) plane with that channel's coefficients.
     /// </summary>
+    /// <param name="streaming">
+    /// For plane layers with streaming kernels (<c>LayerModel.StreamingPlanes</c>): the run-time condition under which the
+    /// block calls <c>{stem}PlaneStreaming</c> instead and ends with a store fence; null for none.
+    /// </param>
     private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients, string? streaming)
     {
         string At(string offset) => string.Join(", ", tensors.Select(t => $"ref {Unsafe}.Add(ref {t}, {offset})"));
@@ -668,18 +672,21 @@ internal static partial class LayerEmitter
         }
         else
         {
-            string arguments = $"{At("at")}, {string.Join(", ", coefficients.Select(a => a + "[c]"))}";
+            void WritePlanes(string kernel)
+            {
+                using (w.Block("for (int n = end - 1; n >= start; n--)"))
+                using (w.Block("for (int c = 0; c < Slots; c++)"))
+                {
+                    w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
+                    w.WriteLine($"{kernel}({At("at")}, {string.Join(", ", coefficients.Select(a => a + "[c]"))});");
+                }
+            }
+
             if (streaming is not null)
             {
                 using (w.Block($"if ({streaming})"))
                 {
-                    using (w.Block("for (int n = end - 1; n >= start; n--)"))
-                    using (w.Block("for (int c = 0; c < Slots; c++)"))
-                    {
-                        w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
-                        w.WriteLine($"{stem}PlaneStreaming({arguments});");
-                    }
-
+                    WritePlanes(stem + "PlaneStreaming");
                     w.WriteLine();
                     w.WriteLine("global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends");
                     w.WriteLine("return;");
@@ -688,12 +695,7 @@ internal static partial class LayerEmitter
                 w.WriteLine();
             }
 
-            using (w.Block("for (int n = end - 1; n >= start; n--)"))
-            using (w.Block("for (int c = 0; c < Slots; c++)"))
-            {
-                w.WriteLine("int at = (n * SampleSize) + (c * SlotLength);");
-                w.WriteLine($"{stem}Plane({arguments});");
-            }
+            WritePlanes(stem + "Plane");
         }
     }
 
