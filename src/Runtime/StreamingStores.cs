@@ -86,9 +86,9 @@ public static class StreamingStores
 
             return bestBytes;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException or NotSupportedException or ArgumentException)
         {
-            return null;
+            return null; // a probe: the type initializer of this class must not fail, or no layer could run
         }
     }
 
