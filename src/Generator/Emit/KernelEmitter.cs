@@ -399,6 +399,7 @@ internal static class KernelEmitter
                     w.WriteLine($"{v.Float} value{k} = {Value(Offset("i", k * v.Lanes))};");
                 }
 
+                // SimdMath.StoreStreaming has a four-vector overload (one pin per four stores), matching Unroll = 4.
                 w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({string.Join(", ", Enumerable.Range(0, Unroll).Select(k => "value" + k))}, ref {destination}, i);");
             }
 
