@@ -17,14 +17,15 @@ namespace NormGen;
 /// </summary>
 public static class StreamingStores
 {
-    private static long s_minBytes = DefaultMinBytes;
-
     /// <summary>
     /// The default of <see cref="MinBytes"/>: a quarter of the last-level cache (four tensors of that size fill it), as
     /// Linux reports the cache (<c>/sys/devices/system/cpu/cpu0/cache</c>, its highest level); <see cref="long.MaxValue"/>
     /// (never) where the size is not known.
     /// </summary>
     public static long DefaultMinBytes { get; } = FromCacheSize(LastLevelCacheBytes("/sys/devices/system/cpu/cpu0/cache"));
+
+    // After DefaultMinBytes: static initializers run in the order they are written.
+    private static long s_minBytes = DefaultMinBytes;
 
     /// <summary>
     /// Tensors of at least this many bytes get their outputs written with streaming stores (default

@@ -114,6 +114,14 @@ public sealed class StreamingStoresTests
     }
 
     [Fact]
+    public void TheSettingStartsAtTheDefault()
+    {
+        // Only this class changes the setting, one test at a time, and every test restores it.
+        Assert.Equal(StreamingStores.DefaultMinBytes, StreamingStores.MinBytes);
+        Assert.Equal(StreamingStores.FromCacheSize(StreamingStores.LastLevelCacheBytes("/sys/devices/system/cpu/cpu0/cache")), StreamingStores.DefaultMinBytes);
+    }
+
+    [Fact]
     public void UseComparesWithTheSetting()
     {
         long saved = StreamingStores.MinBytes;
