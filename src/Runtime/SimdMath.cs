@@ -178,6 +178,30 @@ public static class SimdMath
     }
 
     /// <summary>
+    /// The 16 floats that start <c>skew</c> lanes into <paramref name="lower"/> and continue into
+    /// <paramref name="upper"/>: lane <c>l</c> is <c>lower[skew + l]</c> while <c>skew + l &lt; 16</c>, else
+    /// <c>upper[skew + l - 16]</c>, for <paramref name="indices"/> = <see cref="JoinIndices"/>(skew). Kernels whose
+    /// vectors follow the start of a sample rather than the cache lines form each aligned line of their output from two
+    /// neighbouring vectors this way, for <see cref="StoreStreaming(Vector512{float}, ref float, nuint)"/>. One
+    /// two-source permute (<c>vpermt2ps</c>) where AVX-512 is available, <see cref="JoinSoftware"/> otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Join(Vector512<float> lower, Vector512<float> upper, Vector512<int> indices) =>
+        Avx512F.IsSupported ? Avx512F.PermuteVar16x32x2(lower, indices, upper) : JoinSoftware(lower, upper, indices);
+
+    /// <summary>The permute indices of <see cref="Join"/> for <paramref name="skew"/> (0 to 15): skew, ..., skew + 15.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> JoinIndices(nuint skew) => Vector512<int>.Indices + Vector512.Create((int)skew);
+
+    /// <summary><see cref="Join"/> without AVX-512: two one-source shuffles and a select (internal so that tests compare it with the permute).</summary>
+    internal static Vector512<float> JoinSoftware(Vector512<float> lower, Vector512<float> upper, Vector512<int> indices)
+    {
+        Vector512<int> lane = indices & Vector512.Create(15);
+        Vector512<float> fromLower = Vector512.LessThan(indices, Vector512.Create(16)).AsSingle();
+        return Vector512.ConditionalSelect(fromLower, Vector512.Shuffle(lower, lane), Vector512.Shuffle(upper, lane));
+    }
+
+    /// <summary>
     /// Orders the streaming stores issued so far before every later store (<c>sfence</c>; nothing where SSE is not
     /// available, where <see cref="StoreStreaming(Vector512{float}, ref float, nuint)"/> stores plainly).
     /// </summary>

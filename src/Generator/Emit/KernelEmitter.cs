@@ -675,7 +675,7 @@ internal static class KernelEmitter
     /// <c>SimdMath.Use512</c> and per-element coefficient arrays otherwise. The coefficient arrays must hold 16 floats past
     /// the last channel.
     /// </summary>
-    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string[] coefficients, Func<string, string> compute, string indexTable)
+    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable)
     {
         int g = Gcd(planeLength, 16);
         int channels = 16 / g;
@@ -687,24 +687,127 @@ internal static class KernelEmitter
             w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
             using (w.Block($"for (int period = 0; period < {slots / channels}; period++)"))
             {
-                foreach (string c in coefficients)
-                {
-                    w.WriteLine($"global::System.Runtime.Intrinsics.Vector512<float> {c}Channels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref {c}, (nuint)(period * {channels}));");
-                }
-
+                WritePeriodChannels(w, coefficients, $"(nuint)(period * {channels})");
                 w.WriteLine($"nuint first = (nuint)(period * {channels * planeLength});");
                 using (w.Block($"for (nuint k = 0; k < {vectors}; k++)"))
                 {
-                    w.WriteLine("global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);");
-                    foreach (string c in coefficients)
-                    {
-                        w.WriteLine($"global::System.Runtime.Intrinsics.Vector512<float> {c}Vector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative({c}Channels, lanes);");
-                    }
-
+                    WritePermutedCoefficients(w, coefficients, "k * 16", declare: true);
                     w.WriteLine("nuint at = first + (k * 16);");
-                    w.WriteLine(compute("at"));
+                    w.WriteLine($"{Vector512}.StoreUnsafe({value("at")}, ref {destination}, at);");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>{name}Streaming</c>: <see cref="WritePermutedElementwise"/>'s kernel <c>{name}</c> with streaming stores, for
+    /// samples of at least <see cref="StreamingMinLength"/> floats (a sample is a whole number of 16-float vectors, so
+    /// every sample starts at the same position within a cache line). The vectors are computed where they are in the
+    /// sample, as in <c>{name}</c>, and each whole cache line of the output is formed from two neighbours
+    /// (<c>NormGen.SimdMath.Join</c>, one two-source permute) and stored with <c>NormGen.SimdMath.StoreStreaming</c>, four at
+    /// a time where a period allows. The first two and the last two vectors are computed before any store and written last
+    /// with plain stores, as the first and last whole lines and the partial lines at both ends (shared with the neighbouring
+    /// samples), so no line gets both kinds of store. Each stored line is formed only after both of its vectors are loaded,
+    /// and no later load reaches it: safe in place. The bits are those of <c>{name}</c>.
+    /// </summary>
+    public static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable)
+    {
+        int g = Gcd(planeLength, 16);
+        int channels = 16 / g;
+        int vectors = planeLength / g;
+        int periods = slots / channels;
+        int sampleVectors = periods * vectors;
+        string coefficientParameters = string.Join(", ", Map(coefficients, c => "ref float " + c));
+        string Join(string lower, string upper) => $"global::NormGen.SimdMath.Join({lower}, {upper}, join)";
+        // A call per sample of at least 1024 floats, so not AggressiveInlining: its locals (the two end vectors kept for the
+        // plain stores, the joined neighbours) are more than the JIT inlines, and the call costs nothing measurable here.
+        w.WriteLine($"/// <summary><see cref=\"{name}\"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+        using (w.Block($"private static void {name}Streaming({tensors}, {coefficientParameters})"))
+        {
+            w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
+            w.WriteLine($"nuint skew = global::NormGen.AlignedStores.Skew(ref {destination}, 16); // the first whole cache line");
+            w.WriteLine("global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);");
+            w.WriteLine();
+            w.WriteLine("// The two first and the two last vectors of the sample, stored last.");
+            w.WriteLine($"{Float512} head, second, penultimate, last;");
+            void End(string name, int vector)
+            {
+                using (w.Block(""))
+                {
+                    int period = vector / vectors;
+                    WritePeriodChannels(w, coefficients, Literals.Int(period * channels));
+                    WritePermutedCoefficients(w, coefficients, Literals.Int((vector % vectors) * 16), declare: true);
+                    w.WriteLine($"{name} = {value($"(nuint){Literals.Int(vector * 16)}")};");
+                }
+            }
+
+            End("head", 0);
+            End("second", 1);
+            End("penultimate", sampleVectors - 2);
+            End("last", sampleVectors - 1);
+            w.WriteLine();
+            w.WriteLine("// Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.");
+            w.WriteLine($"{Float512} previous = second;");
+            using (w.Block($"for (int period = 0; period < {Literals.Int(periods)}; period++)"))
+            {
+                WritePeriodChannels(w, coefficients, $"(nuint)(period * {channels})");
+                w.WriteLine($"nuint first = (nuint)(period * {Literals.Int(channels * planeLength)});");
+                w.WriteLine($"// This period's share of the sample's vectors 2 to {Literals.Int(sampleVectors - 2)} (0, 1 and {Literals.Int(sampleVectors - 1)} were computed above).");
+                w.WriteLine($"nuint k = (nuint)global::System.Math.Clamp(2 - (period * {Literals.Int(vectors)}), 0, {Literals.Int(vectors)});");
+                w.WriteLine($"nuint end = (nuint)global::System.Math.Clamp({Literals.Int(sampleVectors - 1)} - (period * {Literals.Int(vectors)}), 0, {Literals.Int(vectors)});");
+                using (w.Block($"for (; k + {Unroll} <= end; k += {Unroll})"))
+                {
+                    for (int u = 0; u < Unroll; u++)
+                    {
+                        WritePermutedCoefficients(w, coefficients, u == 0 ? "k * 16" : $"(k + {u}) * 16", declare: u == 0);
+                        w.WriteLine($"{Float512} value{u} = {value(u == 0 ? "first + (k * 16)" : $"first + ((k + {u}) * 16)")};");
+                    }
+
+                    // SimdMath.StoreStreaming has a four-vector overload (one pin per four stores), matching Unroll = 4.
+                    w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value0")}, {Join("value0", "value1")}, {Join("value1", "value2")}, {Join("value2", "value3")}, ref {destination}, first + (k * 16) - 16 + skew);");
+                    w.WriteLine("previous = value3;");
+                }
+
+                using (w.Block("for (; k < end; k++)"))
+                {
+                    WritePermutedCoefficients(w, coefficients, "k * 16", declare: true);
+                    w.WriteLine($"{Float512} value = {value("first + (k * 16)")};");
+                    w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value")}, ref {destination}, first + (k * 16) - 16 + skew);");
+                    w.WriteLine("previous = value;");
+                }
+            }
+
+            w.WriteLine();
+            w.WriteLine($"{Vector512}.StoreUnsafe(head, ref {destination}, 0);");
+            w.WriteLine($"{Vector512}.StoreUnsafe({Join("head", "second")}, ref {destination}, skew);");
+            w.WriteLine($"{Vector512}.StoreUnsafe({Join("penultimate", "last")}, ref {destination}, {Literals.Int((sampleVectors - 2) * 16)} + skew);");
+            w.WriteLine($"{Vector512}.StoreUnsafe(last, ref {destination}, {Literals.Int((sampleVectors - 1) * 16)});");
+        }
+    }
+
+    private const string Vector512 = "global::System.Runtime.Intrinsics.Vector512";
+    private const string Float512 = "global::System.Runtime.Intrinsics.Vector512<float>";
+
+    /// <summary>Loads the per-channel coefficient vectors of the period whose first channel is <paramref name="channel"/> (<c>{c}Channels</c>).</summary>
+    private static void WritePeriodChannels(IndentedWriter w, string[] coefficients, string channel)
+    {
+        foreach (string c in coefficients)
+        {
+            w.WriteLine($"{Float512} {c}Channels = {Vector512}.LoadUnsafe(ref {c}, {channel});");
+        }
+    }
+
+    /// <summary>
+    /// Permutes each coefficient's channels into the lanes of the vector whose index row starts at <paramref name="row"/>
+    /// (<c>lanes</c>, <c>{c}Vector</c>; declared, or assigned again).
+    /// </summary>
+    private static void WritePermutedCoefficients(IndentedWriter w, string[] coefficients, string row, bool declare)
+    {
+        w.WriteLine($"{(declare ? "global::System.Runtime.Intrinsics.Vector512<int> " : "")}lanes = {Vector512}.LoadUnsafe(ref index, {row});");
+        foreach (string c in coefficients)
+        {
+            w.WriteLine($"{(declare ? Float512 + " " : "")}{c}Vector = {Vector512}.ShuffleNative({c}Channels, lanes);");
         }
     }
 

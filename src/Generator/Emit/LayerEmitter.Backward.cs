@@ -1,3 +1,4 @@
+using System;
 using NormGen.Generator.Helpers;
 using NormGen.Generator.Model;
 
@@ -248,9 +249,15 @@ internal static partial class LayerEmitter
             return;
         }
 
-        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", new[] { "shift", "a", "b", "c" },
-            at => $"global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, {at}), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, bVector, cVector)), ref dx, {at});",
-            "PermuteIndex");
+        Func<string, string> value = at => $"global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, {at}), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, bVector, cVector))";
+        string[] coefficients = { "shift", "a", "b", "c" };
+        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, value, "PermuteIndex");
+        if (m.StreamingPermuted)
+        {
+            w.WriteLine();
+            KernelEmitter.WritePermutedStreaming(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, value, "PermuteIndex");
+        }
+
         w.WriteLine();
     }
 
@@ -316,7 +323,7 @@ internal static partial class LayerEmitter
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
             w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
-            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" }, m.StreamingPlanes ? "_streaming" : null);
+            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" }, m.Streaming ? "_streaming" : null);
         }
 
         w.WriteLine();

@@ -88,7 +88,7 @@ internal static partial class LayerEmitter
         }
 
         string slots = m.Strategy == BatchStrategy.SmallPlanes ? "\nprivate double[][] _workerTotals = [];" : "";
-        if (m.StreamingPlanes)
+        if (m.Streaming)
         {
             slots += """
 
@@ -109,7 +109,7 @@ internal static partial class LayerEmitter
                 private readonly double[] _totalB = new double[PartialLength];
                 """;
         }
-        string streaming = m.StreamingPlanes ? "\n    _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));" : "";
+        string streaming = m.Streaming ? "\n    _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));" : "";
         w.WriteLine($$"""
             private readonly NormGenBlockRunner _blockRunner;
             private int _runBatch;

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using NormGen.Generator.Helpers;
 using NormGen.Generator.Model;
@@ -600,7 +601,7 @@ internal static partial class LayerEmitter
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float y = ref {MemoryMarshal}.GetReference(output);");
-            WriteElementwiseBlockBody(w, m, "Normalize", new[] { "x", "y" }, new[] { "_shift", "_scale", "_offset" }, m.StreamingPlanes ? "_streaming && _threads == 1" : null);
+            WriteElementwiseBlockBody(w, m, "Normalize", new[] { "x", "y" }, new[] { "_shift", "_scale", "_offset" }, m.Streaming ? "_streaming && _threads == 1" : null);
         }
 
         w.WriteLine();
@@ -630,8 +631,8 @@ internal static partial class LayerEmitter
     /// (columns), or <c>{stem}Plane</c> per (sample, channel) plane with that channel's coefficients.
     /// </summary>
     /// <param name="streaming">
-    /// For plane layers with streaming kernels (<c>LayerModel.StreamingPlanes</c>): the run-time condition under which the
-    /// block calls <c>{stem}PlaneStreaming</c> instead and ends with a store fence; null for none.
+    /// For layers with streaming kernels (<c>LayerModel.Streaming</c>): the run-time condition under which the block calls
+    /// <c>{stem}PlaneStreaming</c> (or <c>{stem}PermutedStreaming</c>) instead and ends with a store fence; null for none.
     /// </param>
     private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients, string? streaming)
     {
@@ -640,12 +641,29 @@ internal static partial class LayerEmitter
         {
             using (w.Block("if (global::NormGen.SimdMath.Use512)"))
             {
-                using (w.Block("for (int n = end - 1; n >= start; n--)"))
+                void WriteSamples(string kernel)
                 {
-                    w.WriteLine("int at = n * SampleSize;");
-                    w.WriteLine($"{stem}Permuted({At("at")}, {string.Join(", ", coefficients.Select(a => $"ref {MemoryMarshal}.GetArrayDataReference({a})"))});");
+                    using (w.Block("for (int n = end - 1; n >= start; n--)"))
+                    {
+                        w.WriteLine("int at = n * SampleSize;");
+                        w.WriteLine($"{kernel}({At("at")}, {string.Join(", ", coefficients.Select(a => $"ref {MemoryMarshal}.GetArrayDataReference({a})"))});");
+                    }
                 }
 
+                if (streaming is not null && m.StreamingPermuted)
+                {
+                    using (w.Block($"if ({streaming})"))
+                    {
+                        WriteSamples(stem + "PermutedStreaming");
+                        w.WriteLine();
+                        w.WriteLine("global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends");
+                        w.WriteLine("return;");
+                    }
+
+                    w.WriteLine();
+                }
+
+                WriteSamples(stem + "Permuted");
                 w.WriteLine("return;");
             }
 
@@ -682,7 +700,7 @@ internal static partial class LayerEmitter
                 }
             }
 
-            if (streaming is not null)
+            if (streaming is not null && m.StreamingPlanes)
             {
                 using (w.Block($"if ({streaming})"))
                 {
@@ -780,9 +798,15 @@ internal static partial class LayerEmitter
         }
 
         w.WriteLine();
-        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", new[] { "shift", "scale", "offset" },
-            at => $"global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector), ref y, {at});",
-            "PermuteIndex");
+        Func<string, string> value = at => $"global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector)";
+        string[] coefficients = { "shift", "scale", "offset" };
+        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, value, "PermuteIndex");
+        if (m.StreamingPermuted)
+        {
+            w.WriteLine();
+            KernelEmitter.WritePermutedStreaming(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, value, "PermuteIndex");
+        }
+
         w.WriteLine();
         KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex", m.Plan.SlotLength);
     }

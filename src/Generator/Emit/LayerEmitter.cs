@@ -152,6 +152,16 @@ internal static partial class LayerEmitter
         public bool StreamingPlanes => Strategy == BatchStrategy.Planes && Plan.Scope == StatisticsScope.Batch && !PermutedElementwise
             && Plan.SlotLength % 16 == 0 && Plan.SlotLength >= KernelEmitter.StreamingMinLength;
 
+        /// <summary>
+        /// Layers whose permuted element-wise kernels (<see cref="PermutedElementwise"/>) have a streaming variant, used as
+        /// for <see cref="StreamingPlanes"/>: samples of at least <see cref="KernelEmitter.StreamingMinLength"/> floats (a
+        /// sample of these layers is always a whole number of cache lines).
+        /// </summary>
+        public bool StreamingPermuted => PermutedElementwise && Plan.Scope == StatisticsScope.Batch && SampleSize >= KernelEmitter.StreamingMinLength;
+
+        /// <summary>Whether the element-wise passes have streaming kernels (<see cref="StreamingPlanes"/> or <see cref="StreamingPermuted"/>).</summary>
+        public bool Streaming => StreamingPlanes || StreamingPermuted;
+
         /// <summary>Whether normalization and the input gradient use per-element coefficient arrays (one flat kernel per sample).</summary>
         public bool ExpandedCoefficients => Strategy != BatchStrategy.Planes;
 

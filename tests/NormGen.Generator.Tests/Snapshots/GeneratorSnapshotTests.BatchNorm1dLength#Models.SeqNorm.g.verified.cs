@@ -111,6 +111,10 @@ namespace Models
         private double[] _partialB = [];
         private double[][] _workerTotals = [];
 
+        // Whether this call writes with streaming stores (global::NormGen.StreamingStores): the input gradient, and the
+        // normalization when the call runs on one thread.
+        private bool _streaming;
+
         // The two partial sums added over the blocks (per channel, or per element for columns), between the passes.
         private readonly double[] _totalA = new double[PartialLength];
         private readonly double[] _totalB = new double[PartialLength];
@@ -122,6 +126,7 @@ namespace Models
             _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
             _blocks = (batch + _blockSamples - 1) / _blockSamples;
             _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));
             if (_partialA.Length < _blocks * PartialLength)
             {
                 _partialA = new double[_blocks * PartialLength];
@@ -462,6 +467,18 @@ namespace Models
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             if (global::NormGen.SimdMath.Use512)
             {
+                if (_streaming && _threads == 1)
+                {
+                    for (int n = end - 1; n >= start; n--)
+                    {
+                        int at = n * SampleSize;
+                        NormalizePermutedStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scale), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_offset));
+                    }
+
+                    global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
+                    return;
+                }
+
                 for (int n = end - 1; n >= start; n--)
                 {
                     int at = n * SampleSize;
@@ -1014,6 +1031,111 @@ namespace Models
             }
         }
 
+        /// <summary><see cref="NormalizePermuted"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void NormalizePermutedStreaming(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
+            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first whole cache line
+            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+
+            // The two first and the two last vectors of the sample, stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0);
+                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 1);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 1);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 1);
+                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, scaleVector, offsetVector);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 62);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 62);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 62);
+                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)992) - shiftVector, scaleVector, offsetVector);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 63);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 63);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 63);
+                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)1008) - shiftVector, scaleVector, offsetVector);
+            }
+
+            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
+            for (int period = 0; period < 64; period++)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 1));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 1));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 1));
+                nuint first = (nuint)(period * 16);
+                // This period's share of the sample's vectors 2 to 62 (0, 1 and 63 were computed above).
+                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 1), 0, 1);
+                nuint end = (nuint)global::System.Math.Clamp(63 - (period * 1), 0, 1);
+                for (; k + 4 <= end; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
+                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 1) * 16);
+                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, scaleVector, offsetVector);
+                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 2) * 16);
+                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, scaleVector, offsetVector);
+                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 3) * 16);
+                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + (k * 16) - 16 + skew);
+                    previous = value3;
+                }
+                for (; k < end; k++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref y, first + (k * 16) - 16 + skew);
+                    previous = value;
+                }
+            }
+
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref y, skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref y, 992 + skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 1008);
+        }
+
         /// <summary>Per vector of a period (1 vectors of 16 lanes), the channel within the period of each lane.</summary>
         private static readonly int[] PermuteIndex =
         [
@@ -1127,6 +1249,18 @@ namespace Models
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
             if (global::NormGen.SimdMath.Use512)
             {
+                if (_streaming)
+                {
+                    for (int n = end - 1; n >= start; n--)
+                    {
+                        int at = n * SampleSize;
+                        GradInputPermutedStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradA), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradB), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradC));
+                    }
+
+                    global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
+                    return;
+                }
+
                 for (int n = end - 1; n >= start; n--)
                 {
                     int at = n * SampleSize;
@@ -1492,6 +1626,125 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
                 }
             }
+        }
+
+        /// <summary><see cref="GradInputPermuted"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void GradInputPermutedStreaming(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
+            nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first whole cache line
+            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+
+            // The two first and the two last vectors of the sample, stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 0);
+                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 1);
+                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 1);
+                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 1);
+                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 1);
+                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, bVector, cVector));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 62);
+                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 62);
+                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 62);
+                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 62);
+                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)992), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)992) - shiftVector, bVector, cVector));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 63);
+                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 63);
+                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 63);
+                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 63);
+                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)1008), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)1008) - shiftVector, bVector, cVector));
+            }
+
+            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
+            for (int period = 0; period < 64; period++)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 1));
+                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, (nuint)(period * 1));
+                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(period * 1));
+                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, (nuint)(period * 1));
+                nuint first = (nuint)(period * 16);
+                // This period's share of the sample's vectors 2 to 62 (0, 1 and 63 were computed above).
+                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 1), 0, 1);
+                nuint end = (nuint)global::System.Math.Clamp(63 - (period * 1), 0, 1);
+                for (; k + 4 <= end; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
+                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 1) * 16);
+                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                    bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                    cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 1) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, bVector, cVector));
+                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 2) * 16);
+                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                    bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                    cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 2) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, bVector, cVector));
+                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 3) * 16);
+                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                    bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                    cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 3) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, bVector, cVector));
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 16) - 16 + skew);
+                    previous = value3;
+                }
+                for (; k < end; k++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 16) - 16 + skew);
+                    previous = value;
+                }
+            }
+
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 992 + skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 1008);
         }
 
     }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Reflection;
+using System.Runtime.Intrinsics;
 using Xunit;
 
 namespace NormGen.Runtime.Tests.Numerics;
@@ -16,68 +17,126 @@ public partial class Bn2dStreaming
 }
 
 /// <summary>
+/// (N, 8, 14, 14): planes of 196 floats, not whole cache lines, with the permuted kernels over whole samples of 1568
+/// floats (4 channels in 49 vectors per period), whose streaming variants form each line from two vectors.
+/// </summary>
+[BatchNorm2d(8, 14, 14)]
+public partial class Bn2dStreamingPermuted
+{
+}
+
+/// <summary>(N, 32, 7, 7): small planes (column statistics) with the permuted kernels (16 channels in 49 vectors per period).</summary>
+[BatchNorm2d(32, 7, 7)]
+public partial class Bn2dStreamingSmallPlanes
+{
+}
+
+/// <summary>(N, 64, 16): small planes of one vector each, so a period (one channel) is a single vector.</summary>
+[BatchNorm1d(64, Length = 16)]
+public partial class Bn1dStreamingSmallPlanes
+{
+}
+
+/// <summary>
 /// BatchNorm layers whose planes are at least 1024 floats of whole cache lines write their input gradient, and on one
 /// thread their normalization, with streaming stores when the tensor is at least <see cref="StreamingStores.MinBytes"/>
 /// (<c>GradInputPlaneStreaming</c>, <c>NormalizePlaneStreaming</c>: plain stores for the lines at both ends of a plane,
-/// streaming ones between them, on Vector512; other widths call the plain kernel). Each element is the same expression
-/// on either path, so the results must be bit-for-bit those of plain stores, wherever the tensors start (the kernels
-/// split each plane at the destination's first whole cache line), in place, and on two threads (each worker fences its
-/// own streaming stores). The tests in this class are the only ones that change the process-wide
+/// streaming ones between them, on Vector512; other widths call the plain kernel), and so do the layers with permuted
+/// kernels over samples of at least 1024 floats (<c>GradInputPermutedStreaming</c>, <c>NormalizePermutedStreaming</c>:
+/// each line joined from two vectors computed where they are in the sample, <see cref="SimdMath.Join"/>). Each element
+/// is the same expression on either path, so the results must be bit-for-bit those of plain stores, wherever the tensors
+/// start (the kernels split each plane or sample at the destination's first whole cache line), in place, and on two
+/// threads (each worker fences its own streaming stores). The tests in this class are the only ones that change the process-wide
 /// setting, and they run one after the other; other tests running meanwhile get the same bits on either path.
 /// </summary>
 public sealed class StreamingStoresTests
 {
     private const int Batch = 9;
 
-    /// <summary>(input offset, output offset) in floats, covering every start of the output modulo 64 bytes.</summary>
-    public static TheoryData<int, int> Offsets()
+    /// <summary>(layer, input offset, output offset) in floats, covering every start of the output modulo 64 bytes.</summary>
+    public static TheoryData<string, int, int> Offsets()
     {
-        var data = new TheoryData<int, int>();
-        for (int o = 0; o < 16; o++)
+        var data = new TheoryData<string, int, int>();
+        foreach (string layer in Layers)
         {
-            data.Add((o * 5) % 16, o);
+            for (int o = 0; o < 16; o++)
+            {
+                data.Add(layer, (o * 5) % 16, o);
+            }
         }
 
         return data;
     }
 
+    /// <summary>(layer, offset) for the in-place runs.</summary>
+    public static TheoryData<string, int> InPlaceOffsets()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string layer in Layers)
+        {
+            foreach (int o in new[] { 0, 3, 15 })
+            {
+                data.Add(layer, o);
+            }
+        }
+
+        return data;
+    }
+
+    public static TheoryData<string> LayerNames() => new(Layers);
+
+    private static readonly string[] Layers = [nameof(Bn2dStreaming), nameof(Bn2dStreamingPermuted), nameof(Bn2dStreamingSmallPlanes), nameof(Bn1dStreamingSmallPlanes)];
+
     [Theory]
     [MemberData(nameof(Offsets))]
-    public void StreamingStoresGiveTheSameBitsAsPlainStores(int inputOffset, int outputOffset)
+    public void StreamingStoresGiveTheSameBitsAsPlainStores(string layer, int inputOffset, int outputOffset)
     {
-        TrainingStep.Results plain = Run(streaming: false, () => TrainingStep.Run<Bn2dStreamingRunner>(Batch, 0, 0, inPlace: false));
-        TrainingStep.Results streamed = Run(streaming: true, () => TrainingStep.Run<Bn2dStreamingRunner>(Batch, inputOffset, outputOffset, inPlace: false));
+        TrainingStep.Results plain = Run(layer, streaming: false, batch => Step(layer, batch, 0, 0, inPlace: false));
+        TrainingStep.Results streamed = Run(layer, streaming: true, batch => Step(layer, batch, inputOffset, outputOffset, inPlace: false));
         TrainingStep.AssertSame(streamed, plain);
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(3)]
-    [InlineData(15)]
-    public void StreamingStoresInPlaceGiveTheSameBits(int offset)
+    [MemberData(nameof(InPlaceOffsets))]
+    public void StreamingStoresInPlaceGiveTheSameBits(string layer, int offset)
     {
-        TrainingStep.Results plain = Run(streaming: false, () => TrainingStep.Run<Bn2dStreamingRunner>(Batch, 0, 0, inPlace: false));
-        TrainingStep.Results streamed = Run(streaming: true, () => TrainingStep.Run<Bn2dStreamingRunner>(Batch, offset, offset, inPlace: true));
+        TrainingStep.Results plain = Run(layer, streaming: false, batch => Step(layer, batch, 0, 0, inPlace: false));
+        TrainingStep.Results streamed = Run(layer, streaming: true, batch => Step(layer, batch, offset, offset, inPlace: true));
         TrainingStep.AssertSame(streamed, plain);
     }
 
-    [Fact]
-    public void StreamingStoresOnTwoThreadsGiveTheSameBitsAsPlainStoresOnOne()
+    [Theory]
+    [MemberData(nameof(LayerNames))]
+    public void StreamingStoresOnTwoThreadsGiveTheSameBitsAsPlainStoresOnOne(string layer)
     {
         // At least NormThreads.ParallelMinBytes of input, so that the blocks may run on two threads.
-        int batch = (NormThreads.ParallelMinBytes / (Bn2dStreaming.SampleSize * sizeof(float))) + 17;
+        int batch = (NormThreads.ParallelMinBytes / (SampleSize(layer) * sizeof(float))) + 17;
         int savedThreads = NormThreads.MaxThreads;
         try
         {
             NormThreads.MaxThreads = 1;
-            TrainingStep.Results plain = Run(streaming: false, () => TrainingStep.Run<Bn2dStreamingRunner>(batch, 0, 0, inPlace: false));
+            TrainingStep.Results plain = Run(layer, streaming: false, _ => Step(layer, batch, 0, 0, inPlace: false));
             NormThreads.MaxThreads = 2;
-            TrainingStep.Results streamed = Run(streaming: true, () => TrainingStep.Run<Bn2dStreamingRunner>(batch, 7, 5, inPlace: false));
+            TrainingStep.Results streamed = Run(layer, streaming: true, _ => Step(layer, batch, 7, 5, inPlace: false));
             TrainingStep.AssertSame(streamed, plain);
         }
         finally
         {
             NormThreads.MaxThreads = savedThreads;
+        }
+    }
+
+    [Fact]
+    public void JoinTakesTheLinesBetweenTwoVectors()
+    {
+        var lower = Vector512.Create(0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        Vector512<float> upper = lower + Vector512.Create(16f);
+        for (int skew = 0; skew < 16; skew++)
+        {
+            Vector512<int> indices = SimdMath.JoinIndices((nuint)skew);
+            Vector512<float> expected = lower + Vector512.Create((float)skew);
+            Assert.Equal(expected, SimdMath.Join(lower, upper, indices));
+            Assert.Equal(expected, SimdMath.JoinSoftware(lower, upper, indices));
         }
     }
 
@@ -160,19 +219,36 @@ public sealed class StreamingStoresTests
         File.WriteAllText(Path.Combine(directory, "size"), size + "\n");
     }
 
+    private static int SampleSize(string layer) => layer switch
+    {
+        nameof(Bn2dStreaming) => Bn2dStreaming.SampleSize,
+        nameof(Bn2dStreamingPermuted) => Bn2dStreamingPermuted.SampleSize,
+        nameof(Bn2dStreamingSmallPlanes) => Bn2dStreamingSmallPlanes.SampleSize,
+        _ => Bn1dStreamingSmallPlanes.SampleSize,
+    };
+
+    private static TrainingStep.Results Step(string layer, int batch, int inputOffset, int outputOffset, bool inPlace) => layer switch
+    {
+        nameof(Bn2dStreaming) => TrainingStep.Run<Bn2dStreamingRunner>(batch, inputOffset, outputOffset, inPlace),
+        nameof(Bn2dStreamingPermuted) => TrainingStep.Run<Bn2dStreamingPermutedRunner>(batch, inputOffset, outputOffset, inPlace),
+        nameof(Bn2dStreamingSmallPlanes) => TrainingStep.Run<Bn2dStreamingSmallPlanesRunner>(batch, inputOffset, outputOffset, inPlace),
+        _ => TrainingStep.Run<Bn1dStreamingSmallPlanesRunner>(batch, inputOffset, outputOffset, inPlace),
+    };
+
     /// <summary>
-    /// Runs <paramref name="step"/> with streaming stores on for every size (<paramref name="streaming"/>) or off, and
-    /// checks from the layer's own flag that the backward took that path.
+    /// Runs <paramref name="step"/> (given the batch: 9 samples, or at least 32 where the column statistics take rows of
+    /// 32) with streaming stores on for every size (<paramref name="streaming"/>) or off, and checks from the layer's own
+    /// flag that the backward took that path.
     /// </summary>
-    private static TrainingStep.Results Run(bool streaming, Func<TrainingStep.Results> step)
+    private static TrainingStep.Results Run(string layer, bool streaming, Func<int, TrainingStep.Results> step)
     {
         long saved = StreamingStores.MinBytes;
         try
         {
             StreamingStores.MinBytes = streaming ? 0 : long.MaxValue;
-            Bn2dStreamingRunner.LastStreaming = null;
-            TrainingStep.Results results = step();
-            Assert.Equal(streaming, Bn2dStreamingRunner.LastStreaming);
+            StreamingRunner.LastStreaming = null;
+            TrainingStep.Results results = step(layer is nameof(Bn2dStreamingSmallPlanes) or nameof(Bn1dStreamingSmallPlanes) ? 37 : Batch);
+            Assert.Equal(streaming, StreamingRunner.LastStreaming);
             return results;
         }
         finally
@@ -181,15 +257,22 @@ public sealed class StreamingStoresTests
         }
     }
 
+    /// <summary>The layer's <c>_streaming</c> flag after the last backward of any runner.</summary>
+    private static class StreamingRunner
+    {
+        public static bool? LastStreaming { get; set; }
+
+        public static void Record(object layer)
+        {
+            FieldInfo field = layer.GetType().GetField("_streaming", BindingFlags.Instance | BindingFlags.NonPublic)
+                ?? throw new MissingFieldException(layer.GetType().Name, "_streaming");
+            LastStreaming = (bool)field.GetValue(layer)!;
+        }
+    }
+
     private sealed class Bn2dStreamingRunner : TrainingStep.IRunner
     {
-        private static readonly FieldInfo StreamingField = typeof(Bn2dStreaming).GetField("_streaming", BindingFlags.Instance | BindingFlags.NonPublic)
-            ?? throw new MissingFieldException(nameof(Bn2dStreaming), "_streaming");
-
         private readonly Bn2dStreaming _layer = new();
-
-        /// <summary>The layer's <c>_streaming</c> flag after the last backward of any runner.</summary>
-        public static bool? LastStreaming { get; set; }
 
         public int SampleSize => Bn2dStreaming.SampleSize;
 
@@ -202,7 +285,73 @@ public sealed class StreamingStoresTests
         public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
         {
             _layer.Backward(input, gradOutput, gradInput);
-            LastStreaming = (bool)StreamingField.GetValue(_layer)!;
+            StreamingRunner.Record(_layer);
+        }
+
+        public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
+            (_layer.Weight.GradSpan.ToArray(), _layer.Bias.GradSpan.ToArray(), TensorExtensions.AsSpan(_layer.RunningMean).ToArray(), TensorExtensions.AsSpan(_layer.RunningVar).ToArray());
+    }
+
+    private sealed class Bn2dStreamingPermutedRunner : TrainingStep.IRunner
+    {
+        private readonly Bn2dStreamingPermuted _layer = new();
+
+        public int SampleSize => Bn2dStreamingPermuted.SampleSize;
+
+        public void Forward(ReadOnlySpan<float> input, Span<float> output, bool training)
+        {
+            _layer.Train(training);
+            _layer.Forward(input, output);
+        }
+
+        public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
+        {
+            _layer.Backward(input, gradOutput, gradInput);
+            StreamingRunner.Record(_layer);
+        }
+
+        public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
+            (_layer.Weight.GradSpan.ToArray(), _layer.Bias.GradSpan.ToArray(), TensorExtensions.AsSpan(_layer.RunningMean).ToArray(), TensorExtensions.AsSpan(_layer.RunningVar).ToArray());
+    }
+
+    private sealed class Bn2dStreamingSmallPlanesRunner : TrainingStep.IRunner
+    {
+        private readonly Bn2dStreamingSmallPlanes _layer = new();
+
+        public int SampleSize => Bn2dStreamingSmallPlanes.SampleSize;
+
+        public void Forward(ReadOnlySpan<float> input, Span<float> output, bool training)
+        {
+            _layer.Train(training);
+            _layer.Forward(input, output);
+        }
+
+        public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
+        {
+            _layer.Backward(input, gradOutput, gradInput);
+            StreamingRunner.Record(_layer);
+        }
+
+        public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
+            (_layer.Weight.GradSpan.ToArray(), _layer.Bias.GradSpan.ToArray(), TensorExtensions.AsSpan(_layer.RunningMean).ToArray(), TensorExtensions.AsSpan(_layer.RunningVar).ToArray());
+    }
+
+    private sealed class Bn1dStreamingSmallPlanesRunner : TrainingStep.IRunner
+    {
+        private readonly Bn1dStreamingSmallPlanes _layer = new();
+
+        public int SampleSize => Bn1dStreamingSmallPlanes.SampleSize;
+
+        public void Forward(ReadOnlySpan<float> input, Span<float> output, bool training)
+        {
+            _layer.Train(training);
+            _layer.Forward(input, output);
+        }
+
+        public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
+        {
+            _layer.Backward(input, gradOutput, gradInput);
+            StreamingRunner.Record(_layer);
         }
 
         public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
