@@ -6,14 +6,34 @@ using Xunit;
 
 namespace NormGen.Runtime.Tests.Numerics;
 
+/// <summary>The members of a generated BatchNorm layer that <see cref="StreamingStoresTests"/> calls (the generated ones implement it).</summary>
+public interface IStreamingLayer : IModule
+{
+    /// <summary>Elements per sample (the generated <c>SampleSize</c> constant).</summary>
+    static abstract int Elements { get; }
+
+    Parameter Weight { get; }
+
+    Parameter Bias { get; }
+
+    System.Numerics.Tensors.Tensor<float> RunningMean { get; }
+
+    System.Numerics.Tensors.Tensor<float> RunningVar { get; }
+
+    void Forward(ReadOnlySpan<float> input, Span<float> output);
+
+    void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput);
+}
+
 /// <summary>
 /// (N, 3, 32, 32): planes of 1024 floats, whole cache lines, so its element-wise passes have streaming variants. It is
 /// declared here, not in Layers.cs, because its plain path is the same generated code as every other plane layer's:
 /// this class compares its streaming path with it.
 /// </summary>
 [BatchNorm2d(3, 32, 32)]
-public partial class Bn2dStreaming
+public partial class Bn2dStreaming : IStreamingLayer
 {
+    static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>
@@ -21,20 +41,23 @@ public partial class Bn2dStreaming
 /// floats (4 channels in 49 vectors per period), whose streaming variants form each line from two vectors.
 /// </summary>
 [BatchNorm2d(8, 14, 14)]
-public partial class Bn2dStreamingPermuted
+public partial class Bn2dStreamingPermuted : IStreamingLayer
 {
+    static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>(N, 32, 7, 7): small planes (column statistics) with the permuted kernels (16 channels in 49 vectors per period).</summary>
 [BatchNorm2d(32, 7, 7)]
-public partial class Bn2dStreamingSmallPlanes
+public partial class Bn2dStreamingSmallPlanes : IStreamingLayer
 {
+    static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>(N, 64, 16): small planes of one vector each, so a period (one channel) is a single vector.</summary>
 [BatchNorm1d(64, Length = 16)]
-public partial class Bn1dStreamingSmallPlanes
+public partial class Bn1dStreamingSmallPlanes : IStreamingLayer
 {
+    static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>
@@ -229,10 +252,10 @@ public sealed class StreamingStoresTests
 
     private static TrainingStep.Results Step(string layer, int batch, int inputOffset, int outputOffset, bool inPlace) => layer switch
     {
-        nameof(Bn2dStreaming) => TrainingStep.Run<Bn2dStreamingRunner>(batch, inputOffset, outputOffset, inPlace),
-        nameof(Bn2dStreamingPermuted) => TrainingStep.Run<Bn2dStreamingPermutedRunner>(batch, inputOffset, outputOffset, inPlace),
-        nameof(Bn2dStreamingSmallPlanes) => TrainingStep.Run<Bn2dStreamingSmallPlanesRunner>(batch, inputOffset, outputOffset, inPlace),
-        _ => TrainingStep.Run<Bn1dStreamingSmallPlanesRunner>(batch, inputOffset, outputOffset, inPlace),
+        nameof(Bn2dStreaming) => TrainingStep.Run<Runner<Bn2dStreaming>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(Bn2dStreamingPermuted) => TrainingStep.Run<Runner<Bn2dStreamingPermuted>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(Bn2dStreamingSmallPlanes) => TrainingStep.Run<Runner<Bn2dStreamingSmallPlanes>>(batch, inputOffset, outputOffset, inPlace),
+        _ => TrainingStep.Run<Runner<Bn1dStreamingSmallPlanes>>(batch, inputOffset, outputOffset, inPlace),
     };
 
     /// <summary>
@@ -261,20 +284,17 @@ public sealed class StreamingStoresTests
     private static class StreamingRunner
     {
         public static bool? LastStreaming { get; set; }
-
-        public static void Record(object layer)
-        {
-            FieldInfo field = layer.GetType().GetField("_streaming", BindingFlags.Instance | BindingFlags.NonPublic)
-                ?? throw new MissingFieldException(layer.GetType().Name, "_streaming");
-            LastStreaming = (bool)field.GetValue(layer)!;
-        }
     }
 
-    private sealed class Bn2dStreamingRunner : TrainingStep.IRunner
+    private sealed class Runner<TLayer> : TrainingStep.IRunner
+        where TLayer : IStreamingLayer, new()
     {
-        private readonly Bn2dStreaming _layer = new();
+        private static readonly FieldInfo StreamingField = typeof(TLayer).GetField("_streaming", BindingFlags.Instance | BindingFlags.NonPublic)
+            ?? throw new MissingFieldException(typeof(TLayer).Name, "_streaming");
 
-        public int SampleSize => Bn2dStreaming.SampleSize;
+        private readonly TLayer _layer = new();
+
+        public int SampleSize => TLayer.Elements;
 
         public void Forward(ReadOnlySpan<float> input, Span<float> output, bool training)
         {
@@ -285,73 +305,7 @@ public sealed class StreamingStoresTests
         public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
         {
             _layer.Backward(input, gradOutput, gradInput);
-            StreamingRunner.Record(_layer);
-        }
-
-        public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
-            (_layer.Weight.GradSpan.ToArray(), _layer.Bias.GradSpan.ToArray(), TensorExtensions.AsSpan(_layer.RunningMean).ToArray(), TensorExtensions.AsSpan(_layer.RunningVar).ToArray());
-    }
-
-    private sealed class Bn2dStreamingPermutedRunner : TrainingStep.IRunner
-    {
-        private readonly Bn2dStreamingPermuted _layer = new();
-
-        public int SampleSize => Bn2dStreamingPermuted.SampleSize;
-
-        public void Forward(ReadOnlySpan<float> input, Span<float> output, bool training)
-        {
-            _layer.Train(training);
-            _layer.Forward(input, output);
-        }
-
-        public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
-        {
-            _layer.Backward(input, gradOutput, gradInput);
-            StreamingRunner.Record(_layer);
-        }
-
-        public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
-            (_layer.Weight.GradSpan.ToArray(), _layer.Bias.GradSpan.ToArray(), TensorExtensions.AsSpan(_layer.RunningMean).ToArray(), TensorExtensions.AsSpan(_layer.RunningVar).ToArray());
-    }
-
-    private sealed class Bn2dStreamingSmallPlanesRunner : TrainingStep.IRunner
-    {
-        private readonly Bn2dStreamingSmallPlanes _layer = new();
-
-        public int SampleSize => Bn2dStreamingSmallPlanes.SampleSize;
-
-        public void Forward(ReadOnlySpan<float> input, Span<float> output, bool training)
-        {
-            _layer.Train(training);
-            _layer.Forward(input, output);
-        }
-
-        public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
-        {
-            _layer.Backward(input, gradOutput, gradInput);
-            StreamingRunner.Record(_layer);
-        }
-
-        public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
-            (_layer.Weight.GradSpan.ToArray(), _layer.Bias.GradSpan.ToArray(), TensorExtensions.AsSpan(_layer.RunningMean).ToArray(), TensorExtensions.AsSpan(_layer.RunningVar).ToArray());
-    }
-
-    private sealed class Bn1dStreamingSmallPlanesRunner : TrainingStep.IRunner
-    {
-        private readonly Bn1dStreamingSmallPlanes _layer = new();
-
-        public int SampleSize => Bn1dStreamingSmallPlanes.SampleSize;
-
-        public void Forward(ReadOnlySpan<float> input, Span<float> output, bool training)
-        {
-            _layer.Train(training);
-            _layer.Forward(input, output);
-        }
-
-        public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
-        {
-            _layer.Backward(input, gradOutput, gradInput);
-            StreamingRunner.Record(_layer);
+            StreamingRunner.LastStreaming = (bool)StreamingField.GetValue(_layer)!;
         }
 
         public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
