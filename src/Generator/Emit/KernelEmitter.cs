@@ -675,7 +675,18 @@ internal static class KernelEmitter
     /// <c>SimdMath.Use512</c> and per-element coefficient arrays otherwise. The coefficient arrays must hold 16 floats past
     /// the last channel.
     /// </summary>
-    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable)
+    /// <param name="streaming">Whether to write <see cref="WritePermutedStreaming"/>'s variant <c>{name}Streaming</c> after it.</param>
+    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable, bool streaming)
+    {
+        WritePermutedPlain(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable);
+        if (streaming)
+        {
+            w.WriteLine();
+            WritePermutedStreaming(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable);
+        }
+    }
+
+    private static void WritePermutedPlain(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable)
     {
         int g = Gcd(planeLength, 16);
         int channels = 16 / g;
@@ -710,7 +721,7 @@ internal static class KernelEmitter
     /// samples), so no line gets both kinds of store. Each stored line is formed only after both of its vectors are loaded,
     /// and no later load reaches it: safe in place. The bits are those of <c>{name}</c>.
     /// </summary>
-    public static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable)
+    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable)
     {
         int g = Gcd(planeLength, 16);
         int channels = 16 / g;

@@ -251,13 +251,7 @@ internal static partial class LayerEmitter
 
         Func<string, string> value = at => $"global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, {at}), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, bVector, cVector))";
         string[] coefficients = { "shift", "a", "b", "c" };
-        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, value, "PermuteIndex");
-        if (m.StreamingPermuted)
-        {
-            w.WriteLine();
-            KernelEmitter.WritePermutedStreaming(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, value, "PermuteIndex");
-        }
-
+        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, value, "PermuteIndex", streaming: m.StreamingPermuted);
         w.WriteLine();
     }
 

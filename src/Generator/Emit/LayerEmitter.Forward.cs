@@ -800,13 +800,7 @@ internal static partial class LayerEmitter
         w.WriteLine();
         Func<string, string> value = at => $"global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector)";
         string[] coefficients = { "shift", "scale", "offset" };
-        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, value, "PermuteIndex");
-        if (m.StreamingPermuted)
-        {
-            w.WriteLine();
-            KernelEmitter.WritePermutedStreaming(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, value, "PermuteIndex");
-        }
-
+        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, value, "PermuteIndex", streaming: m.StreamingPermuted);
         w.WriteLine();
         KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex", m.Plan.SlotLength);
     }
