@@ -193,6 +193,17 @@ public static class SimdMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> JoinIndices(nuint skew) => Vector512<int>.Indices + Vector512.Create((int)skew);
 
+    /// <summary>
+    /// The sums of neighbouring lanes of <paramref name="a"/> and then of <paramref name="b"/>: lane <c>l</c> is
+    /// <c>a[2l] + a[2l + 1]</c> for <c>l &lt; 8</c>, else <c>b[2l - 16] + b[2l - 15]</c>. Applied to 16 vectors in pairs,
+    /// then to the 8 results in pairs, and so on, it reduces 16 vectors to one vector of their 16 lane sums in order,
+    /// with 15 additions of whole vectors (the per-channel sums of the segment kernels). Two <see cref="Join"/>s and an add.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> PairwiseSums(Vector512<float> a, Vector512<float> b) =>
+        Join(a, b, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30))
+        + Join(a, b, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
+
     /// <summary><see cref="Join"/> without AVX-512: two one-source shuffles and a select (internal so that tests compare it with the permute).</summary>
     internal static Vector512<float> JoinSoftware(Vector512<float> lower, Vector512<float> upper, Vector512<int> indices)
     {

@@ -44,6 +44,12 @@ namespace NormGen.Runtime.Tests.Layers;
 /// <summary>(N, 4, 10, 20): 200-element planes, periods of 2 channels in 25 vectors (the permuted Vector512 kernels of larger planes).</summary>
 [BatchNorm2d(4, 10, 20)] public partial class Bn2dPermutedPairs { }
 
+/// <summary>(N, 20, 5, 5): 25-element planes, one group of 16 channels and 4 more (the Vector512 segment sums of small planes).</summary>
+[BatchNorm2d(20, 5, 5)] public partial class Bn2dSegments { }
+
+/// <summary>(N, 18, 11, 11): 121-element planes, 7 vectors and a 9-lane tail per plane, 16 + 2 channels (the segment sums).</summary>
+[BatchNorm2d(18, 11, 11)] public partial class Bn2dSegmentsWide { }
+
 /// <summary>(N, 8, 17, 19): 323-element planes, unrolled main loops plus tails.</summary>
 [BatchNorm2d(8, 17, 19)] public partial class Bn2dOddPlane { }
 

@@ -13,7 +13,7 @@ namespace NormGen.Generator.Emit;
 /// a last, overlapping vector before the main loop (safe in place) and store it after.
 /// Widths whose vector is longer than the data are not emitted.
 /// </summary>
-internal static class KernelEmitter
+internal static partial class KernelEmitter
 {
     /// <summary>Vectors per iteration of the unrolled loops.</summary>
     private const int Unroll = 4;

@@ -164,7 +164,7 @@ internal static partial class LayerEmitter
             w.WriteLine();
             if (m.Strategy == BatchStrategy.SmallPlanes)
             {
-                WriteExpandCoefficients(w, "_gradShift");
+                WriteColumnShifts(w, m, "_gradShift");
                 w.WriteLine();
             }
 
@@ -217,6 +217,12 @@ internal static partial class LayerEmitter
             case BatchStrategy.SmallPlanes:
                 KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {m.GradientSumRows} samples of {m.SampleSize} elements into per-element double sums.");
                 w.WriteLine();
+                if (m.SegmentSums)
+                {
+                    KernelEmitter.WriteSegmentSums512(w, "SumSegmentGradients", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector512).");
+                    w.WriteLine();
+                }
+
                 KernelEmitter.WriteColumnRowsGradInput(w, "GradInputColumnRows", m.SampleSize);
                 w.WriteLine();
                 WritePermutedGradInput(w, m);
@@ -281,6 +287,7 @@ internal static partial class LayerEmitter
                         """);
                     break;
                 case BatchStrategy.SmallPlanes:
+                    WriteSegmentSums(w, m, "SumSegmentGradients", "x, dy", "_gradShift", "grad", "gradX");
                     WriteSmallPlaneSums(w, m.GradientSumRows, "SumColumnGradients", "ref {0}.Add(ref x, at), ref {0}.Add(ref dy, at)", "grad", "gradX");
                     break;
                 default:

@@ -283,7 +283,7 @@ internal static partial class LayerEmitter
         w.WriteLine(m.UsesColumns ? "EstimateShifts(input, batch);" : "EstimateShifts(ref x, batch);");
         if (m.Strategy == BatchStrategy.SmallPlanes)
         {
-            WriteExpandCoefficients(w, "_shift");
+            WriteColumnShifts(w, m, "_shift");
         }
 
         w.WriteLine("RunBlocks(StatisticsPass, input, default, default);");
@@ -394,6 +394,7 @@ internal static partial class LayerEmitter
                         """);
                     break;
                 case BatchStrategy.SmallPlanes:
+                    WriteSegmentSums(w, m, "SumSegmentDeviations", "x", "_shift", "dev", "sq");
                     WriteSmallPlaneSums(w, m.StatisticsRows, "SumColumnDeviations", "ref {0}.Add(ref x, at)", "dev", "sq");
                     break;
                 default:
@@ -418,6 +419,56 @@ internal static partial class LayerEmitter
         }
 
         w.WriteLine();
+    }
+
+    /// <summary>
+    /// For <see cref="LayerModel.SegmentSums"/>: the Vector512 body of a small-plane sums block, which returns: each
+    /// sample of [start, end) in order through the segment kernel <paramref name="kernel"/> (inputs
+    /// <paramref name="inputs"/>, comma-separated refs, at the sample's start), into the block's per-channel partials.
+    /// </summary>
+    private static void WriteSegmentSums(IndentedWriter w, LayerModel m, string kernel, string inputs, string shifts, string first, string second)
+    {
+        if (!m.SegmentSums)
+        {
+            return;
+        }
+
+        string args = string.Join(", ", inputs.Split(',').Select(i => $"ref {Unsafe}.Add(ref {i.Trim()}, n * SampleSize)"));
+        w.WriteLine($$"""
+            if (global::NormGen.SimdMath.Use512)
+            {
+                ref double {{first}}Sums = ref _partialA[block * PartialLength];
+                ref double {{second}}Sums = ref _partialB[block * PartialLength];
+                global::System.Array.Clear(_partialA, block * PartialLength, Slots);
+                global::System.Array.Clear(_partialB, block * PartialLength, Slots);
+                for (int n = start; n < end; n++)
+                {
+                    {{kernel}}({{args}}, ref {{MemoryMarshal}}.GetArrayDataReference({{shifts}}), ref {{first}}Sums, ref {{second}}Sums);
+                }
+
+                return;
+            }
+
+            """);
+    }
+
+    /// <summary>
+    /// Small planes: the per-element copy of the shifts that the column kernels read (not needed by the segment
+    /// kernels, which read the per-channel shifts, so skipped on Vector512 for <see cref="LayerModel.SegmentSums"/>).
+    /// </summary>
+    private static void WriteColumnShifts(IndentedWriter w, LayerModel m, string shifts)
+    {
+        if (m.SegmentSums)
+        {
+            using (w.Block("if (!global::NormGen.SimdMath.Use512) // the segment kernels read the per-channel shifts"))
+            {
+                WriteExpandCoefficients(w, shifts);
+            }
+        }
+        else
+        {
+            WriteExpandCoefficients(w, shifts);
+        }
     }
 
     /// <summary>
@@ -767,6 +818,12 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
                 w.WriteLine();
+                if (m.SegmentSums)
+                {
+                    KernelEmitter.WriteSegmentSums512(w, "SumSegmentDeviations", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector512).");
+                    w.WriteLine();
+                }
+
                 KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {m.StatisticsRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.");
                 w.WriteLine();
                 KernelEmitter.WriteColumnRowsNormalize(w, "NormalizeColumnRows", m.SampleSize);

@@ -32,8 +32,13 @@ internal abstract class ReductionKind
     /// <summary>Statements before the loops (broadcasts).</summary>
     public abstract void WritePrologue(IndentedWriter w, VectorWidth v);
 
-    /// <summary>Adds the vectors at offset <paramref name="at"/> into partial accumulators <paramref name="k"/>; masked lanes add nothing. <paramref name="tag"/> makes temporaries unique within a scope.</summary>
-    public abstract void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag);
+    /// <summary>
+    /// Adds the vectors at offset <paramref name="at"/> into partial accumulators <paramref name="k"/>; masked lanes add
+    /// nothing. <paramref name="tag"/> makes temporaries unique within a scope. With <paramref name="first"/>, the
+    /// update declares the partials instead, initialized to its values (the JIT does not fold an addition to a zero
+    /// vector: <c>0 + -0</c> is <c>+0</c>).
+    /// </summary>
+    public abstract void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag, bool first = false);
 
     /// <summary>Scalar accumulation of element <paramref name="i"/> into the double totals.</summary>
     public abstract void WriteScalarUpdate(IndentedWriter w, string i);
@@ -54,12 +59,11 @@ internal abstract class ReductionKind
         {
         }
 
-        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag)
+        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag, bool first = false)
         {
             string load = KernelEmitter.Load(v, "p", at);
-            w.WriteLine(mask is null
-                ? $"sum{k} += {load};"
-                : $"sum{k} += {v.Type}.ConditionalSelect({mask}, {load}, {v.Float}.Zero);");
+            string value = mask is null ? load : $"{v.Type}.ConditionalSelect({mask}, {load}, {v.Float}.Zero)";
+            w.WriteLine(first ? $"{v.Float} sum{k} = {value};" : $"sum{k} += {value};");
         }
 
         public override void WriteScalarUpdate(IndentedWriter w, string i) => w.WriteLine($"sumTotal += {Element("p", i)};");
@@ -77,13 +81,20 @@ internal abstract class ReductionKind
 
         public override void WritePrologue(IndentedWriter w, VectorWidth v) => w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
 
-        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag)
+        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag, bool first = false)
         {
             string load = KernelEmitter.Load(v, "p", at);
 
             // Masked lanes are replaced by the shift itself, so their deviation is exactly zero.
             string value = mask is null ? load : $"{v.Type}.ConditionalSelect({mask}, {load}, center)";
             w.WriteLine($"{v.Float} d{tag} = {value} - center;");
+            if (first)
+            {
+                w.WriteLine($"{v.Float} dev{k} = d{tag};");
+                w.WriteLine($"{v.Float} sq{k} = d{tag} * d{tag};");
+                return;
+            }
+
             w.WriteLine($"dev{k} += d{tag};");
             w.WriteLine($"sq{k} = {v.Type}.MultiplyAddEstimate(d{tag}, d{tag}, sq{k});");
         }
@@ -116,7 +127,7 @@ internal abstract class ReductionKind
 
         public override void WritePrologue(IndentedWriter w, VectorWidth v) => w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
 
-        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag)
+        public override void WriteUpdate(IndentedWriter w, VectorWidth v, int k, string at, string? mask, string tag, bool first = false)
         {
             string g = KernelEmitter.Load(v, "dy", at);
             if (_weighted)
@@ -133,6 +144,13 @@ internal abstract class ReductionKind
             }
 
             w.WriteLine($"{v.Float} g{tag} = {g};");
+            if (first)
+            {
+                w.WriteLine($"{v.Float} grad{k} = g{tag};");
+                w.WriteLine($"{v.Float} gradX{k} = g{tag} * ({x} - center);");
+                return;
+            }
+
             w.WriteLine($"grad{k} += g{tag};");
             w.WriteLine($"gradX{k} = {v.Type}.MultiplyAddEstimate(g{tag}, {x} - center, gradX{k});");
         }

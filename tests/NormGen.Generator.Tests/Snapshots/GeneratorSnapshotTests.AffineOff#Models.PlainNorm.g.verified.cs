@@ -336,11 +336,14 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             EstimateShifts(ref x, batch);
-            // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
-            for (int c = 0; c < Slots; c++)
+            if (!global::NormGen.SimdMath.Use512) // the segment kernels read the per-channel shifts
             {
-                int first = c * SlotLength;
-                global::System.Array.Fill(_elementCoefficients, _shift[c], first, SlotLength);
+                // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
+                for (int c = 0; c < Slots; c++)
+                {
+                    int first = c * SlotLength;
+                    global::System.Array.Fill(_elementCoefficients, _shift[c], first, SlotLength);
+                }
             }
             RunBlocks(StatisticsPass, input, default, default);
 
@@ -365,6 +368,20 @@ namespace Models
         private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                ref double devSums = ref _partialA[block * PartialLength];
+                ref double sqSums = ref _partialB[block * PartialLength];
+                global::System.Array.Clear(_partialA, block * PartialLength, Slots);
+                global::System.Array.Clear(_partialB, block * PartialLength, Slots);
+                for (int n = start; n < end; n++)
+                {
+                    SumSegmentDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref devSums, ref sqSums);
+                }
+
+                return;
+            }
+
             double[] totals = _workerTotals[worker];
             global::System.Array.Clear(totals);
             ref double devTotals = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(totals);
@@ -693,6 +710,36 @@ namespace Models
             }
             dev = devTotal;
             sq = sqTotal;
+        }
+
+        /// <summary>Adds the deviations from their channel's shift of the 8 planes of 25 elements of one sample, and their squares, into per-channel double sums (Vector512).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void SumSegmentDeviations(ref float p, ref float shift, ref double devTotals, ref double sqTotals)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(9);
+            int c = 0;
+            // The channels after the last group of 16, one by one.
+            for (; c < 8; c++)
+            {
+                SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c) * 25), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c), tail, out global::System.Runtime.Intrinsics.Vector512<float> devLanes, out global::System.Runtime.Intrinsics.Vector512<float> sqLanes);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref devTotals, c) += global::NormGen.SimdMath.SumToDouble(devLanes);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref sqTotals, c) += global::NormGen.SimdMath.SumToDouble(sqLanes);
+            }
+        }
+
+        /// <summary>One plane of <see cref="SumSegmentDeviations"/>: its float partial vectors, each lane the sum of at most two values, added into one vector per sum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumSegmentDeviationsChannel(ref float p, float shift, global::System.Runtime.Intrinsics.Vector512<float> tail, out global::System.Runtime.Intrinsics.Vector512<float> devLanes, out global::System.Runtime.Intrinsics.Vector512<float> sqLanes)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0) - center;
+            global::System.Runtime.Intrinsics.Vector512<float> dev0 = d0;
+            global::System.Runtime.Intrinsics.Vector512<float> sq0 = d0 * d0;
+            global::System.Runtime.Intrinsics.Vector512<float> dTail = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 9), center) - center;
+            global::System.Runtime.Intrinsics.Vector512<float> dev1 = dTail;
+            global::System.Runtime.Intrinsics.Vector512<float> sq1 = dTail * dTail;
+            devLanes = dev0 + dev1;
+            sqLanes = sq0 + sq1;
         }
 
         /// <summary>Adds the deviations from their shifts of up to 32 samples of 200 elements, and their squares, into per-element double sums.</summary>
@@ -1113,11 +1160,14 @@ namespace Models
                 _gradShift[c] = (float)_saveMean[c];
             }
 
-            // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
-            for (int c = 0; c < Slots; c++)
+            if (!global::NormGen.SimdMath.Use512) // the segment kernels read the per-channel shifts
             {
-                int first = c * SlotLength;
-                global::System.Array.Fill(_elementCoefficients, _gradShift[c], first, SlotLength);
+                // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
+                for (int c = 0; c < Slots; c++)
+                {
+                    int first = c * SlotLength;
+                    global::System.Array.Fill(_elementCoefficients, _gradShift[c], first, SlotLength);
+                }
             }
 
             RunBlocks(GradientSumsPass, input, gradOutput, default);
@@ -1147,6 +1197,20 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                ref double gradSums = ref _partialA[block * PartialLength];
+                ref double gradXSums = ref _partialB[block * PartialLength];
+                global::System.Array.Clear(_partialA, block * PartialLength, Slots);
+                global::System.Array.Clear(_partialB, block * PartialLength, Slots);
+                for (int n = start; n < end; n++)
+                {
+                    SumSegmentGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref gradSums, ref gradXSums);
+                }
+
+                return;
+            }
+
             double[] totals = _workerTotals[worker];
             global::System.Array.Clear(totals);
             ref double gradTotals = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(totals);
@@ -1472,6 +1536,36 @@ namespace Models
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref gradXTotals, i) += g * (global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r * 200) + i) - center);
                 }
             }
+        }
+
+        /// <summary>Adds Σdy and Σdy·(x - shift) of each of the 8 planes of 25 elements of one sample into per-channel double sums (Vector512).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void SumSegmentGradients(ref float x, ref float dy, ref float shift, ref double gradTotals, ref double gradXTotals)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(9);
+            int c = 0;
+            // The channels after the last group of 16, one by one.
+            for (; c < 8; c++)
+            {
+                SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c) * 25), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c) * 25), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c), tail, out global::System.Runtime.Intrinsics.Vector512<float> gradLanes, out global::System.Runtime.Intrinsics.Vector512<float> gradXLanes);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradTotals, c) += global::NormGen.SimdMath.SumToDouble(gradLanes);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradXTotals, c) += global::NormGen.SimdMath.SumToDouble(gradXLanes);
+            }
+        }
+
+        /// <summary>One plane of <see cref="SumSegmentGradients"/>: its float partial vectors, each lane the sum of at most two values, added into one vector per sum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumSegmentGradientsChannel(ref float x, ref float dy, float shift, global::System.Runtime.Intrinsics.Vector512<float> tail, out global::System.Runtime.Intrinsics.Vector512<float> gradLanes, out global::System.Runtime.Intrinsics.Vector512<float> gradXLanes)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0);
+            global::System.Runtime.Intrinsics.Vector512<float> grad0 = g0;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX0 = g0 * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center);
+            global::System.Runtime.Intrinsics.Vector512<float> gTail = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 9), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+            global::System.Runtime.Intrinsics.Vector512<float> grad1 = gTail;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX1 = gTail * (global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 9), center) - center);
+            gradLanes = grad0 + grad1;
+            gradXLanes = gradX0 + gradX1;
         }
 
         /// <summary>dx = dy * a + (x - shift) * b + c element-wise over up to 4 samples of 200 elements (coefficients per element).</summary>

@@ -351,11 +351,14 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             EstimateShifts(ref x, batch);
-            // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
-            for (int c = 0; c < Slots; c++)
+            if (!global::NormGen.SimdMath.Use512) // the segment kernels read the per-channel shifts
             {
-                int first = c * SlotLength;
-                global::System.Array.Fill(_elementCoefficients, _shift[c], first, SlotLength);
+                // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
+                for (int c = 0; c < Slots; c++)
+                {
+                    int first = c * SlotLength;
+                    global::System.Array.Fill(_elementCoefficients, _shift[c], first, SlotLength);
+                }
             }
             RunBlocks(StatisticsPass, input, default, default);
 
@@ -382,6 +385,20 @@ namespace Models
         private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                ref double devSums = ref _partialA[block * PartialLength];
+                ref double sqSums = ref _partialB[block * PartialLength];
+                global::System.Array.Clear(_partialA, block * PartialLength, Slots);
+                global::System.Array.Clear(_partialB, block * PartialLength, Slots);
+                for (int n = start; n < end; n++)
+                {
+                    SumSegmentDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref devSums, ref sqSums);
+                }
+
+                return;
+            }
+
             double[] totals = _workerTotals[worker];
             global::System.Array.Clear(totals);
             ref double devTotals = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(totals);
@@ -698,6 +715,68 @@ namespace Models
             }
             dev = devTotal;
             sq = sqTotal;
+        }
+
+        /// <summary>Adds the deviations from their channel's shift of the 64 planes of 16 elements of one sample, and their squares, into per-channel double sums (Vector512).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void SumSegmentDeviations(ref float p, ref float shift, ref double devTotals, ref double sqTotals)
+        {
+            int c = 0;
+            for (; c < 64; c += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> devQuad0, devQuad1, devQuad2, devQuad3;
+                global::System.Runtime.Intrinsics.Vector512<float> sqQuad0, sqQuad1, sqQuad2, sqQuad3;
+                {
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 0) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 0), out global::System.Runtime.Intrinsics.Vector512<float> dev0, out global::System.Runtime.Intrinsics.Vector512<float> sq0);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 1) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 1), out global::System.Runtime.Intrinsics.Vector512<float> dev1, out global::System.Runtime.Intrinsics.Vector512<float> sq1);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 2) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 2), out global::System.Runtime.Intrinsics.Vector512<float> dev2, out global::System.Runtime.Intrinsics.Vector512<float> sq2);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 3) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 3), out global::System.Runtime.Intrinsics.Vector512<float> dev3, out global::System.Runtime.Intrinsics.Vector512<float> sq3);
+                    devQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(dev0, dev1), global::NormGen.SimdMath.PairwiseSums(dev2, dev3));
+                    sqQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sq0, sq1), global::NormGen.SimdMath.PairwiseSums(sq2, sq3));
+                }
+                {
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 4) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 4), out global::System.Runtime.Intrinsics.Vector512<float> dev0, out global::System.Runtime.Intrinsics.Vector512<float> sq0);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 5) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 5), out global::System.Runtime.Intrinsics.Vector512<float> dev1, out global::System.Runtime.Intrinsics.Vector512<float> sq1);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 6) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 6), out global::System.Runtime.Intrinsics.Vector512<float> dev2, out global::System.Runtime.Intrinsics.Vector512<float> sq2);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 7) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 7), out global::System.Runtime.Intrinsics.Vector512<float> dev3, out global::System.Runtime.Intrinsics.Vector512<float> sq3);
+                    devQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(dev0, dev1), global::NormGen.SimdMath.PairwiseSums(dev2, dev3));
+                    sqQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sq0, sq1), global::NormGen.SimdMath.PairwiseSums(sq2, sq3));
+                }
+                {
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 8) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 8), out global::System.Runtime.Intrinsics.Vector512<float> dev0, out global::System.Runtime.Intrinsics.Vector512<float> sq0);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 9) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 9), out global::System.Runtime.Intrinsics.Vector512<float> dev1, out global::System.Runtime.Intrinsics.Vector512<float> sq1);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 10) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 10), out global::System.Runtime.Intrinsics.Vector512<float> dev2, out global::System.Runtime.Intrinsics.Vector512<float> sq2);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 11) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 11), out global::System.Runtime.Intrinsics.Vector512<float> dev3, out global::System.Runtime.Intrinsics.Vector512<float> sq3);
+                    devQuad2 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(dev0, dev1), global::NormGen.SimdMath.PairwiseSums(dev2, dev3));
+                    sqQuad2 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sq0, sq1), global::NormGen.SimdMath.PairwiseSums(sq2, sq3));
+                }
+                {
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 12) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 12), out global::System.Runtime.Intrinsics.Vector512<float> dev0, out global::System.Runtime.Intrinsics.Vector512<float> sq0);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 13) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 13), out global::System.Runtime.Intrinsics.Vector512<float> dev1, out global::System.Runtime.Intrinsics.Vector512<float> sq1);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 14) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 14), out global::System.Runtime.Intrinsics.Vector512<float> dev2, out global::System.Runtime.Intrinsics.Vector512<float> sq2);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 15) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 15), out global::System.Runtime.Intrinsics.Vector512<float> dev3, out global::System.Runtime.Intrinsics.Vector512<float> sq3);
+                    devQuad3 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(dev0, dev1), global::NormGen.SimdMath.PairwiseSums(dev2, dev3));
+                    sqQuad3 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sq0, sq1), global::NormGen.SimdMath.PairwiseSums(sq2, sq3));
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(devQuad0, devQuad1), global::NormGen.SimdMath.PairwiseSums(devQuad2, devQuad3)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, (nuint)c) + devLow, ref devTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, (nuint)c + 8) + devHigh, ref devTotals, (nuint)c + 8);
+                (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sqQuad0, sqQuad1), global::NormGen.SimdMath.PairwiseSums(sqQuad2, sqQuad3)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, (nuint)c) + sqLow, ref sqTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, (nuint)c + 8) + sqHigh, ref sqTotals, (nuint)c + 8);
+            }
+        }
+
+        /// <summary>One plane of <see cref="SumSegmentDeviations"/>: its float partial vectors, each lane the sum of at most two values, added into one vector per sum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumSegmentDeviationsChannel(ref float p, float shift, out global::System.Runtime.Intrinsics.Vector512<float> devLanes, out global::System.Runtime.Intrinsics.Vector512<float> sqLanes)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0) - center;
+            global::System.Runtime.Intrinsics.Vector512<float> dev0 = d0;
+            global::System.Runtime.Intrinsics.Vector512<float> sq0 = d0 * d0;
+            devLanes = dev0;
+            sqLanes = sq0;
         }
 
         /// <summary>Adds the deviations from their shifts of up to 8 samples of 1024 elements, and their squares, into per-element double sums.</summary>
@@ -1183,11 +1262,14 @@ namespace Models
                 _gradShift[c] = (float)_saveMean[c];
             }
 
-            // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
-            for (int c = 0; c < Slots; c++)
+            if (!global::NormGen.SimdMath.Use512) // the segment kernels read the per-channel shifts
             {
-                int first = c * SlotLength;
-                global::System.Array.Fill(_elementCoefficients, _gradShift[c], first, SlotLength);
+                // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
+                for (int c = 0; c < Slots; c++)
+                {
+                    int first = c * SlotLength;
+                    global::System.Array.Fill(_elementCoefficients, _gradShift[c], first, SlotLength);
+                }
             }
 
             RunBlocks(GradientSumsPass, input, gradOutput, default);
@@ -1223,6 +1305,20 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                ref double gradSums = ref _partialA[block * PartialLength];
+                ref double gradXSums = ref _partialB[block * PartialLength];
+                global::System.Array.Clear(_partialA, block * PartialLength, Slots);
+                global::System.Array.Clear(_partialB, block * PartialLength, Slots);
+                for (int n = start; n < end; n++)
+                {
+                    SumSegmentGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref gradSums, ref gradXSums);
+                }
+
+                return;
+            }
+
             double[] totals = _workerTotals[worker];
             global::System.Array.Clear(totals);
             ref double gradTotals = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(totals);
@@ -1508,6 +1604,68 @@ namespace Models
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref gradXTotals, i) += g * (global::System.Runtime.CompilerServices.Unsafe.Add(ref firstX, (r * 1024) + i) - center);
                 }
             }
+        }
+
+        /// <summary>Adds Σdy and Σdy·(x - shift) of each of the 64 planes of 16 elements of one sample into per-channel double sums (Vector512).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void SumSegmentGradients(ref float x, ref float dy, ref float shift, ref double gradTotals, ref double gradXTotals)
+        {
+            int c = 0;
+            for (; c < 64; c += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> gradQuad0, gradQuad1, gradQuad2, gradQuad3;
+                global::System.Runtime.Intrinsics.Vector512<float> gradXQuad0, gradXQuad1, gradXQuad2, gradXQuad3;
+                {
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 0) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 0) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 0), out global::System.Runtime.Intrinsics.Vector512<float> grad0, out global::System.Runtime.Intrinsics.Vector512<float> gradX0);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 1) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 1) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 1), out global::System.Runtime.Intrinsics.Vector512<float> grad1, out global::System.Runtime.Intrinsics.Vector512<float> gradX1);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 2) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 2) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 2), out global::System.Runtime.Intrinsics.Vector512<float> grad2, out global::System.Runtime.Intrinsics.Vector512<float> gradX2);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 3) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 3) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 3), out global::System.Runtime.Intrinsics.Vector512<float> grad3, out global::System.Runtime.Intrinsics.Vector512<float> gradX3);
+                    gradQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(grad0, grad1), global::NormGen.SimdMath.PairwiseSums(grad2, grad3));
+                    gradXQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradX0, gradX1), global::NormGen.SimdMath.PairwiseSums(gradX2, gradX3));
+                }
+                {
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 4) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 4) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 4), out global::System.Runtime.Intrinsics.Vector512<float> grad0, out global::System.Runtime.Intrinsics.Vector512<float> gradX0);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 5) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 5) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 5), out global::System.Runtime.Intrinsics.Vector512<float> grad1, out global::System.Runtime.Intrinsics.Vector512<float> gradX1);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 6) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 6) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 6), out global::System.Runtime.Intrinsics.Vector512<float> grad2, out global::System.Runtime.Intrinsics.Vector512<float> gradX2);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 7) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 7) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 7), out global::System.Runtime.Intrinsics.Vector512<float> grad3, out global::System.Runtime.Intrinsics.Vector512<float> gradX3);
+                    gradQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(grad0, grad1), global::NormGen.SimdMath.PairwiseSums(grad2, grad3));
+                    gradXQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradX0, gradX1), global::NormGen.SimdMath.PairwiseSums(gradX2, gradX3));
+                }
+                {
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 8) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 8) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 8), out global::System.Runtime.Intrinsics.Vector512<float> grad0, out global::System.Runtime.Intrinsics.Vector512<float> gradX0);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 9) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 9) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 9), out global::System.Runtime.Intrinsics.Vector512<float> grad1, out global::System.Runtime.Intrinsics.Vector512<float> gradX1);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 10) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 10) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 10), out global::System.Runtime.Intrinsics.Vector512<float> grad2, out global::System.Runtime.Intrinsics.Vector512<float> gradX2);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 11) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 11) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 11), out global::System.Runtime.Intrinsics.Vector512<float> grad3, out global::System.Runtime.Intrinsics.Vector512<float> gradX3);
+                    gradQuad2 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(grad0, grad1), global::NormGen.SimdMath.PairwiseSums(grad2, grad3));
+                    gradXQuad2 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradX0, gradX1), global::NormGen.SimdMath.PairwiseSums(gradX2, gradX3));
+                }
+                {
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 12) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 12) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 12), out global::System.Runtime.Intrinsics.Vector512<float> grad0, out global::System.Runtime.Intrinsics.Vector512<float> gradX0);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 13) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 13) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 13), out global::System.Runtime.Intrinsics.Vector512<float> grad1, out global::System.Runtime.Intrinsics.Vector512<float> gradX1);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 14) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 14) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 14), out global::System.Runtime.Intrinsics.Vector512<float> grad2, out global::System.Runtime.Intrinsics.Vector512<float> gradX2);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 15) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 15) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 15), out global::System.Runtime.Intrinsics.Vector512<float> grad3, out global::System.Runtime.Intrinsics.Vector512<float> gradX3);
+                    gradQuad3 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(grad0, grad1), global::NormGen.SimdMath.PairwiseSums(grad2, grad3));
+                    gradXQuad3 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradX0, gradX1), global::NormGen.SimdMath.PairwiseSums(gradX2, gradX3));
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradQuad0, gradQuad1), global::NormGen.SimdMath.PairwiseSums(gradQuad2, gradQuad3)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, (nuint)c) + gradLow, ref gradTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, (nuint)c + 8) + gradHigh, ref gradTotals, (nuint)c + 8);
+                (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradXQuad0, gradXQuad1), global::NormGen.SimdMath.PairwiseSums(gradXQuad2, gradXQuad3)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, (nuint)c) + gradXLow, ref gradXTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, (nuint)c + 8) + gradXHigh, ref gradXTotals, (nuint)c + 8);
+            }
+        }
+
+        /// <summary>One plane of <see cref="SumSegmentGradients"/>: its float partial vectors, each lane the sum of at most two values, added into one vector per sum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumSegmentGradientsChannel(ref float x, ref float dy, float shift, out global::System.Runtime.Intrinsics.Vector512<float> gradLanes, out global::System.Runtime.Intrinsics.Vector512<float> gradXLanes)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0);
+            global::System.Runtime.Intrinsics.Vector512<float> grad0 = g0;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX0 = g0 * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center);
+            gradLanes = grad0;
+            gradXLanes = gradX0;
         }
 
         /// <summary>dx = dy * a + (x - shift) * b + c element-wise over up to 4 samples of 1024 elements (coefficients per element).</summary>

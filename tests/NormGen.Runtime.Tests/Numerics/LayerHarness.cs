@@ -78,6 +78,8 @@ public sealed class LayerHarness
         new LayerSpec(nameof(Bn2dPeriodicWide), 2, 8, [10, 10]),
         new LayerSpec(nameof(Bn2dPermutedPlane), 2, 8, [14, 14]),
         new LayerSpec(nameof(Bn2dPermutedPairs), 2, 4, [10, 20]),
+        new LayerSpec(nameof(Bn2dSegments), 2, 20, [5, 5]),
+        new LayerSpec(nameof(Bn2dSegmentsWide), 2, 18, [11, 11]),
         new LayerSpec(nameof(Bn2dOddPlane), 2, 8, [17, 19]),
         new LayerSpec(nameof(Bn2dUnit), 2, 4, [1, 1]),
         new LayerSpec(nameof(Bn2dNoAffine), 2, 3, [4, 5], Affine: false),
@@ -238,6 +240,8 @@ public sealed class LayerHarness
         nameof(Bn2dPeriodicWide) => Of(new Bn2dPeriodicWide()),
         nameof(Bn2dPermutedPlane) => Of(new Bn2dPermutedPlane()),
         nameof(Bn2dPermutedPairs) => Of(new Bn2dPermutedPairs()),
+        nameof(Bn2dSegments) => Of(new Bn2dSegments()),
+        nameof(Bn2dSegmentsWide) => Of(new Bn2dSegmentsWide()),
         nameof(Bn2dOddPlane) => Of(new Bn2dOddPlane()),
         nameof(Bn2dUnit) => Of(new Bn2dUnit()),
         nameof(Bn2dNoAffine) => Of(new Bn2dNoAffine()),
@@ -376,6 +380,26 @@ public sealed class LayerHarness
         Spec = Specs[nameof(Bn2dPermutedPairs)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
         GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
         NumFeaturesConstant = Bn2dPermutedPairs.NumFeatures, SampleSizeConstant = Bn2dPermutedPairs.SampleSize,
+        Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
+        NumBatchesTracked = () => l.NumBatchesTracked,
+    };
+
+    private static LayerHarness Of(Bn2dSegments l) => new()
+    {
+        Spec = Specs[nameof(Bn2dSegments)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
+        NumFeaturesConstant = Bn2dSegments.NumFeatures, SampleSizeConstant = Bn2dSegments.SampleSize,
+        Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
+        NumBatchesTracked = () => l.NumBatchesTracked,
+    };
+
+    private static LayerHarness Of(Bn2dSegmentsWide l) => new()
+    {
+        Spec = Specs[nameof(Bn2dSegmentsWide)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
+        NumFeaturesConstant = Bn2dSegmentsWide.NumFeatures, SampleSizeConstant = Bn2dSegmentsWide.SampleSize,
         Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
         RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
         NumBatchesTracked = () => l.NumBatchesTracked,

@@ -27,6 +27,8 @@ internal static partial class ParityLayers
         "Bn2dPeriodicWide",
         "Bn2dPermutedPlane",
         "Bn2dPermutedPairs",
+        "Bn2dSegments",
+        "Bn2dSegmentsWide",
         "Bn2dOddPlane",
         "Bn2dUnit",
         "Bn2dNoAffine",
@@ -76,6 +78,8 @@ internal static partial class ParityLayers
         "Bn2dPeriodicWide" => Wrap(new Layers.Bn2dPeriodicWide()),
         "Bn2dPermutedPlane" => Wrap(new Layers.Bn2dPermutedPlane()),
         "Bn2dPermutedPairs" => Wrap(new Layers.Bn2dPermutedPairs()),
+        "Bn2dSegments" => Wrap(new Layers.Bn2dSegments()),
+        "Bn2dSegmentsWide" => Wrap(new Layers.Bn2dSegmentsWide()),
         "Bn2dOddPlane" => Wrap(new Layers.Bn2dOddPlane()),
         "Bn2dUnit" => Wrap(new Layers.Bn2dUnit()),
         "Bn2dNoAffine" => Wrap(new Layers.Bn2dNoAffine()),
@@ -364,6 +368,48 @@ internal static partial class ParityLayers
             ("num_features", Layers.Bn2dPermutedPairs.NumFeatures),
             ("eps", Layers.Bn2dPermutedPairs.Eps),
             ("momentum", Layers.Bn2dPermutedPairs.Momentum),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(layer.RunningMean),
+        RunningVar = () => TensorExtensions.AsSpan(layer.RunningVar),
+        NumBatchesTracked = () => layer.NumBatchesTracked,
+    };
+
+    private static ParityLayer Wrap(Layers.Bn2dSegments layer) => new()
+    {
+        Name = "Bn2dSegments",
+        SampleSize = Layers.Bn2dSegments.SampleSize,
+        Constants =
+        [
+            ("num_features", Layers.Bn2dSegments.NumFeatures),
+            ("eps", Layers.Bn2dSegments.Eps),
+            ("momentum", Layers.Bn2dSegments.Momentum),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(layer.RunningMean),
+        RunningVar = () => TensorExtensions.AsSpan(layer.RunningVar),
+        NumBatchesTracked = () => layer.NumBatchesTracked,
+    };
+
+    private static ParityLayer Wrap(Layers.Bn2dSegmentsWide layer) => new()
+    {
+        Name = "Bn2dSegmentsWide",
+        SampleSize = Layers.Bn2dSegmentsWide.SampleSize,
+        Constants =
+        [
+            ("num_features", Layers.Bn2dSegmentsWide.NumFeatures),
+            ("eps", Layers.Bn2dSegmentsWide.Eps),
+            ("momentum", Layers.Bn2dSegmentsWide.Momentum),
         ],
         Training = () => layer.Training,
         Train = () => Assert.Same(layer, layer.Train()),

@@ -1,0 +1,135 @@
+using System.Collections.Generic;
+using System.Linq;
+using NormGen.Generator.Helpers;
+
+namespace NormGen.Generator.Emit;
+
+/// <summary>The per-sample segment kernels: per-channel sums over one whole sample of small planes.</summary>
+internal static partial class KernelEmitter
+{
+    /// <summary>Shortest plane the segment kernels take: one whole Vector512, so a plane's tail vector stays inside it.</summary>
+    public const int SegmentMinLength = 16;
+
+
+    /// <summary>
+    /// <c>static void {name}(ref float p[, ref float dy], ref float shift, ref double ...Totals)</c> (Vector512 only): adds
+    /// the sums of <paramref name="kind"/> of every plane of one sample (<paramref name="slots"/> planes of
+    /// <paramref name="planeLength"/> floats, at least <see cref="SegmentMinLength"/>), each against its channel's shift,
+    /// into per-channel double totals. The sample is read once, in order. A plane's vectors (the last one overlapping
+    /// the previous, its counted lanes masked) go into float partials that <c>{name}Channel</c> returns as one vector; 16
+    /// channels' vectors are reduced together to one vector of their 16 sums by
+    /// <c>NormGen.SimdMath.PairwiseSums</c> (15 vector additions instead of 16 horizontal sums), widened and added to
+    /// the totals; channels past the last multiple of 16 are summed one by one. Each lane of a float partial adds at
+    /// most two values before the tree, so a plane's float sum adds at most <paramref name="planeLength"/> values and
+    /// is then accumulated in double, sample after sample.
+    /// </summary>
+    public static void WriteSegmentSums512(IndentedWriter w, string name, ReductionKind kind, int planeLength, int slots, string summary)
+    {
+        VectorWidth v = VectorWidth.All[0];
+        string[] inputs = kind.Parameters.Split(new[] { ", " }, System.StringSplitOptions.None)
+            .Where(p => p.StartsWith("ref float ", System.StringComparison.Ordinal))
+            .Select(p => p.Substring("ref float ".Length))
+            .ToArray();
+        IReadOnlyList<string> accumulators = kind.Accumulators;
+        int remainder = planeLength % v.Lanes;
+        int groups = slots / v.Lanes;
+        string tailParameter = remainder > 0 ? $", {v.Float} tail" : "";
+        string tailArgument = remainder > 0 ? ", tail" : "";
+
+        string Call(string channel, string suffix) =>
+            $"{name}Channel({string.Join(", ", inputs.Select(i => $"ref {UnsafeType}.Add(ref {i}, ({channel}) * {Literals.Int(planeLength)})"))}, {UnsafeType}.Add(ref shift, {channel}){tailArgument}, "
+            + string.Join(", ", accumulators.Select(a => $"out {v.Float} {a}{suffix}")) + ");";
+
+        w.WriteLine($"/// <summary>{summary}</summary>");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+        string totals = string.Join(", ", accumulators.Select(a => $"ref double {a}Totals"));
+        using (w.Block($"private static void {name}({string.Join(", ", inputs.Select(i => "ref float " + i))}, ref float shift, {totals})"))
+        {
+            if (remainder > 0)
+            {
+                w.WriteLine($"{v.Float} tail = {v.LastLanes}({Literals.Int(remainder)});");
+            }
+
+            w.WriteLine("int c = 0;");
+            if (groups > 0)
+            {
+                using (w.Block($"for (; c < {Literals.Int(groups * v.Lanes)}; c += 16)"))
+                {
+                    foreach (string a in accumulators)
+                    {
+                        w.WriteLine($"{v.Float} {a}Quad0, {a}Quad1, {a}Quad2, {a}Quad3;");
+                    }
+
+                    for (int q = 0; q < 4; q++)
+                    {
+                        using (w.Block(""))
+                        {
+                            for (int j = 0; j < 4; j++)
+                            {
+                                w.WriteLine(Call($"c + {Literals.Int((4 * q) + j)}", Literals.Int(j)));
+                            }
+
+                            foreach (string a in accumulators)
+                            {
+                                w.WriteLine($"{a}Quad{q} = {Pairwise(Pairwise($"{a}0", $"{a}1"), Pairwise($"{a}2", $"{a}3"))};");
+                            }
+                        }
+                    }
+
+                    foreach (string a in accumulators)
+                    {
+                        w.WriteLine($"({v.Double} {a}Low, {v.Double} {a}High) = {Vector512}.Widen({Pairwise(Pairwise($"{a}Quad0", $"{a}Quad1"), Pairwise($"{a}Quad2", $"{a}Quad3"))});");
+                        w.WriteLine($"{Vector512}.StoreUnsafe({Vector512}.LoadUnsafe(ref {a}Totals, (nuint)c) + {a}Low, ref {a}Totals, (nuint)c);");
+                        w.WriteLine($"{Vector512}.StoreUnsafe({Vector512}.LoadUnsafe(ref {a}Totals, (nuint)c + 8) + {a}High, ref {a}Totals, (nuint)c + 8);");
+                    }
+                }
+            }
+
+            if (slots % v.Lanes != 0)
+            {
+                if (groups > 0)
+                {
+                    w.WriteLine();
+                }
+
+                w.WriteLine("// The channels after the last group of 16, one by one.");
+                using (w.Block($"for (; c < {Literals.Int(slots)}; c++)"))
+                {
+                    w.WriteLine(Call("c", "Lanes"));
+                    foreach (string a in accumulators)
+                    {
+                        w.WriteLine($"{UnsafeType}.Add(ref {a}Totals, c) += global::NormGen.SimdMath.SumToDouble({a}Lanes);");
+                    }
+                }
+            }
+        }
+
+        w.WriteLine();
+        WriteKernelHeader(w, $"One plane of <see cref=\"{name}\"/>: its float partial vectors, each lane the sum of at most two values, added into one vector per sum.");
+        string outs = string.Join(", ", accumulators.Select(a => $"out {v.Float} {a}Lanes"));
+        using (w.Block($"private static void {name}Channel({kind.Parameters}{tailParameter}, {outs})"))
+        {
+            int vectors = planeLength / v.Lanes;
+            int partials = System.Math.Min(Unroll, vectors + (remainder > 0 ? 1 : 0));
+            kind.WritePrologue(w, v);
+            for (int j = 0; j < vectors; j++)
+            {
+                kind.WriteUpdate(w, v, j % partials, Literals.Int(j * v.Lanes), mask: null, tag: Literals.Int(j), first: j < partials);
+            }
+
+            if (remainder > 0)
+            {
+                kind.WriteUpdate(w, v, vectors % partials, Literals.Int(planeLength - v.Lanes), "tail", tag: "Tail", first: vectors < partials);
+            }
+
+            foreach (string a in accumulators)
+            {
+                w.WriteLine($"{a}Lanes = {Combined(a, partials)};");
+            }
+        }
+    }
+
+    private const string UnsafeType = "global::System.Runtime.CompilerServices.Unsafe";
+
+    private static string Pairwise(string a, string b) => $"global::NormGen.SimdMath.PairwiseSums({a}, {b})";
+}
