@@ -686,6 +686,23 @@ internal static partial class KernelEmitter
         }
     }
 
+    /// <summary>
+    /// <c>{name}Streaming</c> for planes of whole vectors (a multiple of 16 floats, so each vector lies in one channel):
+    /// <see cref="WritePermutedStreaming"/>'s streaming kernel over one sample with the period of a single channel, whose
+    /// coefficients are broadcast once per plane instead of permuted per vector (no index table). One call per sample
+    /// replaces the per-plane calls when the stores stream: whole cache lines formed across plane boundaries, where the
+    /// per-plane streaming kernels must store both partial lines of every plane plainly.
+    /// </summary>
+    public static void WriteSampleStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value)
+    {
+        if (planeLength % 16 != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(planeLength), planeLength, "WriteSampleStreaming takes planes of whole 16-float vectors.");
+        }
+
+        WritePermutedStreaming(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable: null);
+    }
+
     private static void WritePermutedPlain(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable)
     {
         int g = Gcd(planeLength, 16);
@@ -698,11 +715,11 @@ internal static partial class KernelEmitter
             w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
             using (w.Block($"for (int period = 0; period < {slots / channels}; period++)"))
             {
-                WritePeriodChannels(w, coefficients, $"(nuint)(period * {channels})");
+                WritePeriodChannels(w, coefficients, false, $"(nuint)(period * {channels})");
                 w.WriteLine($"nuint first = (nuint)(period * {channels * planeLength});");
                 using (w.Block($"for (nuint k = 0; k < {vectors}; k++)"))
                 {
-                    WritePermutedCoefficients(w, coefficients, "k * 16", declare: true);
+                    WritePermutedCoefficients(w, coefficients, false, "k * 16", declare: true);
                     w.WriteLine("nuint at = first + (k * 16);");
                     w.WriteLine($"{Vector512}.StoreUnsafe({value("at")}, ref {destination}, at);");
                 }
@@ -721,8 +738,10 @@ internal static partial class KernelEmitter
     /// samples), so no line gets both kinds of store. Each stored line is formed only after both of its vectors are loaded,
     /// and no later load reaches it: safe in place. The bits are those of <c>{name}</c>.
     /// </summary>
-    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable)
+    /// <param name="indexTable">The permute index table; null for planes of whole vectors (<see cref="WriteSampleStreaming"/>).</param>
+    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string? indexTable)
     {
+        bool broadcast = indexTable is null;
         int g = Gcd(planeLength, 16);
         int channels = 16 / g;
         int vectors = planeLength / g;
@@ -736,7 +755,11 @@ internal static partial class KernelEmitter
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
         using (w.Block($"private static void {name}Streaming({tensors}, {coefficientParameters})"))
         {
-            w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
+            if (!broadcast)
+            {
+                w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
+            }
+
             w.WriteLine($"nuint skew = global::NormGen.AlignedStores.Skew(ref {destination}, 16); // the first whole cache line");
             w.WriteLine("global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);");
             w.WriteLine();
@@ -747,8 +770,8 @@ internal static partial class KernelEmitter
                 using (w.Block(""))
                 {
                     int period = vector / vectors;
-                    WritePeriodChannels(w, coefficients, Literals.Int(period * channels));
-                    WritePermutedCoefficients(w, coefficients, Literals.Int((vector % vectors) * 16), declare: true);
+                    WritePeriodChannels(w, coefficients, broadcast, Literals.Int(period * channels));
+                    WritePermutedCoefficients(w, coefficients, broadcast, Literals.Int((vector % vectors) * 16), declare: true);
                     w.WriteLine($"{name} = {value($"(nuint){Literals.Int(vector * 16)}")};");
                 }
             }
@@ -762,7 +785,7 @@ internal static partial class KernelEmitter
             w.WriteLine($"{Float512} previous = second;");
             using (w.Block($"for (int period = 0; period < {Literals.Int(periods)}; period++)"))
             {
-                WritePeriodChannels(w, coefficients, $"(nuint)(period * {channels})");
+                WritePeriodChannels(w, coefficients, broadcast, $"(nuint)(period * {channels})");
                 w.WriteLine($"nuint first = (nuint)(period * {Literals.Int(channels * planeLength)});");
                 w.WriteLine($"// This period's share of the sample's vectors 2 to {Literals.Int(sampleVectors - 2)} (0, 1 and {Literals.Int(sampleVectors - 1)} were computed above).");
                 w.WriteLine($"nuint k = (nuint)global::System.Math.Clamp(2 - (period * {Literals.Int(vectors)}), 0, {Literals.Int(vectors)});");
@@ -771,7 +794,7 @@ internal static partial class KernelEmitter
                 {
                     for (int u = 0; u < Unroll; u++)
                     {
-                        WritePermutedCoefficients(w, coefficients, u == 0 ? "k * 16" : $"(k + {u}) * 16", declare: u == 0);
+                        WritePermutedCoefficients(w, coefficients, broadcast, u == 0 ? "k * 16" : $"(k + {u}) * 16", declare: u == 0);
                         w.WriteLine($"{Float512} value{u} = {value(u == 0 ? "first + (k * 16)" : $"first + ((k + {u}) * 16)")};");
                     }
 
@@ -782,7 +805,7 @@ internal static partial class KernelEmitter
 
                 using (w.Block("for (; k < end; k++)"))
                 {
-                    WritePermutedCoefficients(w, coefficients, "k * 16", declare: true);
+                    WritePermutedCoefficients(w, coefficients, broadcast, "k * 16", declare: true);
                     w.WriteLine($"{Float512} value = {value("first + (k * 16)")};");
                     w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value")}, ref {destination}, first + (k * 16) - 16 + skew);");
                     w.WriteLine("previous = value;");
@@ -800,12 +823,18 @@ internal static partial class KernelEmitter
     private const string Vector512 = "global::System.Runtime.Intrinsics.Vector512";
     private const string Float512 = "global::System.Runtime.Intrinsics.Vector512<float>";
 
-    /// <summary>Loads the per-channel coefficient vectors of the period whose first channel is <paramref name="channel"/> (<c>{c}Channels</c>).</summary>
-    private static void WritePeriodChannels(IndentedWriter w, string[] coefficients, string channel)
+    /// <summary>
+    /// Loads the per-channel coefficient vectors of the period whose first channel is <paramref name="channel"/>
+    /// (<c>{c}Channels</c>); with <paramref name="broadcast"/> (a period of one channel) the coefficients of that channel in
+    /// every lane instead (<c>{c}Vector</c>, which <see cref="WritePermutedCoefficients"/> then leaves alone).
+    /// </summary>
+    private static void WritePeriodChannels(IndentedWriter w, string[] coefficients, bool broadcast, string channel)
     {
         foreach (string c in coefficients)
         {
-            w.WriteLine($"{Float512} {c}Channels = {Vector512}.LoadUnsafe(ref {c}, {channel});");
+            w.WriteLine(broadcast
+                ? $"{Float512} {c}Vector = {Vector512}.Create({UnsafeType}.Add(ref {c}, {channel}));"
+                : $"{Float512} {c}Channels = {Vector512}.LoadUnsafe(ref {c}, {channel});");
         }
     }
 
@@ -813,8 +842,13 @@ internal static partial class KernelEmitter
     /// Permutes each coefficient's channels into the lanes of the vector whose index row starts at <paramref name="row"/>
     /// (<c>lanes</c>, <c>{c}Vector</c>; declared, or assigned again).
     /// </summary>
-    private static void WritePermutedCoefficients(IndentedWriter w, string[] coefficients, string row, bool declare)
+    private static void WritePermutedCoefficients(IndentedWriter w, string[] coefficients, bool broadcast, string row, bool declare)
     {
+        if (broadcast)
+        {
+            return;
+        }
+
         w.WriteLine($"{(declare ? "global::System.Runtime.Intrinsics.Vector512<int> " : "")}lanes = {Vector512}.LoadUnsafe(ref index, {row});");
         foreach (string c in coefficients)
         {

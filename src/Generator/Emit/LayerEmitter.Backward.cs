@@ -240,12 +240,22 @@ internal static partial class LayerEmitter
                         w.WriteLine();
                     }
 
+                    if (m.StreamingSamples)
+                    {
+                        KernelEmitter.WriteSampleStreaming(w, "GradInputSample", p.SlotLength, p.Slots, "ref float x, ref float dy, ref float dx", "dx", new[] { "shift", "a", "b", "c" }, GradInputVectorValue);
+                        w.WriteLine();
+                    }
+
                     WritePermutedGradInput(w, m);
                 }
 
                 break;
         }
     }
+
+    /// <summary>dx = dy * a + (x - shift) * b + c for the Vector512 at <c>at</c>, from the coefficient vectors of the permuted and sample kernels.</summary>
+    private static string GradInputVectorValue(string at) =>
+        $"global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, {at}), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, bVector, cVector))";
 
     /// <summary>The Vector512 input gradient over whole samples with permuted per-channel coefficients (its index table comes with the normalization).</summary>
     private static void WritePermutedGradInput(IndentedWriter w, LayerModel m)
@@ -255,9 +265,8 @@ internal static partial class LayerEmitter
             return;
         }
 
-        Func<string, string> value = at => $"global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, {at}), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, bVector, cVector))";
         string[] coefficients = { "shift", "a", "b", "c" };
-        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, value, "PermuteIndex", streaming: m.StreamingPermuted);
+        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, GradInputVectorValue, "PermuteIndex", streaming: m.StreamingPermuted);
         w.WriteLine();
     }
 

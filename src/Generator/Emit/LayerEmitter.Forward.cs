@@ -751,6 +751,24 @@ internal static partial class LayerEmitter
                 }
             }
 
+            if (streaming is not null && m.StreamingSamples)
+            {
+                using (w.Block($"if (global::NormGen.SimdMath.Use512 && {streaming})"))
+                {
+                    using (w.Block("for (int n = end - 1; n >= start; n--)"))
+                    {
+                        w.WriteLine("int at = n * SampleSize;");
+                        w.WriteLine($"{stem}SampleStreaming({At("at")}, {string.Join(", ", coefficients.Select(a => $"ref {MemoryMarshal}.GetArrayDataReference({a})"))});");
+                    }
+
+                    w.WriteLine();
+                    w.WriteLine("global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends");
+                    w.WriteLine("return;");
+                }
+
+                w.WriteLine();
+            }
+
             if (streaming is not null && m.StreamingPlanes)
             {
                 using (w.Block($"if ({streaming})"))
@@ -841,12 +859,22 @@ internal static partial class LayerEmitter
                     KernelEmitter.WritePlaneNormalizeStreaming(w, "NormalizePlane", p.SlotLength);
                 }
 
+                if (m.StreamingSamples)
+                {
+                    w.WriteLine();
+                    KernelEmitter.WriteSampleStreaming(w, "NormalizeSample", p.SlotLength, p.Slots, "ref float x, ref float y", "y", new[] { "shift", "scale", "offset" }, NormalizeVectorValue);
+                }
+
                 WritePermutedNormalize(w, m);
                 break;
         }
     }
 
     /// <summary>The Vector512 normalization over whole samples with permuted per-channel coefficients, and its index table.</summary>
+    /// <summary>The normalization of the Vector512 at <c>at</c> from the coefficient vectors of the permuted and sample kernels.</summary>
+    private static string NormalizeVectorValue(string at) =>
+        $"global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector)";
+
     private static void WritePermutedNormalize(IndentedWriter w, LayerModel m)
     {
         if (!m.PermutedElementwise)
@@ -855,9 +883,8 @@ internal static partial class LayerEmitter
         }
 
         w.WriteLine();
-        Func<string, string> value = at => $"global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector)";
         string[] coefficients = { "shift", "scale", "offset" };
-        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, value, "PermuteIndex", streaming: m.StreamingPermuted);
+        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, NormalizeVectorValue, "PermuteIndex", streaming: m.StreamingPermuted);
         w.WriteLine();
         KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex", m.Plan.SlotLength);
     }

@@ -106,6 +106,10 @@ namespace Models
         private double[] _partialA = [];
         private double[] _partialB = [];
 
+        // Whether this call writes with streaming stores (global::NormGen.StreamingStores): the input gradient, and the
+        // normalization when the call runs on one thread.
+        private bool _streaming;
+
         // The two partial sums added over the blocks (per channel, or per element for columns), between the passes.
         private readonly double[] _totalA = new double[PartialLength];
         private readonly double[] _totalB = new double[PartialLength];
@@ -117,6 +121,7 @@ namespace Models
             _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
             _blocks = (batch + _blockSamples - 1) / _blockSamples;
             _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));
             if (_partialA.Length < _blocks * PartialLength)
             {
                 _partialA = new double[_blocks * PartialLength];
@@ -424,6 +429,18 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+            if (global::NormGen.SimdMath.Use512 && _streaming && _threads == 1)
+            {
+                for (int n = end - 1; n >= start; n--)
+                {
+                    int at = n * SampleSize;
+                    NormalizeSampleStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scale), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_offset));
+                }
+
+                global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
+                return;
+            }
+
             for (int n = end - 1; n >= start; n--)
             {
                 for (int c = 0; c < Slots; c++)
@@ -777,6 +794,74 @@ namespace Models
             }
         }
 
+        /// <summary><see cref="NormalizeSample"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void NormalizeSampleStreaming(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first whole cache line
+            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+
+            // The two first and the two last vectors of the sample, stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
+                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
+                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, scaleVector, offsetVector);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 15));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 15));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 15));
+                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)4064) - shiftVector, scaleVector, offsetVector);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 15));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 15));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 15));
+                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)4080) - shiftVector, scaleVector, offsetVector);
+            }
+
+            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
+            for (int period = 0; period < 16; period++)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, (nuint)(period * 1)));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, (nuint)(period * 1)));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, (nuint)(period * 1)));
+                nuint first = (nuint)(period * 256);
+                // This period's share of the sample's vectors 2 to 254 (0, 1 and 255 were computed above).
+                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 16), 0, 16);
+                nuint end = (nuint)global::System.Math.Clamp(255 - (period * 16), 0, 16);
+                for (; k + 4 <= end; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + (k * 16) - 16 + skew);
+                    previous = value3;
+                }
+                for (; k < end; k++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref y, first + (k * 16) - 16 + skew);
+                    previous = value;
+                }
+            }
+
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref y, skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref y, 4064 + skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 4080);
+        }
+
         /// <summary>
         /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
         /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output. Adds the parameter gradients into <c>Weight.Grad</c> and <c>Bias.Grad</c>, as PyTorch's autograd accumulates.
@@ -861,6 +946,18 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
+            if (global::NormGen.SimdMath.Use512 && _streaming)
+            {
+                for (int n = end - 1; n >= start; n--)
+                {
+                    int at = n * SampleSize;
+                    GradInputSampleStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradA), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradB), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradC));
+                }
+
+                global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
+                return;
+            }
+
             for (int n = end - 1; n >= start; n--)
             {
                 for (int c = 0; c < Slots; c++)
@@ -1111,6 +1208,79 @@ namespace Models
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * a) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
             }
+        }
+
+        /// <summary><see cref="GradInputSample"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void GradInputSampleStreaming(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first whole cache line
+            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+
+            // The two first and the two last vectors of the sample, stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
+                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
+                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, bVector, cVector));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 15));
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 15));
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 15));
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 15));
+                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)4064), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)4064) - shiftVector, bVector, cVector));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 15));
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 15));
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 15));
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 15));
+                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)4080), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)4080) - shiftVector, bVector, cVector));
+            }
+
+            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
+            for (int period = 0; period < 16; period++)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, (nuint)(period * 1)));
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nuint)(period * 1)));
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, (nuint)(period * 1)));
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, (nuint)(period * 1)));
+                nuint first = (nuint)(period * 256);
+                // This period's share of the sample's vectors 2 to 254 (0, 1 and 255 were computed above).
+                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 16), 0, 16);
+                nuint end = (nuint)global::System.Math.Clamp(255 - (period * 16), 0, 16);
+                for (; k + 4 <= end; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
+                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 1) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, bVector, cVector));
+                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 2) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, bVector, cVector));
+                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 3) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, bVector, cVector));
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 16) - 16 + skew);
+                    previous = value3;
+                }
+                for (; k < end; k++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 16) - 16 + skew);
+                    previous = value;
+                }
+            }
+
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 4064 + skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 4080);
         }
 
     }

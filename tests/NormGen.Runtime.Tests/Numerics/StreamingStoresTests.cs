@@ -61,12 +61,31 @@ public partial class Bn1dStreamingSmallPlanes : IStreamingLayer
 }
 
 /// <summary>
+/// (N, 8, 16, 16): planes of 256 floats, whole vectors but too short for the per-plane streaming kernels, with one
+/// streaming kernel per sample of 2048 floats (<c>GradInputSampleStreaming</c>, <c>NormalizeSampleStreaming</c>: the
+/// channel's coefficients broadcast per plane, each line joined from two vectors).
+/// </summary>
+[BatchNorm2d(8, 16, 16)]
+public partial class Bn2dStreamingSamples : IStreamingLayer
+{
+    static int IStreamingLayer.Elements => SampleSize;
+}
+
+/// <summary>(N, 5, 208): planes of 13 vectors in samples of 1040 floats (an odd number of vectors), the sample kernels.</summary>
+[BatchNorm1d(5, Length = 208)]
+public partial class Bn1dStreamingSamples : IStreamingLayer
+{
+    static int IStreamingLayer.Elements => SampleSize;
+}
+
+/// <summary>
 /// BatchNorm layers whose planes are at least 1024 floats of whole cache lines write their input gradient, and on one
 /// thread their normalization, with streaming stores when the tensor is at least <see cref="StreamingStores.MinBytes"/>
 /// (<c>GradInputPlaneStreaming</c>, <c>NormalizePlaneStreaming</c>: plain stores for the lines at both ends of a plane,
 /// streaming ones between them, on Vector512; other widths call the plain kernel), and so do the layers with permuted
 /// kernels over samples of at least 1024 floats (<c>GradInputPermutedStreaming</c>, <c>NormalizePermutedStreaming</c>:
-/// each line joined from two vectors computed where they are in the sample, <see cref="SimdMath.Join"/>). Each element
+/// each line joined from two vectors computed where they are in the sample, <see cref="SimdMath.Join"/>), and those
+/// with shorter planes of whole vectors in such samples (<c>GradInputSampleStreaming</c>, <c>NormalizeSampleStreaming</c>). Each element
 /// is the same expression on either path, so the results must be bit-for-bit those of plain stores, wherever the tensors
 /// start (the kernels split each plane or sample at the destination's first whole cache line), in place, and on two
 /// threads (each worker fences its own streaming stores). The tests in this class are the only ones that change the process-wide
@@ -108,7 +127,7 @@ public sealed class StreamingStoresTests
 
     public static TheoryData<string> LayerNames() => new(Layers);
 
-    private static readonly string[] Layers = [nameof(Bn2dStreaming), nameof(Bn2dStreamingPermuted), nameof(Bn2dStreamingSmallPlanes), nameof(Bn1dStreamingSmallPlanes)];
+    private static readonly string[] Layers = [nameof(Bn2dStreaming), nameof(Bn2dStreamingPermuted), nameof(Bn2dStreamingSmallPlanes), nameof(Bn1dStreamingSmallPlanes), nameof(Bn2dStreamingSamples), nameof(Bn1dStreamingSamples)];
 
     [Theory]
     [MemberData(nameof(Offsets))]
@@ -247,7 +266,9 @@ public sealed class StreamingStoresTests
         nameof(Bn2dStreaming) => Bn2dStreaming.SampleSize,
         nameof(Bn2dStreamingPermuted) => Bn2dStreamingPermuted.SampleSize,
         nameof(Bn2dStreamingSmallPlanes) => Bn2dStreamingSmallPlanes.SampleSize,
-        _ => Bn1dStreamingSmallPlanes.SampleSize,
+        nameof(Bn1dStreamingSmallPlanes) => Bn1dStreamingSmallPlanes.SampleSize,
+        nameof(Bn2dStreamingSamples) => Bn2dStreamingSamples.SampleSize,
+        _ => Bn1dStreamingSamples.SampleSize,
     };
 
     private static TrainingStep.Results Step(string layer, int batch, int inputOffset, int outputOffset, bool inPlace) => layer switch
@@ -255,7 +276,9 @@ public sealed class StreamingStoresTests
         nameof(Bn2dStreaming) => TrainingStep.Run<Runner<Bn2dStreaming>>(batch, inputOffset, outputOffset, inPlace),
         nameof(Bn2dStreamingPermuted) => TrainingStep.Run<Runner<Bn2dStreamingPermuted>>(batch, inputOffset, outputOffset, inPlace),
         nameof(Bn2dStreamingSmallPlanes) => TrainingStep.Run<Runner<Bn2dStreamingSmallPlanes>>(batch, inputOffset, outputOffset, inPlace),
-        _ => TrainingStep.Run<Runner<Bn1dStreamingSmallPlanes>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(Bn1dStreamingSmallPlanes) => TrainingStep.Run<Runner<Bn1dStreamingSmallPlanes>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(Bn2dStreamingSamples) => TrainingStep.Run<Runner<Bn2dStreamingSamples>>(batch, inputOffset, outputOffset, inPlace),
+        _ => TrainingStep.Run<Runner<Bn1dStreamingSamples>>(batch, inputOffset, outputOffset, inPlace),
     };
 
     /// <summary>
