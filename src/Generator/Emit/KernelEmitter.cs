@@ -304,10 +304,6 @@ internal static partial class KernelEmitter
         $"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - shift) * scale + offset;",
         prefetch: prefetch);
 
-    /// <summary>The streaming variant of <see cref="WritePlaneNormalize"/>: <c>{name}Streaming</c> (see <see cref="WriteStreamingElementwise"/>).</summary>
-    public static void WritePlaneNormalizeStreaming(IndentedWriter w, string name, int length) => WriteStreamingElementwise(
-        w, name, PlaneNormalizeParameters, length, "y", PlaneNormalizePrologue, PlaneNormalizeValue);
-
     private const string PlaneNormalizeParameters = "ref float x, ref float y, float shift, float scale, float offset";
 
     private static string[] PlaneNormalizePrologue(VectorWidth v) =>
@@ -331,10 +327,6 @@ internal static partial class KernelEmitter
         $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * a) + ((({Unsafe}.Add(ref x, i) - shift) * b) + c);",
         prefetch: prefetch);
 
-    /// <summary>The streaming variant of <see cref="WriteGradInputPlane"/>: <c>{name}Streaming</c> (see <see cref="WriteStreamingElementwise"/>).</summary>
-    public static void WriteGradInputPlaneStreaming(IndentedWriter w, string name, int length) => WriteStreamingElementwise(
-        w, name, GradInputPlaneParameters, length, "dx", GradInputPlanePrologue, GradInputPlaneValue);
-
     private const string GradInputPlaneParameters = "ref float x, ref float dy, ref float dx, float shift, float a, float b, float c";
 
     private static string[] GradInputPlanePrologue(VectorWidth v) =>
@@ -344,76 +336,10 @@ internal static partial class KernelEmitter
         $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, va, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, vb, vc))";
 
     /// <summary>
-    /// Shortest plane, in floats, whose element-wise kernels get a streaming variant: 64 cache lines (planes of 256 floats,
-    /// 12 streamed lines between 4 plain ones, measured slower with it).
+    /// Shortest sample, in floats, whose element-wise kernels get a streaming variant over the whole sample (64 cache lines:
+    /// its four plainly stored lines at most a sixteenth of it).
     /// </summary>
     public const int StreamingMinLength = 1024;
-
-    /// <summary>
-    /// <c>{name}Streaming</c>: the element-wise kernel <c>{name}</c> over a plane of <paramref name="length"/> floats (a
-    /// multiple of 16, at least <see cref="StreamingMinLength"/>) with streaming stores, for outputs too large for the
-    /// cache (<c>NormGen.StreamingStores</c>). On Vector512 the plane's whole cache lines, from the second to the
-    /// next-to-last, are written with <c>NormGen.SimdMath.StoreStreaming</c>; the partial lines at both ends (shared with
-    /// the neighbouring planes) and the first and last whole line are written with plain stores, so that no line gets both
-    /// kinds of store (a plain store into a line that is being streamed waits for the line to come back from memory). The
-    /// plainly stored vectors are computed before any store (safe in place). Other widths call <c>{name}</c>.
-    /// </summary>
-    private static void WriteStreamingElementwise(
-        IndentedWriter w,
-        string name,
-        string parameters,
-        int length,
-        string destination,
-        Func<VectorWidth, string[]> prologue,
-        Func<VectorWidth, string, string> compute)
-    {
-        VectorWidth v = VectorWidth.All[0];
-        string Value(string at) => compute(v, at);
-        string last = Literals.Int(length - v.Lanes);
-        WriteKernelHeader(w, $"<see cref=\"{name}\"/> with streaming stores for the cache lines inside the plane (Vector512; other widths call <see cref=\"{name}\"/>).");
-        using (w.Block($"private static void {name}Streaming({parameters})"))
-        {
-            using (w.Block($"if (!{v.Enabled})"))
-            {
-                w.WriteLine($"{name}({Arguments(parameters)});");
-                w.WriteLine("return;");
-            }
-
-            w.WriteLine();
-            foreach (string line in prologue(v))
-            {
-                w.WriteLine(line);
-            }
-
-            w.WriteLine($"nuint firstLine = global::NormGen.AlignedStores.Skew(ref {destination}, 16); // the first whole cache line");
-            w.WriteLine($"nuint lastLine = firstLine + (({Literals.Int(length)} - firstLine) & ~(nuint)15) - 16; // the last whole one");
-            w.WriteLine($"{v.Float} head = {Value("0")};");
-            w.WriteLine($"{v.Float} first = {Value("firstLine")};");
-            w.WriteLine($"{v.Float} final = {Value("lastLine")};");
-            w.WriteLine($"{v.Float} last = {Value(last)};");
-            w.WriteLine("nuint i = firstLine + 16;");
-            using (w.Block($"for (; i + {Unroll * v.Lanes} <= lastLine; i += {Unroll * v.Lanes})"))
-            {
-                for (int k = 0; k < Unroll; k++)
-                {
-                    w.WriteLine($"{v.Float} value{k} = {Value(Offset("i", k * v.Lanes))};");
-                }
-
-                // SimdMath.StoreStreaming has a four-vector overload (one pin per four stores), matching Unroll = 4.
-                w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({string.Join(", ", Enumerable.Range(0, Unroll).Select(k => "value" + k))}, ref {destination}, i);");
-            }
-
-            using (w.Block("for (; i < lastLine; i += 16)"))
-            {
-                w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Value("i")}, ref {destination}, i);");
-            }
-
-            w.WriteLine(Store(v, "head", destination, "0"));
-            w.WriteLine(Store(v, "first", destination, "firstLine"));
-            w.WriteLine(Store(v, "final", destination, "lastLine"));
-            w.WriteLine(Store(v, "last", destination, last));
-        }
-    }
 
     /// <summary>
     /// <c>static void {name}(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight[, ref float gradBias], float shift, float r, float cw, float b, float c)</c>:

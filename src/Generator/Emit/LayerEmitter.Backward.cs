@@ -234,12 +234,6 @@ internal static partial class LayerEmitter
                     w.WriteLine();
                     KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", p.SlotLength);
                     w.WriteLine();
-                    if (m.StreamingPlanes)
-                    {
-                        KernelEmitter.WriteGradInputPlaneStreaming(w, "GradInputPlane", p.SlotLength);
-                        w.WriteLine();
-                    }
-
                     if (m.StreamingSamples)
                     {
                         KernelEmitter.WriteSampleStreaming(w, "GradInputSample", p.SlotLength, p.Slots, "ref float x, ref float dy, ref float dx", "dx", new[] { "shift", "a", "b", "c" }, GradInputVectorValue);

@@ -683,7 +683,7 @@ internal static partial class LayerEmitter
     /// </summary>
     /// <param name="streaming">
     /// For layers with streaming kernels (<c>LayerModel.Streaming</c>): the run-time condition under which the block calls
-    /// <c>{stem}PlaneStreaming</c> (or <c>{stem}PermutedStreaming</c>) instead and ends with a store fence; null for none.
+    /// <c>{stem}SampleStreaming</c> (or <c>{stem}PermutedStreaming</c>) instead and ends with a store fence; null for none.
     /// </param>
     private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients, string? streaming)
     {
@@ -769,19 +769,6 @@ internal static partial class LayerEmitter
                 w.WriteLine();
             }
 
-            if (streaming is not null && m.StreamingPlanes)
-            {
-                using (w.Block($"if ({streaming})"))
-                {
-                    WritePlanes(stem + "PlaneStreaming");
-                    w.WriteLine();
-                    w.WriteLine("global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends");
-                    w.WriteLine("return;");
-                }
-
-                w.WriteLine();
-            }
-
             WritePlanes(stem + "Plane");
         }
     }
@@ -853,12 +840,6 @@ internal static partial class LayerEmitter
                 KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
                 w.WriteLine();
                 KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", p.SlotLength);
-                if (m.StreamingPlanes)
-                {
-                    w.WriteLine();
-                    KernelEmitter.WritePlaneNormalizeStreaming(w, "NormalizePlane", p.SlotLength);
-                }
-
                 if (m.StreamingSamples)
                 {
                     w.WriteLine();

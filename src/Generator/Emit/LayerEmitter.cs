@@ -153,35 +153,28 @@ internal static partial class LayerEmitter
         public bool AlignedColumns => UsesColumns && SampleSize % 16 == 0;
 
         /// <summary>
-        /// BatchNorm planes whose element-wise kernels have a streaming variant, used when the call's tensor is at least
-        /// <c>NormGen.StreamingStores.MinBytes</c>: one kernel call per plane, the plane a whole number of cache lines and
-        /// at least <see cref="KernelEmitter.StreamingMinLength"/> floats. The input gradient streams whenever the size
-        /// says so; the normalization only when the call runs on one thread (two threads streaming to memory measured
-        /// slower than two threads writing into the cache).
-        /// </summary>
-        public bool StreamingPlanes => Strategy == BatchStrategy.Planes && Plan.Scope == StatisticsScope.Batch && !PermutedElementwise
-            && Plan.SlotLength % 16 == 0 && Plan.SlotLength >= KernelEmitter.StreamingMinLength;
-
-        /// <summary>
         /// Layers whose permuted element-wise kernels (<see cref="PermutedElementwise"/>) have a streaming variant, used as
-        /// for <see cref="StreamingPlanes"/>: samples of at least <see cref="KernelEmitter.StreamingMinLength"/> floats (a
+        /// for <see cref="StreamingSamples"/>: samples of at least <see cref="KernelEmitter.StreamingMinLength"/> floats (a
         /// sample of these layers is always a whole number of cache lines).
         /// </summary>
         public bool StreamingPermuted => PermutedElementwise && Plan.Scope == StatisticsScope.Batch && SampleSize >= KernelEmitter.StreamingMinLength;
 
         /// <summary>
-        /// BatchNorm planes of whole vectors too short for <see cref="StreamingPlanes"/> (16 to 1008 floats, a multiple of
-        /// 16), in samples of at least <see cref="KernelEmitter.StreamingMinLength"/> floats: when the stores stream (as for
-        /// <see cref="StreamingPlanes"/>), one Vector512 call per sample (<see cref="KernelEmitter.WriteSampleStreaming"/>)
-        /// replaces the per-plane calls. The input gradient of (64, 128, 256) on the AMD EPYC machine of
-        /// docs/performance.md, in a loop of the same stores: 0.67-0.76 ms per plane with plain unaligned stores,
-        /// 0.47-0.51 ms with aligned streaming ones (0.34-0.44 ms for TensorPrimitives.Add of the same tensors).
+        /// BatchNorm planes of whole vectors (a multiple of 16 floats) in samples of at least
+        /// <see cref="KernelEmitter.StreamingMinLength"/> floats, whose element-wise kernels have a streaming variant over
+        /// whole samples (<see cref="KernelEmitter.WriteSampleStreaming"/>), used when the call's tensor is at least
+        /// <c>NormGen.StreamingStores.MinBytes</c>: the input gradient whenever the size says so, the normalization only when
+        /// the call runs on one thread (two threads streaming to memory measured slower than two threads writing into the
+        /// cache). One call per sample, every line between the sample's ends streamed, replaced one streaming call per
+        /// plane (plain stores for each plane's end lines): on the AMD EPYC machine of docs/performance.md the input
+        /// gradient of (32, 64, 32, 32) went from 2.33x a copy to 1.29-1.44x (TensorPrimitives.Add of the same tensors:
+        /// 1.27-1.38x), and (64, 128, 256), whose 256-float planes had no streaming at all, from 2.60x to 1.43x.
         /// </summary>
         public bool StreamingSamples => Strategy == BatchStrategy.Planes && Plan.Scope == StatisticsScope.Batch && !PermutedElementwise
-            && Plan.SlotLength % 16 == 0 && Plan.SlotLength < KernelEmitter.StreamingMinLength && SampleSize >= KernelEmitter.StreamingMinLength;
+            && Plan.SlotLength % 16 == 0 && SampleSize >= KernelEmitter.StreamingMinLength;
 
-        /// <summary>Whether the element-wise passes have streaming kernels (<see cref="StreamingPlanes"/>, <see cref="StreamingPermuted"/> or <see cref="StreamingSamples"/>).</summary>
-        public bool Streaming => StreamingPlanes || StreamingPermuted || StreamingSamples;
+        /// <summary>Whether the element-wise passes have streaming kernels (<see cref="StreamingPermuted"/> or <see cref="StreamingSamples"/>).</summary>
+        public bool Streaming => StreamingPermuted || StreamingSamples;
 
         /// <summary>Whether normalization and the input gradient use per-element coefficient arrays (one flat kernel per sample).</summary>
         public bool ExpandedCoefficients => Strategy != BatchStrategy.Planes;

@@ -429,15 +429,12 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            if (_streaming && _threads == 1)
+            if (global::NormGen.SimdMath.Use512 && _streaming && _threads == 1)
             {
                 for (int n = end - 1; n >= start; n--)
                 {
-                    for (int c = 0; c < Slots; c++)
-                    {
-                        int at = (n * SampleSize) + (c * SlotLength);
-                        NormalizePlaneStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), _shift[c], _scale[c], _offset[c]);
-                    }
+                    int at = n * SampleSize;
+                    NormalizeSampleStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_scale), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_offset));
                 }
 
                 global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
@@ -801,42 +798,72 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="NormalizePlane"/> with streaming stores for the cache lines inside the plane (Vector512; other widths call <see cref="NormalizePlane"/>).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizePlaneStreaming(ref float x, ref float y, float shift, float scale, float offset)
+        /// <summary><see cref="NormalizeSample"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void NormalizeSampleStreaming(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
-            if (!global::NormGen.SimdMath.Use512)
+            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first whole cache line
+            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+
+            // The two first and the two last vectors of the sample, stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
             {
-                NormalizePlane(ref x, ref y, shift, scale, offset);
-                return;
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
+                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
+                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, scaleVector, offsetVector);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 63));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 63));
+                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65504) - shiftVector, scaleVector, offsetVector);
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 63));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 63));
+                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65520) - shiftVector, scaleVector, offsetVector);
             }
 
-            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-            global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(scale);
-            global::System.Runtime.Intrinsics.Vector512<float> addend = global::System.Runtime.Intrinsics.Vector512.Create(offset);
-            nuint firstLine = global::NormGen.AlignedStores.Skew(ref y, 16); // the first whole cache line
-            nuint lastLine = firstLine + ((1024 - firstLine) & ~(nuint)15) - 16; // the last whole one
-            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, factor, addend);
-            global::System.Runtime.Intrinsics.Vector512<float> first = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, firstLine) - center, factor, addend);
-            global::System.Runtime.Intrinsics.Vector512<float> final = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastLine) - center, factor, addend);
-            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1008) - center, factor, addend);
-            nuint i = firstLine + 16;
-            for (; i + 64 <= lastLine; i += 64)
+            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
+            for (int period = 0; period < 64; period++)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, factor, addend);
-                global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, factor, addend);
-                global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, factor, addend);
-                global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, factor, addend);
-                global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, i);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, (nuint)(period * 1)));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, (nuint)(period * 1)));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, (nuint)(period * 1)));
+                nuint first = (nuint)(period * 1024);
+                // This period's share of the sample's vectors 2 to 4094 (0, 1 and 4095 were computed above).
+                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 64), 0, 64);
+                nuint end = (nuint)global::System.Math.Clamp(4095 - (period * 64), 0, 64);
+                for (; k + 4 <= end; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + (k * 16) - 16 + skew);
+                    previous = value3;
+                }
+                for (; k < end; k++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref y, first + (k * 16) - 16 + skew);
+                    previous = value;
+                }
             }
-            for (; i < lastLine; i += 16)
-            {
-                global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
-            }
+
             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, firstLine);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(final, ref y, lastLine);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 1008);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref y, skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref y, 65504 + skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 65520);
         }
 
         /// <summary>
@@ -923,15 +950,12 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
-            if (_streaming)
+            if (global::NormGen.SimdMath.Use512 && _streaming)
             {
                 for (int n = end - 1; n >= start; n--)
                 {
-                    for (int c = 0; c < Slots; c++)
-                    {
-                        int at = (n * SampleSize) + (c * SlotLength);
-                        GradInputPlaneStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), _gradShift[c], _gradA[c], _gradB[c], _gradC[c]);
-                    }
+                    int at = n * SampleSize;
+                    GradInputSampleStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradA), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradB), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradC));
                 }
 
                 global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
@@ -1192,43 +1216,77 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="GradInputPlane"/> with streaming stores for the cache lines inside the plane (Vector512; other widths call <see cref="GradInputPlane"/>).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlaneStreaming(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c)
+        /// <summary><see cref="GradInputSample"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void GradInputSampleStreaming(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
         {
-            if (!global::NormGen.SimdMath.Use512)
+            nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first whole cache line
+            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+
+            // The two first and the two last vectors of the sample, stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
             {
-                GradInputPlane(ref x, ref dy, ref dx, shift, a, b, c);
-                return;
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
+                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
+                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, bVector, cVector));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
+                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)65504), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65504) - shiftVector, bVector, cVector));
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
+                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)65520), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65520) - shiftVector, bVector, cVector));
             }
 
-            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-            global::System.Runtime.Intrinsics.Vector512<float> va = global::System.Runtime.Intrinsics.Vector512.Create(a);
-            global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
-            global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
-            nuint firstLine = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first whole cache line
-            nuint lastLine = firstLine + ((1024 - firstLine) & ~(nuint)15) - 16; // the last whole one
-            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, vb, vc));
-            global::System.Runtime.Intrinsics.Vector512<float> first = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, firstLine), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, firstLine) - center, vb, vc));
-            global::System.Runtime.Intrinsics.Vector512<float> final = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, lastLine), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastLine) - center, vb, vc));
-            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 1008), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1008) - center, vb, vc));
-            nuint i = firstLine + 16;
-            for (; i + 64 <= lastLine; i += 64)
+            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
+            for (int period = 0; period < 64; period++)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vb, vc));
-                global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, vb, vc));
-                global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, vb, vc));
-                global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, vb, vc));
-                global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref dx, i);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, (nuint)(period * 1)));
+                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nuint)(period * 1)));
+                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, (nuint)(period * 1)));
+                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, (nuint)(period * 1)));
+                nuint first = (nuint)(period * 1024);
+                // This period's share of the sample's vectors 2 to 4094 (0, 1 and 4095 were computed above).
+                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 64), 0, 64);
+                nuint end = (nuint)global::System.Math.Clamp(4095 - (period * 64), 0, 64);
+                for (; k + 4 <= end; k += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
+                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 1) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, bVector, cVector));
+                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 2) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, bVector, cVector));
+                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 3) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, bVector, cVector));
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 16) - 16 + skew);
+                    previous = value3;
+                }
+                for (; k < end; k++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
+                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 16) - 16 + skew);
+                    previous = value;
+                }
             }
-            for (; i < lastLine; i += 16)
-            {
-                global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
-            }
+
             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref dx, firstLine);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(final, ref dx, lastLine);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 1008);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 65504 + skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 65520);
         }
 
     }

@@ -79,15 +79,15 @@ public partial class Bn1dStreamingSamples : IStreamingLayer
 }
 
 /// <summary>
-/// BatchNorm layers whose planes are at least 1024 floats of whole cache lines write their input gradient, and on one
-/// thread their normalization, with streaming stores when the tensor is at least <see cref="StreamingStores.MinBytes"/>
-/// (<c>GradInputPlaneStreaming</c>, <c>NormalizePlaneStreaming</c>: plain stores for the lines at both ends of a plane,
-/// streaming ones between them, on Vector512; other widths call the plain kernel), and so do the layers with permuted
-/// kernels over samples of at least 1024 floats (<c>GradInputPermutedStreaming</c>, <c>NormalizePermutedStreaming</c>:
-/// each line joined from two vectors computed where they are in the sample, <see cref="SimdMath.Join"/>), and those
-/// with shorter planes of whole vectors in such samples (<c>GradInputSampleStreaming</c>, <c>NormalizeSampleStreaming</c>). Each element
+/// BatchNorm layers whose samples are at least 1024 floats write their input gradient, and on one thread their
+/// normalization, with streaming stores when the tensor is at least <see cref="StreamingStores.MinBytes"/>, on Vector512
+/// (other widths call the plain kernels): planes of whole vectors through one kernel per sample
+/// (<c>GradInputSampleStreaming</c>, <c>NormalizeSampleStreaming</c>: the channel's coefficients broadcast per plane), the
+/// layers with permuted kernels through their streaming variants (<c>GradInputPermutedStreaming</c>,
+/// <c>NormalizePermutedStreaming</c>); both compute the vectors where they are in the sample and join each line from two
+/// of them (<see cref="SimdMath.Join"/>), the sample's end lines stored plainly. Each element
 /// is the same expression on either path, so the results must be bit-for-bit those of plain stores, wherever the tensors
-/// start (the kernels split each plane or sample at the destination's first whole cache line), in place, and on two
+/// start (the kernels split each sample at the destination's first whole cache line), in place, and on two
 /// threads (each worker fences its own streaming stores). The tests in this class are the only ones that change the process-wide
 /// setting, and they run one after the other; other tests running meanwhile get the same bits on either path.
 /// </summary>
