@@ -50,6 +50,9 @@ namespace NormGen.Runtime.Tests.Layers;
 /// <summary>(N, 18, 11, 11): 121-element planes, 7 vectors and a 9-lane tail per plane, 16 + 2 channels (the segment sums).</summary>
 [BatchNorm2d(18, 11, 11)] public partial class Bn2dSegmentsWide { }
 
+/// <summary>(N, 17, 9, 15): 135-element planes (the plane strategy), 8 vectors and a 7-lane tail, 16 + 1 channels (the segment sums).</summary>
+[BatchNorm2d(17, 9, 15)] public partial class Bn2dSegmentsPlanes { }
+
 /// <summary>(N, 8, 17, 19): 323-element planes, unrolled main loops plus tails.</summary>
 [BatchNorm2d(8, 17, 19)] public partial class Bn2dOddPlane { }
 

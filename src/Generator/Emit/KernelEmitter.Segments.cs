@@ -10,6 +10,9 @@ internal static partial class KernelEmitter
     /// <summary>Shortest plane the segment kernels take: one whole Vector512, so a plane's tail vector stays inside it.</summary>
     public const int SegmentMinLength = 16;
 
+    /// <summary>Longest plane the segment kernels take: 16 vectors, whose per-plane helper stays under the JIT's 32 locals for inlining.</summary>
+    public const int SegmentMaxLength = 256;
+
 
     /// <summary>
     /// <c>static void {name}(ref float p[, ref float dy], ref float shift, ref double ...Totals)</c> (Vector512 only): adds
@@ -20,8 +23,9 @@ internal static partial class KernelEmitter
     /// channels' vectors are reduced together to one vector of their 16 sums by
     /// <c>NormGen.SimdMath.PairwiseSums</c> (15 vector additions instead of 16 horizontal sums), widened and added to
     /// the totals; channels past the last multiple of 16 are summed one by one. Each lane of a float partial adds at
-    /// most two values before the tree, so a plane's float sum adds at most <paramref name="planeLength"/> values and
-    /// is then accumulated in double, sample after sample.
+    /// most four values before the tree (planes of at most <see cref="SegmentMaxLength"/> floats, four partials), so a
+    /// plane's float sum adds at most <paramref name="planeLength"/> values and is then accumulated in double, sample
+    /// after sample.
     /// </summary>
     public static void WriteSegmentSums512(IndentedWriter w, string name, ReductionKind kind, int planeLength, int slots, string summary)
     {
@@ -105,12 +109,15 @@ internal static partial class KernelEmitter
         }
 
         w.WriteLine();
-        WriteKernelHeader(w, $"One plane of <see cref=\"{name}\"/>: its float partial vectors, each lane the sum of at most two values, added into one vector per sum.");
+        int vectors = planeLength / v.Lanes;
+        int updates = vectors + (remainder > 0 ? 1 : 0);
+        int partials = System.Math.Min(Unroll, updates);
+        int perLane = (updates + partials - 1) / partials;
+        string values = perLane == 1 ? "each lane one value" : $"each lane the sum of at most {Literals.Int(perLane)} values";
+        WriteKernelHeader(w, $"One plane of <see cref=\"{name}\"/>: {(partials == 1 ? "its float partial vector" : $"its {Literals.Int(partials)} float partial vectors")}, {values}, added into one vector per sum.");
         string outs = string.Join(", ", accumulators.Select(a => $"out {v.Float} {a}Lanes"));
         using (w.Block($"private static void {name}Channel({kind.Parameters}{tailParameter}, {outs})"))
         {
-            int vectors = planeLength / v.Lanes;
-            int partials = System.Math.Min(Unroll, vectors + (remainder > 0 ? 1 : 0));
             kind.WritePrologue(w, v);
             for (int j = 0; j < vectors; j++)
             {

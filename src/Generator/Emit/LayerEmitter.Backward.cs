@@ -232,6 +232,12 @@ internal static partial class LayerEmitter
                 {
                     KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, p.SlotLength, $"Σdy and Σdy·(x - shift) over one plane of {p.SlotLength} elements (float partials flushed into double totals).");
                     w.WriteLine();
+                    if (m.SegmentSums)
+                    {
+                        KernelEmitter.WriteSegmentSums512(w, "SumSegmentGradients", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector512).");
+                        w.WriteLine();
+                    }
+
                     KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", p.SlotLength);
                     w.WriteLine();
                     if (m.StreamingSamples)
@@ -294,6 +300,7 @@ internal static partial class LayerEmitter
                     WriteSmallPlaneSums(w, m.GradientSumRows, "SumColumnGradients", "ref {0}.Add(ref x, at), ref {0}.Add(ref dy, at)", "grad", "gradX");
                     break;
                 default:
+                    WriteSegmentSums(w, m, "SumSegmentGradients", "x, dy", "_gradShift", "grad", "gradX");
                     w.WriteLine($$"""
                         global::System.Span<double> grad = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
                         global::System.Span<double> gradX = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);

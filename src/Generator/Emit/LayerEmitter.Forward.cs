@@ -398,6 +398,7 @@ internal static partial class LayerEmitter
                     WriteSmallPlaneSums(w, m.StatisticsRows, "SumColumnDeviations", "ref {0}.Add(ref x, at)", "dev", "sq");
                     break;
                 default:
+                    WriteSegmentSums(w, m, "SumSegmentDeviations", "x", "_shift", "dev", "sq");
                     w.WriteLine($$"""
                         global::System.Span<double> dev = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
                         global::System.Span<double> sq = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
@@ -839,6 +840,12 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
                 w.WriteLine();
+                if (m.SegmentSums)
+                {
+                    KernelEmitter.WriteSegmentSums512(w, "SumSegmentDeviations", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector512).");
+                    w.WriteLine();
+                }
+
                 KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", p.SlotLength);
                 if (m.StreamingSamples)
                 {

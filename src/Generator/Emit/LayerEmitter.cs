@@ -127,14 +127,18 @@ internal static partial class LayerEmitter
         public bool UsesColumns => Strategy == BatchStrategy.Columns;
 
         /// <summary>
-        /// Small planes of at least <see cref="KernelEmitter.SegmentMinLength"/> floats: on Vector512 the two reduction
+        /// Batch statistics over planes of <see cref="KernelEmitter.SegmentMinLength"/> to 256 floats: on Vector512 the two reduction
         /// passes (statistics, backward sums) read sample after sample in order and reduce each plane into per-channel
         /// double totals (<see cref="KernelEmitter.WriteSegmentSums512"/>) instead of walking several samples column by
         /// column into per-element totals. 7x7 on the AMD EPYC machine of docs/performance.md: the backward sums over
         /// (128, 512, 7, 7) 1.11 ms by columns, 0.66 ms by segments, against 0.55-0.61 ms for a dot product of the same
-        /// two tensors. The narrower widths keep the column walk.
+        /// two tensors. Planes of the plane strategy up to <see cref="KernelEmitter.SegmentMaxLength"/> floats (14x14,
+        /// BatchNorm1d over length 256) use the same kernels instead of one call per plane: their statistics 0.43-0.56x a
+        /// copy per plane, 0.30-0.36x by segments (bench/results/ab-segment-planes). The narrower widths keep the column
+        /// walk or the per-plane calls.
         /// </summary>
-        public bool SegmentSums => Strategy == BatchStrategy.SmallPlanes && Plan.SlotLength >= KernelEmitter.SegmentMinLength;
+        public bool SegmentSums => Plan.Scope == StatisticsScope.Batch && Plan.SlotLength >= KernelEmitter.SegmentMinLength
+            && (Strategy == BatchStrategy.SmallPlanes || (Strategy == BatchStrategy.Planes && Plan.SlotLength <= KernelEmitter.SegmentMaxLength));
 
         /// <summary>Samples per call of the statistics pass's column kernel (columns and small planes).</summary>
         public int StatisticsRows => KernelEmitter.ColumnRowsFor(SampleSize, inputs: 1);

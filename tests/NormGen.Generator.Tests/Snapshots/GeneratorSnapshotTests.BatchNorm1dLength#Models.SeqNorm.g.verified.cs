@@ -767,7 +767,7 @@ namespace Models
             }
         }
 
-        /// <summary>One plane of <see cref="SumSegmentDeviations"/>: its float partial vectors, each lane the sum of at most two values, added into one vector per sum.</summary>
+        /// <summary>One plane of <see cref="SumSegmentDeviations"/>: its float partial vector, each lane one value, added into one vector per sum.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumSegmentDeviationsChannel(ref float p, float shift, out global::System.Runtime.Intrinsics.Vector512<float> devLanes, out global::System.Runtime.Intrinsics.Vector512<float> sqLanes)
         {
@@ -1656,7 +1656,7 @@ namespace Models
             }
         }
 
-        /// <summary>One plane of <see cref="SumSegmentGradients"/>: its float partial vectors, each lane the sum of at most two values, added into one vector per sum.</summary>
+        /// <summary>One plane of <see cref="SumSegmentGradients"/>: its float partial vector, each lane one value, added into one vector per sum.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void SumSegmentGradientsChannel(ref float x, ref float dy, float shift, out global::System.Runtime.Intrinsics.Vector512<float> gradLanes, out global::System.Runtime.Intrinsics.Vector512<float> gradXLanes)
         {

@@ -359,6 +359,20 @@ namespace Models
         private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                ref double devSums = ref _partialA[block * PartialLength];
+                ref double sqSums = ref _partialB[block * PartialLength];
+                global::System.Array.Clear(_partialA, block * PartialLength, Slots);
+                global::System.Array.Clear(_partialB, block * PartialLength, Slots);
+                for (int n = start; n < end; n++)
+                {
+                    SumSegmentDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref devSums, ref sqSums);
+                }
+
+                return;
+            }
+
             global::System.Span<double> dev = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
             global::System.Span<double> sq = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
             dev.Clear();
@@ -711,6 +725,113 @@ namespace Models
             sq = sqTotal;
         }
 
+        /// <summary>Adds the deviations from their channel's shift of the 16 planes of 256 elements of one sample, and their squares, into per-channel double sums (Vector512).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void SumSegmentDeviations(ref float p, ref float shift, ref double devTotals, ref double sqTotals)
+        {
+            int c = 0;
+            for (; c < 16; c += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> devQuad0, devQuad1, devQuad2, devQuad3;
+                global::System.Runtime.Intrinsics.Vector512<float> sqQuad0, sqQuad1, sqQuad2, sqQuad3;
+                {
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 0) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 0), out global::System.Runtime.Intrinsics.Vector512<float> dev0, out global::System.Runtime.Intrinsics.Vector512<float> sq0);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 1) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 1), out global::System.Runtime.Intrinsics.Vector512<float> dev1, out global::System.Runtime.Intrinsics.Vector512<float> sq1);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 2) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 2), out global::System.Runtime.Intrinsics.Vector512<float> dev2, out global::System.Runtime.Intrinsics.Vector512<float> sq2);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 3) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 3), out global::System.Runtime.Intrinsics.Vector512<float> dev3, out global::System.Runtime.Intrinsics.Vector512<float> sq3);
+                    devQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(dev0, dev1), global::NormGen.SimdMath.PairwiseSums(dev2, dev3));
+                    sqQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sq0, sq1), global::NormGen.SimdMath.PairwiseSums(sq2, sq3));
+                }
+                {
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 4) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 4), out global::System.Runtime.Intrinsics.Vector512<float> dev0, out global::System.Runtime.Intrinsics.Vector512<float> sq0);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 5) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 5), out global::System.Runtime.Intrinsics.Vector512<float> dev1, out global::System.Runtime.Intrinsics.Vector512<float> sq1);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 6) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 6), out global::System.Runtime.Intrinsics.Vector512<float> dev2, out global::System.Runtime.Intrinsics.Vector512<float> sq2);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 7) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 7), out global::System.Runtime.Intrinsics.Vector512<float> dev3, out global::System.Runtime.Intrinsics.Vector512<float> sq3);
+                    devQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(dev0, dev1), global::NormGen.SimdMath.PairwiseSums(dev2, dev3));
+                    sqQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sq0, sq1), global::NormGen.SimdMath.PairwiseSums(sq2, sq3));
+                }
+                {
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 8) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 8), out global::System.Runtime.Intrinsics.Vector512<float> dev0, out global::System.Runtime.Intrinsics.Vector512<float> sq0);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 9) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 9), out global::System.Runtime.Intrinsics.Vector512<float> dev1, out global::System.Runtime.Intrinsics.Vector512<float> sq1);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 10) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 10), out global::System.Runtime.Intrinsics.Vector512<float> dev2, out global::System.Runtime.Intrinsics.Vector512<float> sq2);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 11) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 11), out global::System.Runtime.Intrinsics.Vector512<float> dev3, out global::System.Runtime.Intrinsics.Vector512<float> sq3);
+                    devQuad2 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(dev0, dev1), global::NormGen.SimdMath.PairwiseSums(dev2, dev3));
+                    sqQuad2 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sq0, sq1), global::NormGen.SimdMath.PairwiseSums(sq2, sq3));
+                }
+                {
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 12) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 12), out global::System.Runtime.Intrinsics.Vector512<float> dev0, out global::System.Runtime.Intrinsics.Vector512<float> sq0);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 13) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 13), out global::System.Runtime.Intrinsics.Vector512<float> dev1, out global::System.Runtime.Intrinsics.Vector512<float> sq1);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 14) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 14), out global::System.Runtime.Intrinsics.Vector512<float> dev2, out global::System.Runtime.Intrinsics.Vector512<float> sq2);
+                    SumSegmentDeviationsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 15) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 15), out global::System.Runtime.Intrinsics.Vector512<float> dev3, out global::System.Runtime.Intrinsics.Vector512<float> sq3);
+                    devQuad3 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(dev0, dev1), global::NormGen.SimdMath.PairwiseSums(dev2, dev3));
+                    sqQuad3 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sq0, sq1), global::NormGen.SimdMath.PairwiseSums(sq2, sq3));
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> devLow, global::System.Runtime.Intrinsics.Vector512<double> devHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(devQuad0, devQuad1), global::NormGen.SimdMath.PairwiseSums(devQuad2, devQuad3)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, (nuint)c) + devLow, ref devTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref devTotals, (nuint)c + 8) + devHigh, ref devTotals, (nuint)c + 8);
+                (global::System.Runtime.Intrinsics.Vector512<double> sqLow, global::System.Runtime.Intrinsics.Vector512<double> sqHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sqQuad0, sqQuad1), global::NormGen.SimdMath.PairwiseSums(sqQuad2, sqQuad3)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, (nuint)c) + sqLow, ref sqTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sqTotals, (nuint)c + 8) + sqHigh, ref sqTotals, (nuint)c + 8);
+            }
+        }
+
+        /// <summary>One plane of <see cref="SumSegmentDeviations"/>: its 4 float partial vectors, each lane the sum of at most 4 values, added into one vector per sum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumSegmentDeviationsChannel(ref float p, float shift, out global::System.Runtime.Intrinsics.Vector512<float> devLanes, out global::System.Runtime.Intrinsics.Vector512<float> sqLanes)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 0) - center;
+            global::System.Runtime.Intrinsics.Vector512<float> dev0 = d0;
+            global::System.Runtime.Intrinsics.Vector512<float> sq0 = d0 * d0;
+            global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 16) - center;
+            global::System.Runtime.Intrinsics.Vector512<float> dev1 = d1;
+            global::System.Runtime.Intrinsics.Vector512<float> sq1 = d1 * d1;
+            global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 32) - center;
+            global::System.Runtime.Intrinsics.Vector512<float> dev2 = d2;
+            global::System.Runtime.Intrinsics.Vector512<float> sq2 = d2 * d2;
+            global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 48) - center;
+            global::System.Runtime.Intrinsics.Vector512<float> dev3 = d3;
+            global::System.Runtime.Intrinsics.Vector512<float> sq3 = d3 * d3;
+            global::System.Runtime.Intrinsics.Vector512<float> d4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 64) - center;
+            dev0 += d4;
+            sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d4, d4, sq0);
+            global::System.Runtime.Intrinsics.Vector512<float> d5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 80) - center;
+            dev1 += d5;
+            sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d5, d5, sq1);
+            global::System.Runtime.Intrinsics.Vector512<float> d6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 96) - center;
+            dev2 += d6;
+            sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d6, d6, sq2);
+            global::System.Runtime.Intrinsics.Vector512<float> d7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 112) - center;
+            dev3 += d7;
+            sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d7, d7, sq3);
+            global::System.Runtime.Intrinsics.Vector512<float> d8 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 128) - center;
+            dev0 += d8;
+            sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d8, d8, sq0);
+            global::System.Runtime.Intrinsics.Vector512<float> d9 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 144) - center;
+            dev1 += d9;
+            sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d9, d9, sq1);
+            global::System.Runtime.Intrinsics.Vector512<float> d10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 160) - center;
+            dev2 += d10;
+            sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d10, d10, sq2);
+            global::System.Runtime.Intrinsics.Vector512<float> d11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 176) - center;
+            dev3 += d11;
+            sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d11, d11, sq3);
+            global::System.Runtime.Intrinsics.Vector512<float> d12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 192) - center;
+            dev0 += d12;
+            sq0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d12, d12, sq0);
+            global::System.Runtime.Intrinsics.Vector512<float> d13 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 208) - center;
+            dev1 += d13;
+            sq1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d13, d13, sq1);
+            global::System.Runtime.Intrinsics.Vector512<float> d14 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 224) - center;
+            dev2 += d14;
+            sq2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d14, d14, sq2);
+            global::System.Runtime.Intrinsics.Vector512<float> d15 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref p, 240) - center;
+            dev3 += d15;
+            sq3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d15, d15, sq3);
+            devLanes = (dev0 + dev1) + (dev2 + dev3);
+            sqLanes = (sq0 + sq1) + (sq2 + sq3);
+        }
+
         /// <summary>y = (x - shift) * scale + offset over one plane of 256 elements.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset)
@@ -923,6 +1044,20 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                ref double gradSums = ref _partialA[block * PartialLength];
+                ref double gradXSums = ref _partialB[block * PartialLength];
+                global::System.Array.Clear(_partialA, block * PartialLength, Slots);
+                global::System.Array.Clear(_partialB, block * PartialLength, Slots);
+                for (int n = start; n < end; n++)
+                {
+                    SumSegmentGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref gradSums, ref gradXSums);
+                }
+
+                return;
+            }
+
             global::System.Span<double> grad = global::System.MemoryExtensions.AsSpan(_partialA, block * PartialLength, Slots);
             global::System.Span<double> gradX = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);
             grad.Clear();
@@ -1122,6 +1257,113 @@ namespace Models
             }
             grad = gradTotal;
             gradX = gradXTotal;
+        }
+
+        /// <summary>Adds Σdy and Σdy·(x - shift) of each of the 16 planes of 256 elements of one sample into per-channel double sums (Vector512).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void SumSegmentGradients(ref float x, ref float dy, ref float shift, ref double gradTotals, ref double gradXTotals)
+        {
+            int c = 0;
+            for (; c < 16; c += 16)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> gradQuad0, gradQuad1, gradQuad2, gradQuad3;
+                global::System.Runtime.Intrinsics.Vector512<float> gradXQuad0, gradXQuad1, gradXQuad2, gradXQuad3;
+                {
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 0) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 0) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 0), out global::System.Runtime.Intrinsics.Vector512<float> grad0, out global::System.Runtime.Intrinsics.Vector512<float> gradX0);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 1) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 1) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 1), out global::System.Runtime.Intrinsics.Vector512<float> grad1, out global::System.Runtime.Intrinsics.Vector512<float> gradX1);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 2) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 2) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 2), out global::System.Runtime.Intrinsics.Vector512<float> grad2, out global::System.Runtime.Intrinsics.Vector512<float> gradX2);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 3) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 3) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 3), out global::System.Runtime.Intrinsics.Vector512<float> grad3, out global::System.Runtime.Intrinsics.Vector512<float> gradX3);
+                    gradQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(grad0, grad1), global::NormGen.SimdMath.PairwiseSums(grad2, grad3));
+                    gradXQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradX0, gradX1), global::NormGen.SimdMath.PairwiseSums(gradX2, gradX3));
+                }
+                {
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 4) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 4) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 4), out global::System.Runtime.Intrinsics.Vector512<float> grad0, out global::System.Runtime.Intrinsics.Vector512<float> gradX0);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 5) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 5) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 5), out global::System.Runtime.Intrinsics.Vector512<float> grad1, out global::System.Runtime.Intrinsics.Vector512<float> gradX1);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 6) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 6) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 6), out global::System.Runtime.Intrinsics.Vector512<float> grad2, out global::System.Runtime.Intrinsics.Vector512<float> gradX2);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 7) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 7) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 7), out global::System.Runtime.Intrinsics.Vector512<float> grad3, out global::System.Runtime.Intrinsics.Vector512<float> gradX3);
+                    gradQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(grad0, grad1), global::NormGen.SimdMath.PairwiseSums(grad2, grad3));
+                    gradXQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradX0, gradX1), global::NormGen.SimdMath.PairwiseSums(gradX2, gradX3));
+                }
+                {
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 8) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 8) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 8), out global::System.Runtime.Intrinsics.Vector512<float> grad0, out global::System.Runtime.Intrinsics.Vector512<float> gradX0);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 9) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 9) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 9), out global::System.Runtime.Intrinsics.Vector512<float> grad1, out global::System.Runtime.Intrinsics.Vector512<float> gradX1);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 10) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 10) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 10), out global::System.Runtime.Intrinsics.Vector512<float> grad2, out global::System.Runtime.Intrinsics.Vector512<float> gradX2);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 11) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 11) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 11), out global::System.Runtime.Intrinsics.Vector512<float> grad3, out global::System.Runtime.Intrinsics.Vector512<float> gradX3);
+                    gradQuad2 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(grad0, grad1), global::NormGen.SimdMath.PairwiseSums(grad2, grad3));
+                    gradXQuad2 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradX0, gradX1), global::NormGen.SimdMath.PairwiseSums(gradX2, gradX3));
+                }
+                {
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 12) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 12) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 12), out global::System.Runtime.Intrinsics.Vector512<float> grad0, out global::System.Runtime.Intrinsics.Vector512<float> gradX0);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 13) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 13) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 13), out global::System.Runtime.Intrinsics.Vector512<float> grad1, out global::System.Runtime.Intrinsics.Vector512<float> gradX1);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 14) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 14) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 14), out global::System.Runtime.Intrinsics.Vector512<float> grad2, out global::System.Runtime.Intrinsics.Vector512<float> gradX2);
+                    SumSegmentGradientsChannel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 15) * 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 15) * 256), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 15), out global::System.Runtime.Intrinsics.Vector512<float> grad3, out global::System.Runtime.Intrinsics.Vector512<float> gradX3);
+                    gradQuad3 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(grad0, grad1), global::NormGen.SimdMath.PairwiseSums(grad2, grad3));
+                    gradXQuad3 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradX0, gradX1), global::NormGen.SimdMath.PairwiseSums(gradX2, gradX3));
+                }
+                (global::System.Runtime.Intrinsics.Vector512<double> gradLow, global::System.Runtime.Intrinsics.Vector512<double> gradHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradQuad0, gradQuad1), global::NormGen.SimdMath.PairwiseSums(gradQuad2, gradQuad3)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, (nuint)c) + gradLow, ref gradTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradTotals, (nuint)c + 8) + gradHigh, ref gradTotals, (nuint)c + 8);
+                (global::System.Runtime.Intrinsics.Vector512<double> gradXLow, global::System.Runtime.Intrinsics.Vector512<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector512.Widen(global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradXQuad0, gradXQuad1), global::NormGen.SimdMath.PairwiseSums(gradXQuad2, gradXQuad3)));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, (nuint)c) + gradXLow, ref gradXTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradXTotals, (nuint)c + 8) + gradXHigh, ref gradXTotals, (nuint)c + 8);
+            }
+        }
+
+        /// <summary>One plane of <see cref="SumSegmentGradients"/>: its 4 float partial vectors, each lane the sum of at most 4 values, added into one vector per sum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumSegmentGradientsChannel(ref float x, ref float dy, float shift, out global::System.Runtime.Intrinsics.Vector512<float> gradLanes, out global::System.Runtime.Intrinsics.Vector512<float> gradXLanes)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0);
+            global::System.Runtime.Intrinsics.Vector512<float> grad0 = g0;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX0 = g0 * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center);
+            global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 16);
+            global::System.Runtime.Intrinsics.Vector512<float> grad1 = g1;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX1 = g1 * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 16) - center);
+            global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 32);
+            global::System.Runtime.Intrinsics.Vector512<float> grad2 = g2;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX2 = g2 * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 32) - center);
+            global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 48);
+            global::System.Runtime.Intrinsics.Vector512<float> grad3 = g3;
+            global::System.Runtime.Intrinsics.Vector512<float> gradX3 = g3 * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 48) - center);
+            global::System.Runtime.Intrinsics.Vector512<float> g4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 64);
+            grad0 += g4;
+            gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g4, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 64) - center, gradX0);
+            global::System.Runtime.Intrinsics.Vector512<float> g5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 80);
+            grad1 += g5;
+            gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g5, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 80) - center, gradX1);
+            global::System.Runtime.Intrinsics.Vector512<float> g6 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 96);
+            grad2 += g6;
+            gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g6, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 96) - center, gradX2);
+            global::System.Runtime.Intrinsics.Vector512<float> g7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112);
+            grad3 += g7;
+            gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g7, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112) - center, gradX3);
+            global::System.Runtime.Intrinsics.Vector512<float> g8 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 128);
+            grad0 += g8;
+            gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 128) - center, gradX0);
+            global::System.Runtime.Intrinsics.Vector512<float> g9 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 144);
+            grad1 += g9;
+            gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g9, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 144) - center, gradX1);
+            global::System.Runtime.Intrinsics.Vector512<float> g10 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 160);
+            grad2 += g10;
+            gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g10, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 160) - center, gradX2);
+            global::System.Runtime.Intrinsics.Vector512<float> g11 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 176);
+            grad3 += g11;
+            gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g11, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 176) - center, gradX3);
+            global::System.Runtime.Intrinsics.Vector512<float> g12 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 192);
+            grad0 += g12;
+            gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g12, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 192) - center, gradX0);
+            global::System.Runtime.Intrinsics.Vector512<float> g13 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 208);
+            grad1 += g13;
+            gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g13, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 208) - center, gradX1);
+            global::System.Runtime.Intrinsics.Vector512<float> g14 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 224);
+            grad2 += g14;
+            gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g14, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 224) - center, gradX2);
+            global::System.Runtime.Intrinsics.Vector512<float> g15 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 240);
+            grad3 += g15;
+            gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g15, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 240) - center, gradX3);
+            gradLanes = (grad0 + grad1) + (grad2 + grad3);
+            gradXLanes = (gradX0 + gradX1) + (gradX2 + gradX3);
         }
 
         /// <summary>dx = dy * a + (x - shift) * b + c over one block of 256 elements.</summary>

@@ -138,7 +138,7 @@ internal static class GradLayers
 {
     public static readonly string[] Names =
     [
-        "Bn1dFlat", "Bn1dOdd", "Bn1dAligned", "Bn1dAlignedSeq", "Bn1dSeq", "Bn1dShortSeq", "Bn1dCustom", "Bn2d", "Bn2dSmall", "Bn2dPeriodic", "Bn2dPeriodicWide", "Bn2dPermutedPlane", "Bn2dPermutedPairs", "Bn2dSegments", "Bn2dSegmentsWide", "Bn2dOddPlane", "Bn2dUnit",
+        "Bn1dFlat", "Bn1dOdd", "Bn1dAligned", "Bn1dAlignedSeq", "Bn1dSeq", "Bn1dShortSeq", "Bn1dCustom", "Bn2d", "Bn2dSmall", "Bn2dPeriodic", "Bn2dPeriodicWide", "Bn2dPermutedPlane", "Bn2dPermutedPairs", "Bn2dSegments", "Bn2dSegmentsWide", "Bn2dSegmentsPlanes", "Bn2dOddPlane", "Bn2dUnit",
         "Bn2dNoAffine", "Bn2dNoTrack", "Bn2dBare", "Bn2dCumulative", "Bn2dEpsZero", "Bn3d",
         "Ln768", "Ln44", "Ln5", "Ln4x6NoBias", "Ln37NoAffine",
         "Gn2d", "GnFlat", "Gn1dNoAffine", "GnUnit",
@@ -192,6 +192,7 @@ internal static class GradLayers
             case "Bn2dPermutedPairs": { var p2 = new Bn2dPermutedPairs(); return Make("Bn2dPermutedPairs", Bn(4, 10 * 20, Bn2dPermutedPairs.Eps), [4, 10, 20], p2.Forward, p2.Backward, p2.Backward, m => p2.Train(m), () => p2.Training, p2.Weight, p2.Bias, p2.RunningMean, p2.RunningVar, () => p2.NumBatchesTracked); }
             case "Bn2dSegments": { var s1 = new Bn2dSegments(); return Make("Bn2dSegments", Bn(20, 5 * 5, Bn2dSegments.Eps), [20, 5, 5], s1.Forward, s1.Backward, s1.Backward, m => s1.Train(m), () => s1.Training, s1.Weight, s1.Bias, s1.RunningMean, s1.RunningVar, () => s1.NumBatchesTracked); }
             case "Bn2dSegmentsWide": { var s2 = new Bn2dSegmentsWide(); return Make("Bn2dSegmentsWide", Bn(18, 11 * 11, Bn2dSegmentsWide.Eps), [18, 11, 11], s2.Forward, s2.Backward, s2.Backward, m => s2.Train(m), () => s2.Training, s2.Weight, s2.Bias, s2.RunningMean, s2.RunningVar, () => s2.NumBatchesTracked); }
+            case "Bn2dSegmentsPlanes": { var s3 = new Bn2dSegmentsPlanes(); return Make("Bn2dSegmentsPlanes", Bn(17, 9 * 15, Bn2dSegmentsPlanes.Eps), [17, 9, 15], s3.Forward, s3.Backward, s3.Backward, m => s3.Train(m), () => s3.Training, s3.Weight, s3.Bias, s3.RunningMean, s3.RunningVar, () => s3.NumBatchesTracked); }
             case "Bn2dOddPlane": { var a8 = new Bn2dOddPlane(); return Make("Bn2dOddPlane", Bn(8, 17 * 19, Bn2dOddPlane.Eps), [8, 17, 19], a8.Forward, a8.Backward, a8.Backward, m => a8.Train(m), () => a8.Training, a8.Weight, a8.Bias, a8.RunningMean, a8.RunningVar, () => a8.NumBatchesTracked); }
             case "Bn2dUnit": { var a9 = new Bn2dUnit(); return Make("Bn2dUnit", Bn(4, 1, Bn2dUnit.Eps), [4, 1, 1], a9.Forward, a9.Backward, a9.Backward, m => a9.Train(m), () => a9.Training, a9.Weight, a9.Bias, a9.RunningMean, a9.RunningVar, () => a9.NumBatchesTracked); }
             case "Bn2dNoAffine": { var b1 = new Bn2dNoAffine(); return Make("Bn2dNoAffine", Bn(3, 20, Bn2dNoAffine.Eps, affine: false), [3, 4, 5], b1.Forward, b1.Backward, b1.Backward, m => b1.Train(m), () => b1.Training, null, null, b1.RunningMean, b1.RunningVar, () => b1.NumBatchesTracked); }

@@ -62,6 +62,7 @@ public sealed class GeneratedTwin
         new(nameof(Bn2dPermutedPairs), 4, [10, 20]),
         new(nameof(Bn2dSegments), 20, [5, 5]),
         new(nameof(Bn2dSegmentsWide), 18, [11, 11]),
+        new(nameof(Bn2dSegmentsPlanes), 17, [9, 15]),
         new(nameof(Bn2dOddPlane), 8, [17, 19]),
         new(nameof(Bn2dUnit), 4, [1, 1]),
         new(nameof(Bn2dNoAffine), 3, [4, 5], Affine: false),
@@ -118,6 +119,7 @@ public sealed class GeneratedTwin
             nameof(Bn2dPermutedPairs) => Of(c, new Bn2dPermutedPairs()),
             nameof(Bn2dSegments) => Of(c, new Bn2dSegments()),
             nameof(Bn2dSegmentsWide) => Of(c, new Bn2dSegmentsWide()),
+            nameof(Bn2dSegmentsPlanes) => Of(c, new Bn2dSegmentsPlanes()),
             nameof(Bn2dOddPlane) => Of(c, new Bn2dOddPlane()),
             nameof(Bn2dUnit) => Of(c, new Bn2dUnit()),
             nameof(Bn2dNoAffine) => Of(c, new Bn2dNoAffine()),
@@ -164,6 +166,8 @@ public sealed class GeneratedTwin
     private static GeneratedTwin Of(Config c, Bn2dSegments l) => new(c, l.Forward, l.Forward, m => l.Train(m), () => l.Training, l.NamedParameters, l.NamedBuffers);
 
     private static GeneratedTwin Of(Config c, Bn2dSegmentsWide l) => new(c, l.Forward, l.Forward, m => l.Train(m), () => l.Training, l.NamedParameters, l.NamedBuffers);
+
+    private static GeneratedTwin Of(Config c, Bn2dSegmentsPlanes l) => new(c, l.Forward, l.Forward, m => l.Train(m), () => l.Training, l.NamedParameters, l.NamedBuffers);
 
     private static GeneratedTwin Of(Config c, Bn2dOddPlane l) => new(c, l.Forward, l.Forward, m => l.Train(m), () => l.Training, l.NamedParameters, l.NamedBuffers);
 

@@ -80,6 +80,7 @@ public sealed class LayerHarness
         new LayerSpec(nameof(Bn2dPermutedPairs), 2, 4, [10, 20]),
         new LayerSpec(nameof(Bn2dSegments), 2, 20, [5, 5]),
         new LayerSpec(nameof(Bn2dSegmentsWide), 2, 18, [11, 11]),
+        new LayerSpec(nameof(Bn2dSegmentsPlanes), 2, 17, [9, 15]),
         new LayerSpec(nameof(Bn2dOddPlane), 2, 8, [17, 19]),
         new LayerSpec(nameof(Bn2dUnit), 2, 4, [1, 1]),
         new LayerSpec(nameof(Bn2dNoAffine), 2, 3, [4, 5], Affine: false),
@@ -242,6 +243,7 @@ public sealed class LayerHarness
         nameof(Bn2dPermutedPairs) => Of(new Bn2dPermutedPairs()),
         nameof(Bn2dSegments) => Of(new Bn2dSegments()),
         nameof(Bn2dSegmentsWide) => Of(new Bn2dSegmentsWide()),
+        nameof(Bn2dSegmentsPlanes) => Of(new Bn2dSegmentsPlanes()),
         nameof(Bn2dOddPlane) => Of(new Bn2dOddPlane()),
         nameof(Bn2dUnit) => Of(new Bn2dUnit()),
         nameof(Bn2dNoAffine) => Of(new Bn2dNoAffine()),
@@ -400,6 +402,16 @@ public sealed class LayerHarness
         Spec = Specs[nameof(Bn2dSegmentsWide)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
         GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
         NumFeaturesConstant = Bn2dSegmentsWide.NumFeatures, SampleSizeConstant = Bn2dSegmentsWide.SampleSize,
+        Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
+        NumBatchesTracked = () => l.NumBatchesTracked,
+    };
+
+    private static LayerHarness Of(Bn2dSegmentsPlanes l) => new()
+    {
+        Spec = Specs[nameof(Bn2dSegmentsPlanes)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(),
+        NumFeaturesConstant = Bn2dSegmentsPlanes.NumFeatures, SampleSizeConstant = Bn2dSegmentsPlanes.SampleSize,
         Weight = () => l.Weight.DataSpan, Bias = () => l.Bias.DataSpan,
         RunningMean = () => TensorExtensions.AsSpan(l.RunningMean), RunningVar = () => TensorExtensions.AsSpan(l.RunningVar),
         NumBatchesTracked = () => l.NumBatchesTracked,

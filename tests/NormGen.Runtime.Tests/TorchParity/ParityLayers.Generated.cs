@@ -29,6 +29,7 @@ internal static partial class ParityLayers
         "Bn2dPermutedPairs",
         "Bn2dSegments",
         "Bn2dSegmentsWide",
+        "Bn2dSegmentsPlanes",
         "Bn2dOddPlane",
         "Bn2dUnit",
         "Bn2dNoAffine",
@@ -80,6 +81,7 @@ internal static partial class ParityLayers
         "Bn2dPermutedPairs" => Wrap(new Layers.Bn2dPermutedPairs()),
         "Bn2dSegments" => Wrap(new Layers.Bn2dSegments()),
         "Bn2dSegmentsWide" => Wrap(new Layers.Bn2dSegmentsWide()),
+        "Bn2dSegmentsPlanes" => Wrap(new Layers.Bn2dSegmentsPlanes()),
         "Bn2dOddPlane" => Wrap(new Layers.Bn2dOddPlane()),
         "Bn2dUnit" => Wrap(new Layers.Bn2dUnit()),
         "Bn2dNoAffine" => Wrap(new Layers.Bn2dNoAffine()),
@@ -410,6 +412,27 @@ internal static partial class ParityLayers
             ("num_features", Layers.Bn2dSegmentsWide.NumFeatures),
             ("eps", Layers.Bn2dSegmentsWide.Eps),
             ("momentum", Layers.Bn2dSegmentsWide.Momentum),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+        RunningMean = () => TensorExtensions.AsSpan(layer.RunningMean),
+        RunningVar = () => TensorExtensions.AsSpan(layer.RunningVar),
+        NumBatchesTracked = () => layer.NumBatchesTracked,
+    };
+
+    private static ParityLayer Wrap(Layers.Bn2dSegmentsPlanes layer) => new()
+    {
+        Name = "Bn2dSegmentsPlanes",
+        SampleSize = Layers.Bn2dSegmentsPlanes.SampleSize,
+        Constants =
+        [
+            ("num_features", Layers.Bn2dSegmentsPlanes.NumFeatures),
+            ("eps", Layers.Bn2dSegmentsPlanes.Eps),
+            ("momentum", Layers.Bn2dSegmentsPlanes.Momentum),
         ],
         Training = () => layer.Training,
         Train = () => Assert.Same(layer, layer.Train()),
