@@ -178,6 +178,15 @@ public static class SimdMath
     }
 
     /// <summary>
+    /// Lane <c>l</c> is <c>value[indices[l]]</c> (indices 0 to 7): the one-source permute of the Vector256 permuted
+    /// kernels, <c>vpermps</c> (<see cref="Avx2.PermuteVar8x32(Vector256{float}, Vector256{int})"/>) where AVX2 is
+    /// available, <see cref="Vector256.Shuffle(Vector256{float}, Vector256{int})"/> otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Permute(Vector256<float> value, Vector256<int> indices) =>
+        Avx2.IsSupported ? Avx2.PermuteVar8x32(value, indices) : Vector256.Shuffle(value, indices);
+
+    /// <summary>
     /// The 16 floats that start <c>skew</c> lanes into <paramref name="lower"/> and continue into
     /// <paramref name="upper"/>: lane <c>l</c> is <c>lower[skew + l]</c> while <c>skew + l &lt; 16</c>, else
     /// <c>upper[skew + l - 16]</c>, for <paramref name="indices"/> = <see cref="JoinIndices"/>(skew). Kernels whose

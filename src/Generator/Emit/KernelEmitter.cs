@@ -594,15 +594,17 @@ internal static partial class KernelEmitter
     /// <summary>
     /// <c>static void {name}({tensors}, ref float {coefficient}...)</c>: an element-wise pass over one sample of
     /// <paramref name="slots"/> planes of <paramref name="planeLength"/> floats with per-channel coefficients, for planes
-    /// shorter than a few vectors. The channel pattern of 16-float vectors repeats every period (16 / gcd(L, 16) channels,
-    /// L / gcd(L, 16) vectors): per period the coefficients of its channels are loaded as one vector each, and every
-    /// vector of the period permutes its lanes' coefficients out of them with a compile-time index table. It is a Vector512
-    /// kernel only (variable float shuffles of narrower vectors are not accelerated in .NET 10): callers use it when
-    /// <c>SimdMath.Use512</c> and per-element coefficient arrays otherwise. The coefficient arrays must hold 16 floats past
-    /// the last channel.
+    /// shorter than a few vectors. The channel pattern of V-float vectors repeats every period (V / gcd(L, V) channels,
+    /// L / gcd(L, V) vectors): per period the coefficients of its channels are loaded as one vector each, and every
+    /// vector of the period permutes its lanes' coefficients out of them with a compile-time index table
+    /// (<paramref name="indexTable"/> for Vector512, <c>{indexTable}256</c> for Vector256, see
+    /// <see cref="WritePermuteIndexTable"/>). It has a Vector512 and a Vector256 body (one-source permutes: <c>vpermps</c>
+    /// through <c>Vector512.ShuffleNative</c> and <c>NormGen.SimdMath.Permute</c>); callers use it when
+    /// <c>SimdMath.Use512</c> or <c>SimdMath.Use256</c> and per-element coefficient arrays otherwise (Vector128 and
+    /// scalar). The coefficient arrays must hold 16 floats past the last channel.
     /// </summary>
     /// <param name="streaming">Whether to write <see cref="WritePermutedStreaming"/>'s variant <c>{name}Streaming</c> after it.</param>
-    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable, bool streaming)
+    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable, bool streaming)
     {
         WritePermutedPlain(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable);
         if (streaming)
@@ -619,7 +621,7 @@ internal static partial class KernelEmitter
     /// replaces the per-plane calls when the stores stream: whole cache lines formed across plane boundaries, where the
     /// per-plane streaming kernels must store both partial lines of every plane plainly.
     /// </summary>
-    public static void WriteSampleStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value)
+    public static void WriteSampleStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value)
     {
         if (planeLength % 16 != 0)
         {
@@ -629,26 +631,41 @@ internal static partial class KernelEmitter
         WritePermutedStreaming(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable: null);
     }
 
-    private static void WritePermutedPlain(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string indexTable)
+    private static void WritePermutedPlain(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable)
     {
-        int g = Gcd(planeLength, 16);
-        int channels = 16 / g;
-        int vectors = planeLength / g;
         string coefficientParameters = string.Join(", ", Map(coefficients, c => "ref float " + c));
-        WriteKernelHeader(w, $"Element-wise over one sample with per-channel coefficients permuted into each vector ({channels} channels, {vectors} vectors per period); Vector512 only.");
+        VectorWidth wide = VectorWidth.All[0], narrow = VectorWidth.All[1];
+        (int Channels, int Vectors) Period(VectorWidth v) => (v.Lanes / Gcd(planeLength, v.Lanes), planeLength / Gcd(planeLength, v.Lanes));
+        WriteKernelHeader(w, $"Element-wise over one sample with per-channel coefficients permuted into each vector (per period: {Period(wide).Channels} channels in {Period(wide).Vectors} vectors of Vector512, {Period(narrow).Channels} in {Period(narrow).Vectors} of Vector256); Vector512 and Vector256 only.");
         using (w.Block($"private static void {name}({tensors}, {coefficientParameters})"))
         {
-            w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
-            using (w.Block($"for (int period = 0; period < {slots / channels}; period++)"))
+            void Body(VectorWidth v, string table)
             {
-                WritePeriodChannels(w, coefficients, false, $"(nuint)(period * {channels})");
-                w.WriteLine($"nuint first = (nuint)(period * {channels * planeLength});");
-                using (w.Block($"for (nuint k = 0; k < {vectors}; k++)"))
+                (int channels, int vectors) = Period(v);
+                w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({table});");
+                using (w.Block($"for (int period = 0; period < {slots / channels}; period++)"))
                 {
-                    WritePermutedCoefficients(w, coefficients, false, "k * 16", declare: true);
-                    w.WriteLine("nuint at = first + (k * 16);");
-                    w.WriteLine($"{Vector512}.StoreUnsafe({value("at")}, ref {destination}, at);");
+                    WritePeriodChannels(w, v, coefficients, false, $"(nuint)(period * {channels})");
+                    w.WriteLine($"nuint first = (nuint)(period * {channels * planeLength});");
+                    using (w.Block($"for (nuint k = 0; k < {vectors}; k++)"))
+                    {
+                        WritePermutedCoefficients(w, v, coefficients, false, $"k * {v.Lanes}", declare: true);
+                        w.WriteLine($"nuint at = first + (k * {v.Lanes});");
+                        w.WriteLine($"{v.Type}.StoreUnsafe({value(v, "at")}, ref {destination}, at);");
+                    }
                 }
+            }
+
+            using (w.Block("if (global::NormGen.SimdMath.Use512)"))
+            {
+                Body(wide, indexTable);
+                w.WriteLine("return;");
+            }
+
+            w.WriteLine();
+            using (w.Block("")) // Vector256
+            {
+                Body(narrow, indexTable + "256");
             }
         }
     }
@@ -665,7 +682,7 @@ internal static partial class KernelEmitter
     /// and no later load reaches it: safe in place. The bits are those of <c>{name}</c>.
     /// </summary>
     /// <param name="indexTable">The permute index table; null for planes of whole vectors (<see cref="WriteSampleStreaming"/>).</param>
-    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<string, string> value, string? indexTable)
+    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string? indexTable)
     {
         bool broadcast = indexTable is null;
         int g = Gcd(planeLength, 16);
@@ -696,9 +713,9 @@ internal static partial class KernelEmitter
                 using (w.Block(""))
                 {
                     int period = vector / vectors;
-                    WritePeriodChannels(w, coefficients, broadcast, Literals.Int(period * channels));
-                    WritePermutedCoefficients(w, coefficients, broadcast, Literals.Int((vector % vectors) * 16), declare: true);
-                    w.WriteLine($"{name} = {value($"(nuint){Literals.Int(vector * 16)}")};");
+                    WritePeriodChannels(w, VectorWidth.All[0], coefficients, broadcast, Literals.Int(period * channels));
+                    WritePermutedCoefficients(w, VectorWidth.All[0], coefficients, broadcast, Literals.Int((vector % vectors) * 16), declare: true);
+                    w.WriteLine($"{name} = {value(VectorWidth.All[0], $"(nuint){Literals.Int(vector * 16)}")};");
                 }
             }
 
@@ -711,7 +728,7 @@ internal static partial class KernelEmitter
             w.WriteLine($"{Float512} previous = second;");
             using (w.Block($"for (int period = 0; period < {Literals.Int(periods)}; period++)"))
             {
-                WritePeriodChannels(w, coefficients, broadcast, $"(nuint)(period * {channels})");
+                WritePeriodChannels(w, VectorWidth.All[0], coefficients, broadcast, $"(nuint)(period * {channels})");
                 w.WriteLine($"nuint first = (nuint)(period * {Literals.Int(channels * planeLength)});");
                 w.WriteLine($"// This period's share of the sample's vectors 2 to {Literals.Int(sampleVectors - 2)} (0, 1 and {Literals.Int(sampleVectors - 1)} were computed above).");
                 w.WriteLine($"nuint k = (nuint)global::System.Math.Clamp(2 - (period * {Literals.Int(vectors)}), 0, {Literals.Int(vectors)});");
@@ -720,8 +737,8 @@ internal static partial class KernelEmitter
                 {
                     for (int u = 0; u < Unroll; u++)
                     {
-                        WritePermutedCoefficients(w, coefficients, broadcast, u == 0 ? "k * 16" : $"(k + {u}) * 16", declare: u == 0);
-                        w.WriteLine($"{Float512} value{u} = {value(u == 0 ? "first + (k * 16)" : $"first + ((k + {u}) * 16)")};");
+                        WritePermutedCoefficients(w, VectorWidth.All[0], coefficients, broadcast, u == 0 ? "k * 16" : $"(k + {u}) * 16", declare: u == 0);
+                        w.WriteLine($"{Float512} value{u} = {value(VectorWidth.All[0], u == 0 ? "first + (k * 16)" : $"first + ((k + {u}) * 16)")};");
                     }
 
                     // SimdMath.StoreStreaming has a four-vector overload (one pin per four stores), matching Unroll = 4.
@@ -731,8 +748,8 @@ internal static partial class KernelEmitter
 
                 using (w.Block("for (; k < end; k++)"))
                 {
-                    WritePermutedCoefficients(w, coefficients, broadcast, "k * 16", declare: true);
-                    w.WriteLine($"{Float512} value = {value("first + (k * 16)")};");
+                    WritePermutedCoefficients(w, VectorWidth.All[0], coefficients, broadcast, "k * 16", declare: true);
+                    w.WriteLine($"{Float512} value = {value(VectorWidth.All[0], "first + (k * 16)")};");
                     w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value")}, ref {destination}, first + (k * 16) - 16 + skew);");
                     w.WriteLine("previous = value;");
                 }
@@ -754,56 +771,58 @@ internal static partial class KernelEmitter
     /// (<c>{c}Channels</c>); with <paramref name="broadcast"/> (a period of one channel) the coefficients of that channel in
     /// every lane instead (<c>{c}Vector</c>, which <see cref="WritePermutedCoefficients"/> then leaves alone).
     /// </summary>
-    private static void WritePeriodChannels(IndentedWriter w, string[] coefficients, bool broadcast, string channel)
+    private static void WritePeriodChannels(IndentedWriter w, VectorWidth v, string[] coefficients, bool broadcast, string channel)
     {
         foreach (string c in coefficients)
         {
             w.WriteLine(broadcast
-                ? $"{Float512} {c}Vector = {Vector512}.Create({UnsafeType}.Add(ref {c}, {channel}));"
-                : $"{Float512} {c}Channels = {Vector512}.LoadUnsafe(ref {c}, {channel});");
+                ? $"{v.Float} {c}Vector = {v.Type}.Create({UnsafeType}.Add(ref {c}, {channel}));"
+                : $"{v.Float} {c}Channels = {v.Type}.LoadUnsafe(ref {c}, {channel});");
         }
     }
 
     /// <summary>
     /// Permutes each coefficient's channels into the lanes of the vector whose index row starts at <paramref name="row"/>
-    /// (<c>lanes</c>, <c>{c}Vector</c>; declared, or assigned again).
+    /// (<c>lanes</c>, <c>{c}Vector</c>; declared, or assigned again): <c>Vector512.ShuffleNative</c> (<c>vpermps</c>), or
+    /// <c>NormGen.SimdMath.Permute</c> for Vector256 (<c>vpermps</c> on AVX2).
     /// </summary>
-    private static void WritePermutedCoefficients(IndentedWriter w, string[] coefficients, bool broadcast, string row, bool declare)
+    private static void WritePermutedCoefficients(IndentedWriter w, VectorWidth v, string[] coefficients, bool broadcast, string row, bool declare)
     {
         if (broadcast)
         {
             return;
         }
 
-        w.WriteLine($"{(declare ? "global::System.Runtime.Intrinsics.Vector512<int> " : "")}lanes = {Vector512}.LoadUnsafe(ref index, {row});");
+        w.WriteLine($"{(declare ? v.Type + "<int> " : "")}lanes = {v.Type}.LoadUnsafe(ref index, {row});");
         foreach (string c in coefficients)
         {
-            w.WriteLine($"{(declare ? Float512 + " " : "")}{c}Vector = {Vector512}.ShuffleNative({c}Channels, lanes);");
+            string permuted = v.Bits == 512 ? $"{v.Type}.ShuffleNative({c}Channels, lanes)" : $"global::NormGen.SimdMath.Permute({c}Channels, lanes)";
+            w.WriteLine($"{(declare ? v.Float + " " : "")}{c}Vector = {permuted};");
         }
     }
 
     /// <summary>
-    /// <c>static readonly int[] {name}</c>: for each vector of one period, the channel (within the period) of each of its 16
-    /// lanes, for <see cref="WritePermutedElementwise"/>. (A static array rather than a span property over constants: that
-    /// allocates per call in Debug builds.)
+    /// <c>static readonly int[] {name}</c>: for each vector of <paramref name="lanes"/> floats of one period, the channel
+    /// (within the period) of each of its lanes, for <see cref="WritePermutedElementwise"/>. (A static array rather than a
+    /// span property over constants: that allocates per call in Debug builds.)
     /// </summary>
-    public static void WritePermuteIndexTable(IndentedWriter w, string name, int planeLength)
+    public static void WritePermuteIndexTable(IndentedWriter w, string name, int planeLength, int lanes)
     {
-        int g = Gcd(planeLength, 16);
+        int g = Gcd(planeLength, lanes);
         int vectors = planeLength / g;
-        w.WriteLine($"/// <summary>Per vector of a period ({vectors} vectors of 16 lanes), the channel within the period of each lane.</summary>");
+        w.WriteLine($"/// <summary>Per vector of a period ({vectors} vectors of {lanes} lanes), the channel within the period of each lane.</summary>");
         w.WriteLine($"private static readonly int[] {name} =");
         w.WriteLine("[");
         w.Indent();
         for (int k = 0; k < vectors; k++)
         {
-            var lanes = new string[16];
-            for (int j = 0; j < 16; j++)
+            var row = new string[lanes];
+            for (int j = 0; j < lanes; j++)
             {
-                lanes[j] = Literals.Int(((k * 16) + j) / planeLength);
+                row[j] = Literals.Int(((k * lanes) + j) / planeLength);
             }
 
-            w.WriteLine(string.Join(", ", lanes) + ",");
+            w.WriteLine(string.Join(", ", row) + ",");
         }
 
         w.Unindent();

@@ -253,11 +253,11 @@ internal static partial class LayerEmitter
         }
     }
 
-    /// <summary>dx = dy * a + (x - shift) * b + c for the Vector512 at <c>at</c>, from the coefficient vectors of the permuted and sample kernels.</summary>
-    private static string GradInputVectorValue(string at) =>
-        $"global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, {at}), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, bVector, cVector))";
+    /// <summary>dx = dy * a + (x - shift) * b + c for the vector at <c>at</c>, from the coefficient vectors of the permuted and sample kernels.</summary>
+    private static string GradInputVectorValue(VectorWidth v, string at) =>
+        $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref dy, {at}), aVector, {v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - shiftVector, bVector, cVector))";
 
-    /// <summary>The Vector512 input gradient over whole samples with permuted per-channel coefficients (its index table comes with the normalization).</summary>
+    /// <summary>The Vector512 and Vector256 input gradient over whole samples with permuted per-channel coefficients (its index tables come with the normalization).</summary>
     private static void WritePermutedGradInput(IndentedWriter w, LayerModel m)
     {
         if (!m.PermutedElementwise)

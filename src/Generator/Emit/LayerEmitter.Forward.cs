@@ -671,7 +671,7 @@ internal static partial class LayerEmitter
             return;
         }
 
-        using (w.Block("if (!global::NormGen.SimdMath.Use512) // the permuted Vector512 kernels read the per-channel coefficients"))
+        using (w.Block("if (!global::NormGen.SimdMath.Use512 && !global::NormGen.SimdMath.Use256) // the permuted kernels read the per-channel coefficients"))
         {
             WriteExpandCoefficients(w, arrays);
         }
@@ -691,7 +691,7 @@ internal static partial class LayerEmitter
         string At(string offset) => string.Join(", ", tensors.Select(t => $"ref {Unsafe}.Add(ref {t}, {offset})"));
         if (m.PermutedElementwise)
         {
-            using (w.Block("if (global::NormGen.SimdMath.Use512)"))
+            using (w.Block("if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)"))
             {
                 void WriteSamples(string kernel)
                 {
@@ -704,7 +704,7 @@ internal static partial class LayerEmitter
 
                 if (streaming is not null && m.StreamingPermuted)
                 {
-                    using (w.Block($"if ({streaming})"))
+                    using (w.Block($"if (global::NormGen.SimdMath.Use512 && {streaming}) // the streaming kernels are Vector512 only"))
                     {
                         WriteSamples(stem + "PermutedStreaming");
                         w.WriteLine();
@@ -858,10 +858,10 @@ internal static partial class LayerEmitter
         }
     }
 
-    /// <summary>The Vector512 normalization over whole samples with permuted per-channel coefficients, and its index table.</summary>
-    /// <summary>The normalization of the Vector512 at <c>at</c> from the coefficient vectors of the permuted and sample kernels.</summary>
-    private static string NormalizeVectorValue(string at) =>
-        $"global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector)";
+    /// <summary>The Vector512 and Vector256 normalization over whole samples with permuted per-channel coefficients, and its index tables.</summary>
+    /// <summary>The normalization of the vector at <c>at</c> from the coefficient vectors of the permuted and sample kernels.</summary>
+    private static string NormalizeVectorValue(VectorWidth v, string at) =>
+        $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector)";
 
     private static void WritePermutedNormalize(IndentedWriter w, LayerModel m)
     {
@@ -874,6 +874,8 @@ internal static partial class LayerEmitter
         string[] coefficients = { "shift", "scale", "offset" };
         KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, NormalizeVectorValue, "PermuteIndex", streaming: m.StreamingPermuted);
         w.WriteLine();
-        KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex", m.Plan.SlotLength);
+        KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex", m.Plan.SlotLength, 16);
+        w.WriteLine();
+        KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex256", m.Plan.SlotLength, 8);
     }
 }

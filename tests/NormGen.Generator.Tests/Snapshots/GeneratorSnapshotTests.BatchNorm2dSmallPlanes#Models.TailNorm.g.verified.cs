@@ -461,7 +461,7 @@ namespace Models
         /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call, block by block (blocks planned by the caller).</summary>
         private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            if (!global::NormGen.SimdMath.Use512) // the permuted Vector512 kernels read the per-channel coefficients
+            if (!global::NormGen.SimdMath.Use512 && !global::NormGen.SimdMath.Use256) // the permuted kernels read the per-channel coefficients
             {
                 // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
                 for (int c = 0; c < Slots; c++)
@@ -482,9 +482,9 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            if (global::NormGen.SimdMath.Use512)
+            if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
             {
-                if (_streaming && _threads == 1)
+                if (global::NormGen.SimdMath.Use512 && _streaming && _threads == 1) // the streaming kernels are Vector512 only
                 {
                     for (int n = end - 1; n >= start; n--)
                     {
@@ -1160,25 +1160,49 @@ namespace Models
             }
         }
 
-        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (16 channels, 49 vectors per period); Vector512 only.</summary>
+        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (per period: 16 channels in 49 vectors of Vector512, 8 in 49 of Vector256); Vector512 and Vector256 only.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void NormalizePermuted(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
-            ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
-            for (int period = 0; period < 32; period++)
+            if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 16));
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 16));
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 16));
-                nuint first = (nuint)(period * 784);
-                for (nuint k = 0; k < 49; k++)
+                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
+                for (int period = 0; period < 32; period++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    nuint at = first + (k * 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 16));
+                    nuint first = (nuint)(period * 784);
+                    for (nuint k = 0; k < 49; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        nuint at = first + (k * 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                    }
+                }
+                return;
+            }
+
+            {
+                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex256);
+                for (int period = 0; period < 64; period++)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, (nuint)(period * 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, (nuint)(period * 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, (nuint)(period * 8));
+                    nuint first = (nuint)(period * 392);
+                    for (nuint k = 0; k < 49; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        nuint at = first + (k * 8);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                    }
                 }
             }
         }
@@ -1342,6 +1366,60 @@ namespace Models
             15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
         ];
 
+        /// <summary>Per vector of a period (49 vectors of 8 lanes), the channel within the period of each lane.</summary>
+        private static readonly int[] PermuteIndex256 =
+        [
+            0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0,
+            0, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 2, 2, 2, 2, 2, 2,
+            2, 2, 2, 2, 2, 2, 2, 2,
+            2, 2, 2, 2, 2, 2, 2, 2,
+            2, 2, 2, 2, 2, 2, 2, 2,
+            2, 2, 2, 2, 2, 2, 2, 2,
+            2, 2, 2, 2, 2, 2, 2, 2,
+            2, 2, 2, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 3, 3, 3, 3,
+            3, 3, 3, 3, 4, 4, 4, 4,
+            4, 4, 4, 4, 4, 4, 4, 4,
+            4, 4, 4, 4, 4, 4, 4, 4,
+            4, 4, 4, 4, 4, 4, 4, 4,
+            4, 4, 4, 4, 4, 4, 4, 4,
+            4, 4, 4, 4, 4, 4, 4, 4,
+            4, 4, 4, 4, 4, 5, 5, 5,
+            5, 5, 5, 5, 5, 5, 5, 5,
+            5, 5, 5, 5, 5, 5, 5, 5,
+            5, 5, 5, 5, 5, 5, 5, 5,
+            5, 5, 5, 5, 5, 5, 5, 5,
+            5, 5, 5, 5, 5, 5, 5, 5,
+            5, 5, 5, 5, 5, 5, 6, 6,
+            6, 6, 6, 6, 6, 6, 6, 6,
+            6, 6, 6, 6, 6, 6, 6, 6,
+            6, 6, 6, 6, 6, 6, 6, 6,
+            6, 6, 6, 6, 6, 6, 6, 6,
+            6, 6, 6, 6, 6, 6, 6, 6,
+            6, 6, 6, 6, 6, 6, 6, 7,
+            7, 7, 7, 7, 7, 7, 7, 7,
+            7, 7, 7, 7, 7, 7, 7, 7,
+            7, 7, 7, 7, 7, 7, 7, 7,
+            7, 7, 7, 7, 7, 7, 7, 7,
+            7, 7, 7, 7, 7, 7, 7, 7,
+            7, 7, 7, 7, 7, 7, 7, 7,
+        ];
+
         /// <summary>
         /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
         /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output. Adds the parameter gradients into <c>Weight.Grad</c> and <c>Bias.Grad</c>, as PyTorch's autograd accumulates.
@@ -1404,7 +1482,7 @@ namespace Models
             global::NormGen.ChannelMath.GradientCoefficients(global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveInvStd, 0, Slots),
                 weight, weightGrad, biasGrad, count, _savedBatchStatistics, global::System.MemoryExtensions.AsSpan(_gradA, 0, Slots), global::System.MemoryExtensions.AsSpan(_gradB, 0, Slots), global::System.MemoryExtensions.AsSpan(_gradC, 0, Slots));
 
-            if (!global::NormGen.SimdMath.Use512) // the permuted Vector512 kernels read the per-channel coefficients
+            if (!global::NormGen.SimdMath.Use512 && !global::NormGen.SimdMath.Use256) // the permuted kernels read the per-channel coefficients
             {
                 // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
                 for (int c = 0; c < Slots; c++)
@@ -1464,9 +1542,9 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
-            if (global::NormGen.SimdMath.Use512)
+            if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
             {
-                if (_streaming)
+                if (global::NormGen.SimdMath.Use512 && _streaming) // the streaming kernels are Vector512 only
                 {
                     for (int n = end - 1; n >= start; n--)
                     {
@@ -1892,27 +1970,53 @@ namespace Models
             }
         }
 
-        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (16 channels, 49 vectors per period); Vector512 only.</summary>
+        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (per period: 16 channels in 49 vectors of Vector512, 8 in 49 of Vector256); Vector512 and Vector256 only.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void GradInputPermuted(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
         {
-            ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
-            for (int period = 0; period < 32; period++)
+            if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 16));
-                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, (nuint)(period * 16));
-                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(period * 16));
-                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, (nuint)(period * 16));
-                nuint first = (nuint)(period * 784);
-                for (nuint k = 0; k < 49; k++)
+                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
+                for (int period = 0; period < 32; period++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                    nuint at = first + (k * 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, (nuint)(period * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(period * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, (nuint)(period * 16));
+                    nuint first = (nuint)(period * 784);
+                    for (nuint k = 0; k < 49; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        nuint at = first + (k * 16);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
+                    }
+                }
+                return;
+            }
+
+            {
+                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex256);
+                for (int period = 0; period < 64; period++)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, (nuint)(period * 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> aChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, (nuint)(period * 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> bChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(period * 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> cChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(period * 8));
+                    nuint first = (nuint)(period * 392);
+                    for (nuint k = 0; k < 49; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        nuint at = first + (k * 8);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
+                    }
                 }
             }
         }
