@@ -213,6 +213,33 @@ public static class SimdMath
         Join(a, b, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30))
         + Join(a, b, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
 
+    /// <summary>
+    /// The Vector256 form of <see cref="PairwiseSums(Vector512{float}, Vector512{float})"/>: lane <c>l</c> is
+    /// <c>a[2l] + a[2l + 1]</c> for <c>l &lt; 4</c>, else <c>b[2l - 8] + b[2l - 7]</c>; three levels reduce 8 vectors to
+    /// one vector of their 8 lane sums in order. <c>vhaddps</c> and a cross-lane permute of 64-bit pairs where AVX2 is
+    /// available (the same sums, each of two floats, in the same lanes), shuffles otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> PairwiseSums(Vector256<float> a, Vector256<float> b)
+    {
+        if (Avx2.IsSupported)
+        {
+            // hadd: [a0+a1, a2+a3, b0+b1, b2+b3, a4+a5, a6+a7, b4+b5, b6+b7]; 64-bit pairs 0, 2, 1, 3 put a's before b's.
+            return Avx2.Permute4x64(Avx.HorizontalAdd(a, b).AsDouble(), 0b11_01_10_00).AsSingle();
+        }
+
+        return PairwiseSumsSoftware(a, b);
+    }
+
+    /// <summary><see cref="PairwiseSums(Vector256{float}, Vector256{float})"/> without AVX2 (internal so that tests compare the two).</summary>
+    internal static Vector256<float> PairwiseSumsSoftware(Vector256<float> a, Vector256<float> b)
+    {
+        Vector256<int> even = Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6), odd = Vector256.Create(1, 3, 5, 7, 1, 3, 5, 7);
+        Vector256<float> fromA = Vector256.Shuffle(a, even) + Vector256.Shuffle(a, odd);
+        Vector256<float> fromB = Vector256.Shuffle(b, even) + Vector256.Shuffle(b, odd);
+        return Vector256.ConditionalSelect(Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(4)).AsSingle(), fromA, fromB);
+    }
+
     /// <summary><see cref="Join"/> without AVX-512: two one-source shuffles and a select (internal so that tests compare it with the permute).</summary>
     internal static Vector512<float> JoinSoftware(Vector512<float> lower, Vector512<float> upper, Vector512<int> indices)
     {

@@ -10,26 +10,35 @@ internal static partial class KernelEmitter
     /// <summary>Shortest plane the segment kernels take: one whole Vector512, so a plane's tail vector stays inside it.</summary>
     public const int SegmentMinLength = 16;
 
-    /// <summary>Longest plane the segment kernels take: 16 vectors, whose per-plane helper stays under the JIT's 32 locals for inlining.</summary>
+    /// <summary>Longest plane the segment kernels take on Vector512: 16 vectors, whose per-plane helper stays under the JIT's 32 locals for inlining.</summary>
     public const int SegmentMaxLength = 256;
+
+    /// <summary>Longest plane the Vector256 segment kernels take: 16 vectors of 8 floats, for the same reason.</summary>
+    public const int SegmentMaxLength256 = 128;
 
 
     /// <summary>
-    /// <c>static void {name}(ref float p[, ref float dy], ref float shift, ref double ...Totals)</c> (Vector512 only): adds
+    /// <c>static void {name}(ref float p[, ref float dy], ref float shift, ref double ...Totals)</c> for one width
+    /// <paramref name="v"/> (Vector512, or Vector256 for planes of at most <see cref="SegmentMaxLength256"/> floats): adds
     /// the sums of <paramref name="kind"/> of every plane of one sample (<paramref name="slots"/> planes of
     /// <paramref name="planeLength"/> floats, at least <see cref="SegmentMinLength"/>), each against its channel's shift,
     /// into per-channel double totals. The sample is read once, in order. A plane's vectors (the last one overlapping
-    /// the previous, its counted lanes masked) go into float partials that <c>{name}Channel</c> returns as one vector; 16
-    /// channels' vectors are reduced together to one vector of their 16 sums by
-    /// <c>NormGen.SimdMath.PairwiseSums</c> (15 vector additions instead of 16 horizontal sums), widened and added to
-    /// the totals; channels past the last multiple of 16 are summed one by one. Each lane of a float partial adds at
+    /// the previous, its counted lanes masked) go into float partials that <c>{name}Channel</c> returns as one vector; V
+    /// channels' vectors (V = 16 or 8 lanes) are reduced together to one vector of their V sums by
+    /// <c>NormGen.SimdMath.PairwiseSums</c> (V - 1 vector additions instead of V horizontal sums), widened and added to
+    /// the totals; channels past the last multiple of V are summed one by one. Each lane of a float partial adds at
     /// most four values before the tree (planes of at most <see cref="SegmentMaxLength"/> floats, four partials), so a
     /// plane's float sum adds at most <paramref name="planeLength"/> values and is then accumulated in double, sample
     /// after sample.
     /// </summary>
-    public static void WriteSegmentSums512(IndentedWriter w, string name, ReductionKind kind, int planeLength, int slots, string summary)
+    public static void WriteSegmentSums(IndentedWriter w, VectorWidth v, string name, ReductionKind kind, int planeLength, int slots, string summary)
     {
-        VectorWidth v = VectorWidth.All[0];
+        if (v.Bits < 256 || planeLength < SegmentMinLength || planeLength > (v.Bits == 512 ? SegmentMaxLength : SegmentMaxLength256))
+        {
+            throw new System.ArgumentOutOfRangeException(nameof(planeLength), planeLength, $"No Vector{v.Bits} segment kernel for planes of this length.");
+        }
+
+        int lanes = v.Lanes;
         string[] inputs = kind.Parameters.Split(new[] { ", " }, System.StringSplitOptions.None)
             .Where(p => p.StartsWith("ref float ", System.StringComparison.Ordinal))
             .Select(p => p.Substring("ref float ".Length))
@@ -57,14 +66,15 @@ internal static partial class KernelEmitter
             w.WriteLine("int c = 0;");
             if (groups > 0)
             {
-                using (w.Block($"for (; c < {Literals.Int(groups * v.Lanes)}; c += 16)"))
+                int quads = lanes / 4;
+                using (w.Block($"for (; c < {Literals.Int(groups * lanes)}; c += {Literals.Int(lanes)})"))
                 {
                     foreach (string a in accumulators)
                     {
-                        w.WriteLine($"{v.Float} {a}Quad0, {a}Quad1, {a}Quad2, {a}Quad3;");
+                        w.WriteLine($"{v.Float} {string.Join(", ", Enumerable.Range(0, quads).Select(q => $"{a}Quad{q}"))};");
                     }
 
-                    for (int q = 0; q < 4; q++)
+                    for (int q = 0; q < quads; q++)
                     {
                         using (w.Block(""))
                         {
@@ -82,21 +92,21 @@ internal static partial class KernelEmitter
 
                     foreach (string a in accumulators)
                     {
-                        w.WriteLine($"({v.Double} {a}Low, {v.Double} {a}High) = {Vector512}.Widen({Pairwise(Pairwise($"{a}Quad0", $"{a}Quad1"), Pairwise($"{a}Quad2", $"{a}Quad3"))});");
-                        w.WriteLine($"{Vector512}.StoreUnsafe({Vector512}.LoadUnsafe(ref {a}Totals, (nuint)c) + {a}Low, ref {a}Totals, (nuint)c);");
-                        w.WriteLine($"{Vector512}.StoreUnsafe({Vector512}.LoadUnsafe(ref {a}Totals, (nuint)c + 8) + {a}High, ref {a}Totals, (nuint)c + 8);");
+                        w.WriteLine($"({v.Double} {a}Low, {v.Double} {a}High) = {v.Type}.Widen({Tree(Enumerable.Range(0, quads).Select(q => $"{a}Quad{q}").ToList())});");
+                        w.WriteLine($"{v.Type}.StoreUnsafe({v.Type}.LoadUnsafe(ref {a}Totals, (nuint)c) + {a}Low, ref {a}Totals, (nuint)c);");
+                        w.WriteLine($"{v.Type}.StoreUnsafe({v.Type}.LoadUnsafe(ref {a}Totals, (nuint)c + {Literals.Int(lanes / 2)}) + {a}High, ref {a}Totals, (nuint)c + {Literals.Int(lanes / 2)});");
                     }
                 }
             }
 
-            if (slots % v.Lanes != 0)
+            if (slots % lanes != 0)
             {
                 if (groups > 0)
                 {
                     w.WriteLine();
                 }
 
-                w.WriteLine("// The channels after the last group of 16, one by one.");
+                w.WriteLine($"// The channels after the last group of {Literals.Int(lanes)}, one by one.");
                 using (w.Block($"for (; c < {Literals.Int(slots)}; c++)"))
                 {
                     w.WriteLine(Call("c", "Lanes"));
@@ -139,4 +149,8 @@ internal static partial class KernelEmitter
     private const string UnsafeType = "global::System.Runtime.CompilerServices.Unsafe";
 
     private static string Pairwise(string a, string b) => $"global::NormGen.SimdMath.PairwiseSums({a}, {b})";
+
+    /// <summary>The pairwise tree over <paramref name="vectors"/> (a power of two of them), neighbours first.</summary>
+    private static string Tree(IReadOnlyList<string> vectors) =>
+        vectors.Count == 1 ? vectors[0] : Tree(Enumerable.Range(0, vectors.Count / 2).Select(i => Pairwise(vectors[2 * i], vectors[(2 * i) + 1])).ToList());
 }

@@ -219,8 +219,13 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 if (m.SegmentSums)
                 {
-                    KernelEmitter.WriteSegmentSums512(w, "SumSegmentGradients", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector512).");
+                    KernelEmitter.WriteSegmentSums(w, VectorWidth.All[0], "SumSegmentGradients", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector512).");
                     w.WriteLine();
+                    if (m.SegmentSums256)
+                    {
+                        KernelEmitter.WriteSegmentSums(w, VectorWidth.All[1], "SumSegmentGradients256", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector256).");
+                        w.WriteLine();
+                    }
                 }
 
                 KernelEmitter.WriteColumnRowsGradInput(w, "GradInputColumnRows", m.SampleSize);
@@ -234,8 +239,13 @@ internal static partial class LayerEmitter
                     w.WriteLine();
                     if (m.SegmentSums)
                     {
-                        KernelEmitter.WriteSegmentSums512(w, "SumSegmentGradients", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector512).");
+                        KernelEmitter.WriteSegmentSums(w, VectorWidth.All[0], "SumSegmentGradients", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector512).");
                         w.WriteLine();
+                        if (m.SegmentSums256)
+                        {
+                            KernelEmitter.WriteSegmentSums(w, VectorWidth.All[1], "SumSegmentGradients256", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector256).");
+                            w.WriteLine();
+                        }
                     }
 
                     KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", p.SlotLength);

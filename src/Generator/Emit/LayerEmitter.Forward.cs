@@ -423,9 +423,10 @@ internal static partial class LayerEmitter
     }
 
     /// <summary>
-    /// For <see cref="LayerModel.SegmentSums"/>: the Vector512 body of a small-plane sums block, which returns: each
-    /// sample of [start, end) in order through the segment kernel <paramref name="kernel"/> (inputs
-    /// <paramref name="inputs"/>, comma-separated refs, at the sample's start), into the block's per-channel partials.
+    /// For <see cref="LayerModel.SegmentSums"/>: the Vector512 (and, for <see cref="LayerModel.SegmentSums256"/>,
+    /// Vector256) body of a sums block, which returns: each sample of [start, end) in order through the segment kernel
+    /// <paramref name="kernel"/> (or <c>{kernel}256</c>; inputs <paramref name="inputs"/>, comma-separated refs, at the
+    /// sample's start), into the block's per-channel partials.
     /// </summary>
     private static void WriteSegmentSums(IndentedWriter w, LayerModel m, string kernel, string inputs, string shifts, string first, string second)
     {
@@ -435,33 +436,57 @@ internal static partial class LayerEmitter
         }
 
         string args = string.Join(", ", inputs.Split(',').Select(i => $"ref {Unsafe}.Add(ref {i.Trim()}, n * SampleSize)"));
-        w.WriteLine($$"""
-            if (global::NormGen.SimdMath.Use512)
-            {
+        string call = $"({args}, ref {MemoryMarshal}.GetArrayDataReference({shifts}), ref {first}Sums, ref {second}Sums);";
+        using (w.Block(SegmentCondition(m)))
+        {
+            w.WriteLine($$"""
                 ref double {{first}}Sums = ref _partialA[block * PartialLength];
                 ref double {{second}}Sums = ref _partialB[block * PartialLength];
                 global::System.Array.Clear(_partialA, block * PartialLength, Slots);
                 global::System.Array.Clear(_partialB, block * PartialLength, Slots);
-                for (int n = start; n < end; n++)
+                """);
+            if (m.SegmentSums256)
+            {
+                using (w.Block("if (global::NormGen.SimdMath.Use512)"))
+                using (w.Block("for (int n = start; n < end; n++)"))
                 {
-                    {{kernel}}({{args}}, ref {{MemoryMarshal}}.GetArrayDataReference({{shifts}}), ref {{first}}Sums, ref {{second}}Sums);
+                    w.WriteLine(kernel + call);
                 }
 
-                return;
+                using (w.Block("else"))
+                using (w.Block("for (int n = start; n < end; n++)"))
+                {
+                    w.WriteLine(kernel + "256" + call);
+                }
+            }
+            else
+            {
+                using (w.Block("for (int n = start; n < end; n++)"))
+                {
+                    w.WriteLine(kernel + call);
+                }
             }
 
-            """);
+            w.WriteLine();
+            w.WriteLine("return;");
+        }
+
+        w.WriteLine();
     }
+
+    /// <summary>The run-time condition under which the segment kernels run (<see cref="WriteSegmentSums"/>).</summary>
+    private static string SegmentCondition(LayerModel m) =>
+        m.SegmentSums256 ? "if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)" : "if (global::NormGen.SimdMath.Use512)";
 
     /// <summary>
     /// Small planes: the per-element copy of the shifts that the column kernels read (not needed by the segment
-    /// kernels, which read the per-channel shifts, so skipped on Vector512 for <see cref="LayerModel.SegmentSums"/>).
+    /// kernels, which read the per-channel shifts, so skipped where they run for <see cref="LayerModel.SegmentSums"/>).
     /// </summary>
     private static void WriteColumnShifts(IndentedWriter w, LayerModel m, string shifts)
     {
         if (m.SegmentSums)
         {
-            using (w.Block("if (!global::NormGen.SimdMath.Use512) // the segment kernels read the per-channel shifts"))
+            using (w.Block($"if (!({SegmentCondition(m).Substring(4, SegmentCondition(m).Length - 5)})) // the segment kernels read the per-channel shifts"))
             {
                 WriteExpandCoefficients(w, shifts);
             }
@@ -826,8 +851,13 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 if (m.SegmentSums)
                 {
-                    KernelEmitter.WriteSegmentSums512(w, "SumSegmentDeviations", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector512).");
+                    KernelEmitter.WriteSegmentSums(w, VectorWidth.All[0], "SumSegmentDeviations", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector512).");
                     w.WriteLine();
+                    if (m.SegmentSums256)
+                    {
+                        KernelEmitter.WriteSegmentSums(w, VectorWidth.All[1], "SumSegmentDeviations256", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector256).");
+                        w.WriteLine();
+                    }
                 }
 
                 KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {m.StatisticsRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.");
@@ -842,8 +872,13 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 if (m.SegmentSums)
                 {
-                    KernelEmitter.WriteSegmentSums512(w, "SumSegmentDeviations", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector512).");
+                    KernelEmitter.WriteSegmentSums(w, VectorWidth.All[0], "SumSegmentDeviations", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector512).");
                     w.WriteLine();
+                    if (m.SegmentSums256)
+                    {
+                        KernelEmitter.WriteSegmentSums(w, VectorWidth.All[1], "SumSegmentDeviations256", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector256).");
+                        w.WriteLine();
+                    }
                 }
 
                 KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", p.SlotLength);

@@ -129,7 +129,7 @@ internal static partial class LayerEmitter
         /// <summary>
         /// Batch statistics over planes of <see cref="KernelEmitter.SegmentMinLength"/> to 256 floats: on Vector512 the two reduction
         /// passes (statistics, backward sums) read sample after sample in order and reduce each plane into per-channel
-        /// double totals (<see cref="KernelEmitter.WriteSegmentSums512"/>) instead of walking several samples column by
+        /// double totals (<see cref="KernelEmitter.WriteSegmentSums"/>) instead of walking several samples column by
         /// column into per-element totals. 7x7 on the AMD EPYC machine of docs/performance.md: the backward sums over
         /// (128, 512, 7, 7) 1.11 ms by columns, 0.66 ms by segments, against 0.55-0.61 ms for a dot product of the same
         /// two tensors. Planes of the plane strategy up to <see cref="KernelEmitter.SegmentMaxLength"/> floats (14x14,
@@ -139,6 +139,13 @@ internal static partial class LayerEmitter
         /// </summary>
         public bool SegmentSums => Plan.Scope == StatisticsScope.Batch && Plan.SlotLength >= KernelEmitter.SegmentMinLength
             && (Strategy == BatchStrategy.SmallPlanes || (Strategy == BatchStrategy.Planes && Plan.SlotLength <= KernelEmitter.SegmentMaxLength));
+
+        /// <summary>
+        /// <see cref="SegmentSums"/> layers whose planes are at most <see cref="KernelEmitter.SegmentMaxLength256"/> floats
+        /// (7x7, BatchNorm1d over short lengths): the Vector256 path runs the segment kernels too (8 channels per
+        /// reduction tree); longer planes keep the per-plane calls there.
+        /// </summary>
+        public bool SegmentSums256 => SegmentSums && Plan.SlotLength <= KernelEmitter.SegmentMaxLength256;
 
         /// <summary>Samples per call of the statistics pass's column kernel (columns and small planes).</summary>
         public int StatisticsRows => KernelEmitter.ColumnRowsFor(SampleSize, inputs: 1);

@@ -351,7 +351,7 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             EstimateShifts(ref x, batch);
-            if (!global::NormGen.SimdMath.Use512) // the segment kernels read the per-channel shifts
+            if (!(global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)) // the segment kernels read the per-channel shifts
             {
                 // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
                 for (int c = 0; c < Slots; c++)
@@ -385,15 +385,25 @@ namespace Models
         private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-            if (global::NormGen.SimdMath.Use512)
+            if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
             {
                 ref double devSums = ref _partialA[block * PartialLength];
                 ref double sqSums = ref _partialB[block * PartialLength];
                 global::System.Array.Clear(_partialA, block * PartialLength, Slots);
                 global::System.Array.Clear(_partialB, block * PartialLength, Slots);
-                for (int n = start; n < end; n++)
+                if (global::NormGen.SimdMath.Use512)
                 {
-                    SumSegmentDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref devSums, ref sqSums);
+                    for (int n = start; n < end; n++)
+                    {
+                        SumSegmentDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref devSums, ref sqSums);
+                    }
+                }
+                else
+                {
+                    for (int n = start; n < end; n++)
+                    {
+                        SumSegmentDeviations256(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_shift), ref devSums, ref sqSums);
+                    }
                 }
 
                 return;
@@ -777,6 +787,55 @@ namespace Models
             global::System.Runtime.Intrinsics.Vector512<float> sq0 = d0 * d0;
             devLanes = dev0;
             sqLanes = sq0;
+        }
+
+        /// <summary>Adds the deviations from their channel's shift of the 64 planes of 16 elements of one sample, and their squares, into per-channel double sums (Vector256).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void SumSegmentDeviations256(ref float p, ref float shift, ref double devTotals, ref double sqTotals)
+        {
+            int c = 0;
+            for (; c < 64; c += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> devQuad0, devQuad1;
+                global::System.Runtime.Intrinsics.Vector256<float> sqQuad0, sqQuad1;
+                {
+                    SumSegmentDeviations256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 0) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 0), out global::System.Runtime.Intrinsics.Vector256<float> dev0, out global::System.Runtime.Intrinsics.Vector256<float> sq0);
+                    SumSegmentDeviations256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 1) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 1), out global::System.Runtime.Intrinsics.Vector256<float> dev1, out global::System.Runtime.Intrinsics.Vector256<float> sq1);
+                    SumSegmentDeviations256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 2) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 2), out global::System.Runtime.Intrinsics.Vector256<float> dev2, out global::System.Runtime.Intrinsics.Vector256<float> sq2);
+                    SumSegmentDeviations256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 3) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 3), out global::System.Runtime.Intrinsics.Vector256<float> dev3, out global::System.Runtime.Intrinsics.Vector256<float> sq3);
+                    devQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(dev0, dev1), global::NormGen.SimdMath.PairwiseSums(dev2, dev3));
+                    sqQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sq0, sq1), global::NormGen.SimdMath.PairwiseSums(sq2, sq3));
+                }
+                {
+                    SumSegmentDeviations256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 4) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 4), out global::System.Runtime.Intrinsics.Vector256<float> dev0, out global::System.Runtime.Intrinsics.Vector256<float> sq0);
+                    SumSegmentDeviations256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 5) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 5), out global::System.Runtime.Intrinsics.Vector256<float> dev1, out global::System.Runtime.Intrinsics.Vector256<float> sq1);
+                    SumSegmentDeviations256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 6) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 6), out global::System.Runtime.Intrinsics.Vector256<float> dev2, out global::System.Runtime.Intrinsics.Vector256<float> sq2);
+                    SumSegmentDeviations256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, (c + 7) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 7), out global::System.Runtime.Intrinsics.Vector256<float> dev3, out global::System.Runtime.Intrinsics.Vector256<float> sq3);
+                    devQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(dev0, dev1), global::NormGen.SimdMath.PairwiseSums(dev2, dev3));
+                    sqQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(sq0, sq1), global::NormGen.SimdMath.PairwiseSums(sq2, sq3));
+                }
+                (global::System.Runtime.Intrinsics.Vector256<double> devLow, global::System.Runtime.Intrinsics.Vector256<double> devHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(global::NormGen.SimdMath.PairwiseSums(devQuad0, devQuad1));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, (nuint)c) + devLow, ref devTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref devTotals, (nuint)c + 4) + devHigh, ref devTotals, (nuint)c + 4);
+                (global::System.Runtime.Intrinsics.Vector256<double> sqLow, global::System.Runtime.Intrinsics.Vector256<double> sqHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(global::NormGen.SimdMath.PairwiseSums(sqQuad0, sqQuad1));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, (nuint)c) + sqLow, ref sqTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sqTotals, (nuint)c + 4) + sqHigh, ref sqTotals, (nuint)c + 4);
+            }
+        }
+
+        /// <summary>One plane of <see cref="SumSegmentDeviations256"/>: its 2 float partial vectors, each lane one value, added into one vector per sum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumSegmentDeviations256Channel(ref float p, float shift, out global::System.Runtime.Intrinsics.Vector256<float> devLanes, out global::System.Runtime.Intrinsics.Vector256<float> sqLanes)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 0) - center;
+            global::System.Runtime.Intrinsics.Vector256<float> dev0 = d0;
+            global::System.Runtime.Intrinsics.Vector256<float> sq0 = d0 * d0;
+            global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref p, 8) - center;
+            global::System.Runtime.Intrinsics.Vector256<float> dev1 = d1;
+            global::System.Runtime.Intrinsics.Vector256<float> sq1 = d1 * d1;
+            devLanes = dev0 + dev1;
+            sqLanes = sq0 + sq1;
         }
 
         /// <summary>Adds the deviations from their shifts of up to 8 samples of 1024 elements, and their squares, into per-element double sums.</summary>
@@ -1293,7 +1352,7 @@ namespace Models
                 _gradShift[c] = (float)_saveMean[c];
             }
 
-            if (!global::NormGen.SimdMath.Use512) // the segment kernels read the per-channel shifts
+            if (!(global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)) // the segment kernels read the per-channel shifts
             {
                 // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
                 for (int c = 0; c < Slots; c++)
@@ -1336,15 +1395,25 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
-            if (global::NormGen.SimdMath.Use512)
+            if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
             {
                 ref double gradSums = ref _partialA[block * PartialLength];
                 ref double gradXSums = ref _partialB[block * PartialLength];
                 global::System.Array.Clear(_partialA, block * PartialLength, Slots);
                 global::System.Array.Clear(_partialB, block * PartialLength, Slots);
-                for (int n = start; n < end; n++)
+                if (global::NormGen.SimdMath.Use512)
                 {
-                    SumSegmentGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref gradSums, ref gradXSums);
+                    for (int n = start; n < end; n++)
+                    {
+                        SumSegmentGradients(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref gradSums, ref gradXSums);
+                    }
+                }
+                else
+                {
+                    for (int n = start; n < end; n++)
+                    {
+                        SumSegmentGradients256(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, n * SampleSize), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, n * SampleSize), ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_gradShift), ref gradSums, ref gradXSums);
+                    }
                 }
 
                 return;
@@ -1697,6 +1766,55 @@ namespace Models
             global::System.Runtime.Intrinsics.Vector512<float> gradX0 = g0 * (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center);
             gradLanes = grad0;
             gradXLanes = gradX0;
+        }
+
+        /// <summary>Adds Σdy and Σdy·(x - shift) of each of the 64 planes of 16 elements of one sample into per-channel double sums (Vector256).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void SumSegmentGradients256(ref float x, ref float dy, ref float shift, ref double gradTotals, ref double gradXTotals)
+        {
+            int c = 0;
+            for (; c < 64; c += 8)
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> gradQuad0, gradQuad1;
+                global::System.Runtime.Intrinsics.Vector256<float> gradXQuad0, gradXQuad1;
+                {
+                    SumSegmentGradients256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 0) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 0) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 0), out global::System.Runtime.Intrinsics.Vector256<float> grad0, out global::System.Runtime.Intrinsics.Vector256<float> gradX0);
+                    SumSegmentGradients256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 1) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 1) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 1), out global::System.Runtime.Intrinsics.Vector256<float> grad1, out global::System.Runtime.Intrinsics.Vector256<float> gradX1);
+                    SumSegmentGradients256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 2) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 2) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 2), out global::System.Runtime.Intrinsics.Vector256<float> grad2, out global::System.Runtime.Intrinsics.Vector256<float> gradX2);
+                    SumSegmentGradients256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 3) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 3) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 3), out global::System.Runtime.Intrinsics.Vector256<float> grad3, out global::System.Runtime.Intrinsics.Vector256<float> gradX3);
+                    gradQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(grad0, grad1), global::NormGen.SimdMath.PairwiseSums(grad2, grad3));
+                    gradXQuad0 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradX0, gradX1), global::NormGen.SimdMath.PairwiseSums(gradX2, gradX3));
+                }
+                {
+                    SumSegmentGradients256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 4) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 4) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 4), out global::System.Runtime.Intrinsics.Vector256<float> grad0, out global::System.Runtime.Intrinsics.Vector256<float> gradX0);
+                    SumSegmentGradients256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 5) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 5) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 5), out global::System.Runtime.Intrinsics.Vector256<float> grad1, out global::System.Runtime.Intrinsics.Vector256<float> gradX1);
+                    SumSegmentGradients256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 6) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 6) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 6), out global::System.Runtime.Intrinsics.Vector256<float> grad2, out global::System.Runtime.Intrinsics.Vector256<float> gradX2);
+                    SumSegmentGradients256Channel(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, (c + 7) * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, (c + 7) * 16), global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, c + 7), out global::System.Runtime.Intrinsics.Vector256<float> grad3, out global::System.Runtime.Intrinsics.Vector256<float> gradX3);
+                    gradQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(grad0, grad1), global::NormGen.SimdMath.PairwiseSums(grad2, grad3));
+                    gradXQuad1 = global::NormGen.SimdMath.PairwiseSums(global::NormGen.SimdMath.PairwiseSums(gradX0, gradX1), global::NormGen.SimdMath.PairwiseSums(gradX2, gradX3));
+                }
+                (global::System.Runtime.Intrinsics.Vector256<double> gradLow, global::System.Runtime.Intrinsics.Vector256<double> gradHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(global::NormGen.SimdMath.PairwiseSums(gradQuad0, gradQuad1));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, (nuint)c) + gradLow, ref gradTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradTotals, (nuint)c + 4) + gradHigh, ref gradTotals, (nuint)c + 4);
+                (global::System.Runtime.Intrinsics.Vector256<double> gradXLow, global::System.Runtime.Intrinsics.Vector256<double> gradXHigh) = global::System.Runtime.Intrinsics.Vector256.Widen(global::NormGen.SimdMath.PairwiseSums(gradXQuad0, gradXQuad1));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, (nuint)c) + gradXLow, ref gradXTotals, (nuint)c);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradXTotals, (nuint)c + 4) + gradXHigh, ref gradXTotals, (nuint)c + 4);
+            }
+        }
+
+        /// <summary>One plane of <see cref="SumSegmentGradients256"/>: its 2 float partial vectors, each lane one value, added into one vector per sum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void SumSegmentGradients256Channel(ref float x, ref float dy, float shift, out global::System.Runtime.Intrinsics.Vector256<float> gradLanes, out global::System.Runtime.Intrinsics.Vector256<float> gradXLanes)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0);
+            global::System.Runtime.Intrinsics.Vector256<float> grad0 = g0;
+            global::System.Runtime.Intrinsics.Vector256<float> gradX0 = g0 * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center);
+            global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 8);
+            global::System.Runtime.Intrinsics.Vector256<float> grad1 = g1;
+            global::System.Runtime.Intrinsics.Vector256<float> gradX1 = g1 * (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8) - center);
+            gradLanes = grad0 + grad1;
+            gradXLanes = gradX0 + gradX1;
         }
 
         /// <summary>dx = dy * a + (x - shift) * b + c element-wise over up to 4 samples of 1024 elements (coefficients per element).</summary>
