@@ -178,6 +178,71 @@ public static class SimdMath
     }
 
     /// <summary>
+    /// The Vector256 form of <see cref="StoreStreaming(Vector512{float}, ref float, nuint)"/>: a non-temporal store of
+    /// <paramref name="value"/> at <c>destination[index]</c> where that address is 32-byte aligned and AVX is available
+    /// (half a cache line; the Vector256 streaming kernels store both halves of every line between a sample's ends), a
+    /// plain store otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Vector256<float> value, ref float destination, nuint index)
+    {
+        fixed (float* p = &destination)
+        {
+            float* at = p + index;
+            if (Avx.IsSupported && ((nuint)at & 31) == 0)
+            {
+                Avx.StoreAlignedNonTemporal(at, value);
+            }
+            else
+            {
+                value.Store(at);
+            }
+        }
+    }
+
+    /// <summary>Four consecutive <see cref="StoreStreaming(Vector256{float}, ref float, nuint)"/> (two cache lines), with one pin and one alignment check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Vector256<float> value0, Vector256<float> value1, Vector256<float> value2, Vector256<float> value3, ref float destination, nuint index)
+    {
+        fixed (float* p = &destination)
+        {
+            float* at = p + index;
+            if (Avx.IsSupported && ((nuint)at & 31) == 0)
+            {
+                Avx.StoreAlignedNonTemporal(at, value0);
+                Avx.StoreAlignedNonTemporal(at + 8, value1);
+                Avx.StoreAlignedNonTemporal(at + 16, value2);
+                Avx.StoreAlignedNonTemporal(at + 24, value3);
+            }
+            else
+            {
+                value0.Store(at);
+                value1.Store(at + 8);
+                value2.Store(at + 16);
+                value3.Store(at + 24);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The Vector256 form of <see cref="Join(Vector512{float}, Vector512{float}, Vector512{int})"/>: the 8 floats that start
+    /// <c>skew</c> lanes into <paramref name="lower"/> and continue into <paramref name="upper"/>, for
+    /// <paramref name="indices"/> = <see cref="JoinIndices256"/>(skew). Two one-source permutes and a blend (AVX2 has no
+    /// two-source permute).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Join(Vector256<float> lower, Vector256<float> upper, Vector256<int> indices)
+    {
+        Vector256<int> lane = indices & Vector256.Create(7);
+        Vector256<float> fromLower = Vector256.LessThan(indices, Vector256.Create(8)).AsSingle();
+        return Vector256.ConditionalSelect(fromLower, Permute(lower, lane), Permute(upper, lane));
+    }
+
+    /// <summary>The permute indices of <see cref="Join(Vector256{float}, Vector256{float}, Vector256{int})"/> for <paramref name="skew"/> (0 to 7): skew, ..., skew + 7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> JoinIndices256(nuint skew) => Vector256<int>.Indices + Vector256.Create((int)skew);
+
+    /// <summary>
     /// Lane <c>l</c> is <c>value[indices[l]]</c> (indices 0 to 7): the one-source permute of the Vector256 permuted
     /// kernels, <c>vpermps</c> (<see cref="Avx2.PermuteVar8x32(Vector256{float}, Vector256{int})"/>) where AVX2 is
     /// available, <see cref="Vector256.Shuffle(Vector256{float}, Vector256{int})"/> otherwise.
@@ -198,7 +263,7 @@ public static class SimdMath
     public static Vector512<float> Join(Vector512<float> lower, Vector512<float> upper, Vector512<int> indices) =>
         Avx512F.IsSupported ? Avx512F.PermuteVar16x32x2(lower, indices, upper) : JoinSoftware(lower, upper, indices);
 
-    /// <summary>The permute indices of <see cref="Join"/> for <paramref name="skew"/> (0 to 15): skew, ..., skew + 15.</summary>
+    /// <summary>The permute indices of <see cref="Join(Vector512{float}, Vector512{float}, Vector512{int})"/> for <paramref name="skew"/> (0 to 15): skew, ..., skew + 15.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> JoinIndices(nuint skew) => Vector512<int>.Indices + Vector512.Create((int)skew);
 
@@ -206,7 +271,7 @@ public static class SimdMath
     /// The sums of neighbouring lanes of <paramref name="a"/> and then of <paramref name="b"/>: lane <c>l</c> is
     /// <c>a[2l] + a[2l + 1]</c> for <c>l &lt; 8</c>, else <c>b[2l - 16] + b[2l - 15]</c>. Applied to 16 vectors in pairs,
     /// then to the 8 results in pairs, and so on, it reduces 16 vectors to one vector of their 16 lane sums in order,
-    /// with 15 additions of whole vectors (the per-channel sums of the segment kernels). Two <see cref="Join"/>s and an add.
+    /// with 15 additions of whole vectors (the per-channel sums of the segment kernels). Two <see cref="Join(Vector512{float}, Vector512{float}, Vector512{int})"/>s and an add.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> PairwiseSums(Vector512<float> a, Vector512<float> b) =>
@@ -240,7 +305,7 @@ public static class SimdMath
         return Vector256.ConditionalSelect(Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(4)).AsSingle(), fromA, fromB);
     }
 
-    /// <summary><see cref="Join"/> without AVX-512: two one-source shuffles and a select (internal so that tests compare it with the permute).</summary>
+    /// <summary><see cref="Join(Vector512{float}, Vector512{float}, Vector512{int})"/> without AVX-512: two one-source shuffles and a select (internal so that tests compare it with the permute).</summary>
     internal static Vector512<float> JoinSoftware(Vector512<float> lower, Vector512<float> upper, Vector512<int> indices)
     {
         Vector512<int> lane = indices & Vector512.Create(15);

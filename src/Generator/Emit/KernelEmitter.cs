@@ -604,13 +604,14 @@ internal static partial class KernelEmitter
     /// scalar). The coefficient arrays must hold 16 floats past the last channel.
     /// </summary>
     /// <param name="streaming">Whether to write <see cref="WritePermutedStreaming"/>'s variant <c>{name}Streaming</c> after it.</param>
-    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable, bool streaming)
+    /// <param name="streams256">Whether the streaming variant has a Vector256 body too (else it is Vector512 only).</param>
+    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable, bool streaming, bool streams256)
     {
         WritePermutedPlain(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable);
         if (streaming)
         {
             w.WriteLine();
-            WritePermutedStreaming(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable);
+            WritePermutedStreaming(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable, streams256);
         }
     }
 
@@ -621,14 +622,14 @@ internal static partial class KernelEmitter
     /// replaces the per-plane calls when the stores stream: whole cache lines formed across plane boundaries, where the
     /// per-plane streaming kernels must store both partial lines of every plane plainly.
     /// </summary>
-    public static void WriteSampleStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value)
+    public static void WriteSampleStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, bool streams256)
     {
         if (planeLength % 16 != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(planeLength), planeLength, "WriteSampleStreaming takes planes of whole 16-float vectors.");
         }
 
-        WritePermutedStreaming(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable: null);
+        WritePermutedStreaming(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable: null, streams256);
     }
 
     private static void WritePermutedPlain(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable)
@@ -682,89 +683,115 @@ internal static partial class KernelEmitter
     /// and no later load reaches it: safe in place. The bits are those of <c>{name}</c>.
     /// </summary>
     /// <param name="indexTable">The permute index table; null for planes of whole vectors (<see cref="WriteSampleStreaming"/>).</param>
-    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string? indexTable)
+    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string? indexTable, bool streams256)
     {
         bool broadcast = indexTable is null;
-        int g = Gcd(planeLength, 16);
-        int channels = 16 / g;
-        int vectors = planeLength / g;
-        int periods = slots / channels;
-        int sampleVectors = periods * vectors;
         string coefficientParameters = string.Join(", ", Map(coefficients, c => "ref float " + c));
-        string Join(string lower, string upper) => $"global::NormGen.SimdMath.Join({lower}, {upper}, join)";
         // A call per sample of at least 1024 floats, so not AggressiveInlining: its locals (the two end vectors kept for the
         // plain stores, the joined neighbours) are more than the JIT inlines, and the call costs nothing measurable here.
-        w.WriteLine($"/// <summary><see cref=\"{name}\"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>");
+        string widths = streams256 ? "Vector512: whole cache lines, Vector256: halves of lines" : "Vector512 only: whole cache lines";
+        w.WriteLine($"/// <summary><see cref=\"{name}\"/> with streaming stores for the sample's lines but the first and the last ({widths}; one call per sample).</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
         using (w.Block($"private static void {name}Streaming({tensors}, {coefficientParameters})"))
         {
-            if (!broadcast)
+            if (!streams256)
             {
-                w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
+                WriteStreamingBody(w, VectorWidth.All[0], planeLength, slots, destination, coefficients, value, indexTable);
+                return;
             }
 
-            w.WriteLine($"nuint skew = global::NormGen.AlignedStores.Skew(ref {destination}, 16); // the first whole cache line");
-            w.WriteLine("global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);");
-            w.WriteLine();
-            w.WriteLine("// The two first and the two last vectors of the sample, stored last.");
-            w.WriteLine($"{Float512} head, second, penultimate, last;");
-            void End(string name, int vector)
+            using (w.Block("if (global::NormGen.SimdMath.Use512)"))
             {
-                using (w.Block(""))
-                {
-                    int period = vector / vectors;
-                    WritePeriodChannels(w, VectorWidth.All[0], coefficients, broadcast, Literals.Int(period * channels));
-                    WritePermutedCoefficients(w, VectorWidth.All[0], coefficients, broadcast, Literals.Int((vector % vectors) * 16), declare: true);
-                    w.WriteLine($"{name} = {value(VectorWidth.All[0], $"(nuint){Literals.Int(vector * 16)}")};");
-                }
-            }
-
-            End("head", 0);
-            End("second", 1);
-            End("penultimate", sampleVectors - 2);
-            End("last", sampleVectors - 1);
-            w.WriteLine();
-            w.WriteLine("// Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.");
-            w.WriteLine($"{Float512} previous = second;");
-            using (w.Block($"for (int period = 0; period < {Literals.Int(periods)}; period++)"))
-            {
-                WritePeriodChannels(w, VectorWidth.All[0], coefficients, broadcast, $"(nuint)(period * {channels})");
-                w.WriteLine($"nuint first = (nuint)(period * {Literals.Int(channels * planeLength)});");
-                w.WriteLine($"// This period's share of the sample's vectors 2 to {Literals.Int(sampleVectors - 2)} (0, 1 and {Literals.Int(sampleVectors - 1)} were computed above).");
-                w.WriteLine($"nuint k = (nuint)global::System.Math.Clamp(2 - (period * {Literals.Int(vectors)}), 0, {Literals.Int(vectors)});");
-                w.WriteLine($"nuint end = (nuint)global::System.Math.Clamp({Literals.Int(sampleVectors - 1)} - (period * {Literals.Int(vectors)}), 0, {Literals.Int(vectors)});");
-                using (w.Block($"for (; k + {Unroll} <= end; k += {Unroll})"))
-                {
-                    for (int u = 0; u < Unroll; u++)
-                    {
-                        WritePermutedCoefficients(w, VectorWidth.All[0], coefficients, broadcast, u == 0 ? "k * 16" : $"(k + {u}) * 16", declare: u == 0);
-                        w.WriteLine($"{Float512} value{u} = {value(VectorWidth.All[0], u == 0 ? "first + (k * 16)" : $"first + ((k + {u}) * 16)")};");
-                    }
-
-                    // SimdMath.StoreStreaming has a four-vector overload (one pin per four stores), matching Unroll = 4.
-                    w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value0")}, {Join("value0", "value1")}, {Join("value1", "value2")}, {Join("value2", "value3")}, ref {destination}, first + (k * 16) - 16 + skew);");
-                    w.WriteLine("previous = value3;");
-                }
-
-                using (w.Block("for (; k < end; k++)"))
-                {
-                    WritePermutedCoefficients(w, VectorWidth.All[0], coefficients, broadcast, "k * 16", declare: true);
-                    w.WriteLine($"{Float512} value = {value(VectorWidth.All[0], "first + (k * 16)")};");
-                    w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value")}, ref {destination}, first + (k * 16) - 16 + skew);");
-                    w.WriteLine("previous = value;");
-                }
+                WriteStreamingBody(w, VectorWidth.All[0], planeLength, slots, destination, coefficients, value, indexTable);
+                w.WriteLine("return;");
             }
 
             w.WriteLine();
-            w.WriteLine($"{Vector512}.StoreUnsafe(head, ref {destination}, 0);");
-            w.WriteLine($"{Vector512}.StoreUnsafe({Join("head", "second")}, ref {destination}, skew);");
-            w.WriteLine($"{Vector512}.StoreUnsafe({Join("penultimate", "last")}, ref {destination}, {Literals.Int((sampleVectors - 2) * 16)} + skew);");
-            w.WriteLine($"{Vector512}.StoreUnsafe(last, ref {destination}, {Literals.Int((sampleVectors - 1) * 16)});");
+            using (w.Block("")) // Vector256
+            {
+                WriteStreamingBody(w, VectorWidth.All[1], planeLength, slots, destination, coefficients, value, broadcast ? null : indexTable + "256");
+            }
         }
     }
 
-    private const string Vector512 = "global::System.Runtime.Intrinsics.Vector512";
-    private const string Float512 = "global::System.Runtime.Intrinsics.Vector512<float>";
+    /// <summary>
+    /// One width's body of <see cref="WritePermutedStreaming"/>. Its "lines" are whole vectors at aligned addresses: 64-byte
+    /// cache lines on Vector512, 32-byte halves of lines on Vector256 (so a line at either end of a sample may get one
+    /// streamed and one plain half: two lines per sample, no difference in the bits).
+    /// </summary>
+    private static void WriteStreamingBody(IndentedWriter w, VectorWidth v, int planeLength, int slots, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string? indexTable)
+    {
+        bool broadcast = indexTable is null;
+        int lanes = v.Lanes;
+        int g = Gcd(planeLength, lanes);
+        int channels = lanes / g;
+        int vectors = planeLength / g;
+        int periods = slots / channels;
+        int sampleVectors = periods * vectors;
+        string Join(string lower, string upper) => $"global::NormGen.SimdMath.Join({lower}, {upper}, join)";
+        if (!broadcast)
+        {
+            w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
+        }
+
+        w.WriteLine($"nuint skew = global::NormGen.AlignedStores.Skew(ref {destination}, {Literals.Int(lanes)}); // the first aligned {(v.Bits == 512 ? "cache line" : "half line")}");
+        w.WriteLine($"{v.Type}<int> join = global::NormGen.SimdMath.JoinIndices{(v.Bits == 512 ? "" : "256")}(skew);");
+        w.WriteLine();
+        w.WriteLine("// The two first and the two last vectors of the sample, stored last.");
+        w.WriteLine($"{v.Float} head, second, penultimate, last;");
+        void End(string name, int vector)
+        {
+            using (w.Block(""))
+            {
+                int period = vector / vectors;
+                WritePeriodChannels(w, v, coefficients, broadcast, Literals.Int(period * channels));
+                WritePermutedCoefficients(w, v, coefficients, broadcast, Literals.Int((vector % vectors) * lanes), declare: true);
+                w.WriteLine($"{name} = {value(v, $"(nuint){Literals.Int(vector * lanes)}")};");
+            }
+        }
+
+        End("head", 0);
+        End("second", 1);
+        End("penultimate", sampleVectors - 2);
+        End("last", sampleVectors - 1);
+        w.WriteLine();
+        w.WriteLine($"// Line j (from element skew + {Literals.Int(lanes)}j) joins vectors j and j + 1: stored once vector j + 1 is computed.");
+        w.WriteLine($"{v.Float} previous = second;");
+        using (w.Block($"for (int period = 0; period < {Literals.Int(periods)}; period++)"))
+        {
+            WritePeriodChannels(w, v, coefficients, broadcast, $"(nuint)(period * {channels})");
+            w.WriteLine($"nuint first = (nuint)(period * {Literals.Int(channels * planeLength)});");
+            w.WriteLine($"// This period's share of the sample's vectors 2 to {Literals.Int(sampleVectors - 2)} (0, 1 and {Literals.Int(sampleVectors - 1)} were computed above).");
+            w.WriteLine($"nuint k = (nuint)global::System.Math.Clamp(2 - (period * {Literals.Int(vectors)}), 0, {Literals.Int(vectors)});");
+            w.WriteLine($"nuint end = (nuint)global::System.Math.Clamp({Literals.Int(sampleVectors - 1)} - (period * {Literals.Int(vectors)}), 0, {Literals.Int(vectors)});");
+            using (w.Block($"for (; k + {Unroll} <= end; k += {Unroll})"))
+            {
+                for (int u = 0; u < Unroll; u++)
+                {
+                    WritePermutedCoefficients(w, v, coefficients, broadcast, u == 0 ? $"k * {lanes}" : $"(k + {u}) * {lanes}", declare: u == 0);
+                    w.WriteLine($"{v.Float} value{u} = {value(v, u == 0 ? $"first + (k * {lanes})" : $"first + ((k + {u}) * {lanes})")};");
+                }
+
+                // SimdMath.StoreStreaming has a four-vector overload (one pin per four stores), matching Unroll = 4.
+                w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value0")}, {Join("value0", "value1")}, {Join("value1", "value2")}, {Join("value2", "value3")}, ref {destination}, first + (k * {lanes}) - {lanes} + skew);");
+                w.WriteLine("previous = value3;");
+            }
+
+            using (w.Block("for (; k < end; k++)"))
+            {
+                WritePermutedCoefficients(w, v, coefficients, broadcast, $"k * {lanes}", declare: true);
+                w.WriteLine($"{v.Float} value = {value(v, $"first + (k * {lanes})")};");
+                w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value")}, ref {destination}, first + (k * {lanes}) - {lanes} + skew);");
+                w.WriteLine("previous = value;");
+            }
+        }
+
+        w.WriteLine();
+        w.WriteLine($"{v.Type}.StoreUnsafe(head, ref {destination}, 0);");
+        w.WriteLine($"{v.Type}.StoreUnsafe({Join("head", "second")}, ref {destination}, skew);");
+        w.WriteLine($"{v.Type}.StoreUnsafe({Join("penultimate", "last")}, ref {destination}, {Literals.Int((sampleVectors - 2) * lanes)} + skew);");
+        w.WriteLine($"{v.Type}.StoreUnsafe(last, ref {destination}, {Literals.Int((sampleVectors - 1) * lanes)});");
+    }
 
     /// <summary>
     /// Loads the per-channel coefficient vectors of the period whose first channel is <paramref name="channel"/>

@@ -252,7 +252,7 @@ internal static partial class LayerEmitter
                     w.WriteLine();
                     if (m.StreamingSamples)
                     {
-                        KernelEmitter.WriteSampleStreaming(w, "GradInputSample", p.SlotLength, p.Slots, "ref float x, ref float dy, ref float dx", "dx", new[] { "shift", "a", "b", "c" }, GradInputVectorValue);
+                        KernelEmitter.WriteSampleStreaming(w, "GradInputSample", p.SlotLength, p.Slots, "ref float x, ref float dy, ref float dx", "dx", new[] { "shift", "a", "b", "c" }, GradInputVectorValue, streams256: true);
                         w.WriteLine();
                     }
 
@@ -276,7 +276,7 @@ internal static partial class LayerEmitter
         }
 
         string[] coefficients = { "shift", "a", "b", "c" };
-        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, GradInputVectorValue, "PermuteIndex", streaming: m.StreamingPermuted);
+        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, GradInputVectorValue, "PermuteIndex", streaming: m.StreamingPermuted, streams256: true);
         w.WriteLine();
     }
 
@@ -344,7 +344,7 @@ internal static partial class LayerEmitter
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
             w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
-            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" }, m.Streaming ? "_streaming" : null);
+            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" }, m.Streaming ? "_streaming" : null, streams256: true);
         }
 
         w.WriteLine();

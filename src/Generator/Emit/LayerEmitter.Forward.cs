@@ -678,7 +678,7 @@ internal static partial class LayerEmitter
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float y = ref {MemoryMarshal}.GetReference(output);");
-            WriteElementwiseBlockBody(w, m, "Normalize", new[] { "x", "y" }, new[] { "_shift", "_scale", "_offset" }, m.Streaming ? "_streaming && _threads == 1" : null);
+            WriteElementwiseBlockBody(w, m, "Normalize", new[] { "x", "y" }, new[] { "_shift", "_scale", "_offset" }, m.Streaming ? "_streaming && _threads == 1" : null, NormalizeStreams256);
         }
 
         w.WriteLine();
@@ -711,8 +711,10 @@ internal static partial class LayerEmitter
     /// For layers with streaming kernels (<c>LayerModel.Streaming</c>): the run-time condition under which the block calls
     /// <c>{stem}SampleStreaming</c> (or <c>{stem}PermutedStreaming</c>) instead and ends with a store fence; null for none.
     /// </param>
-    private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients, string? streaming)
+    /// <param name="streams256">Whether the streaming kernels also run on Vector256 (else on Vector512 only).</param>
+    private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients, string? streaming, bool streams256)
     {
+        string streamingWidths = streams256 ? "(global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)" : "global::NormGen.SimdMath.Use512";
         string At(string offset) => string.Join(", ", tensors.Select(t => $"ref {Unsafe}.Add(ref {t}, {offset})"));
         if (m.PermutedElementwise)
         {
@@ -729,7 +731,7 @@ internal static partial class LayerEmitter
 
                 if (streaming is not null && m.StreamingPermuted)
                 {
-                    using (w.Block($"if (global::NormGen.SimdMath.Use512 && {streaming}) // the streaming kernels are Vector512 only"))
+                    using (w.Block(streams256 ? $"if ({streaming})" : $"if (global::NormGen.SimdMath.Use512 && {streaming})"))
                     {
                         WriteSamples(stem + "PermutedStreaming");
                         w.WriteLine();
@@ -779,7 +781,7 @@ internal static partial class LayerEmitter
 
             if (streaming is not null && m.StreamingSamples)
             {
-                using (w.Block($"if (global::NormGen.SimdMath.Use512 && {streaming})"))
+                using (w.Block($"if ({streamingWidths} && {streaming})"))
                 {
                     using (w.Block("for (int n = end - 1; n >= start; n--)"))
                     {
@@ -885,7 +887,7 @@ internal static partial class LayerEmitter
                 if (m.StreamingSamples)
                 {
                     w.WriteLine();
-                    KernelEmitter.WriteSampleStreaming(w, "NormalizeSample", p.SlotLength, p.Slots, "ref float x, ref float y", "y", new[] { "shift", "scale", "offset" }, NormalizeVectorValue);
+                    KernelEmitter.WriteSampleStreaming(w, "NormalizeSample", p.SlotLength, p.Slots, "ref float x, ref float y", "y", new[] { "shift", "scale", "offset" }, NormalizeVectorValue, streams256: NormalizeStreams256);
                 }
 
                 WritePermutedNormalize(w, m);
@@ -894,6 +896,14 @@ internal static partial class LayerEmitter
     }
 
     /// <summary>The Vector512 and Vector256 normalization over whole samples with permuted per-channel coefficients, and its index tables.</summary>
+    /// <summary>
+    /// Whether the normalization's streaming kernels have a Vector256 body. They do not: on the AVX2-only guest of
+    /// docs/performance.md (2026-12-03) streaming y measured slower than plain stores for every case
+    /// (bench/results/ab-streaming-256: 32x32 1.08x -> 1.54x a copy), while streaming dx in the backward measured faster
+    /// (2.33x -> 1.50x), so only the input gradient streams on Vector256.
+    /// </summary>
+    private const bool NormalizeStreams256 = false;
+
     /// <summary>The normalization of the vector at <c>at</c> from the coefficient vectors of the permuted and sample kernels.</summary>
     private static string NormalizeVectorValue(VectorWidth v, string at) =>
         $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector)";
@@ -907,7 +917,7 @@ internal static partial class LayerEmitter
 
         w.WriteLine();
         string[] coefficients = { "shift", "scale", "offset" };
-        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, NormalizeVectorValue, "PermuteIndex", streaming: m.StreamingPermuted);
+        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, NormalizeVectorValue, "PermuteIndex", streaming: m.StreamingPermuted, streams256: NormalizeStreams256);
         w.WriteLine();
         KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex", m.Plan.SlotLength, 16);
         w.WriteLine();

@@ -494,7 +494,7 @@ namespace Models
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
             {
-                if (global::NormGen.SimdMath.Use512 && _streaming && _threads == 1) // the streaming kernels are Vector512 only
+                if (global::NormGen.SimdMath.Use512 && _streaming && _threads == 1)
                 {
                     for (int n = end - 1; n >= start; n--)
                     {
@@ -1193,12 +1193,12 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="NormalizePermuted"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>
+        /// <summary><see cref="NormalizePermuted"/> with streaming stores for the sample's lines but the first and the last (Vector512 only: whole cache lines; one call per sample).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void NormalizePermutedStreaming(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
             ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
-            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first whole cache line
+            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first aligned cache line
             global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
 
             // The two first and the two last vectors of the sample, stored last.
@@ -1445,7 +1445,7 @@ namespace Models
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
             if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
             {
-                if (global::NormGen.SimdMath.Use512 && _streaming) // the streaming kernels are Vector512 only
+                if (_streaming)
                 {
                     for (int n = end - 1; n >= start; n--)
                     {
@@ -1961,123 +1961,243 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="GradInputPermuted"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>
+        /// <summary><see cref="GradInputPermuted"/> with streaming stores for the sample's lines but the first and the last (Vector512: whole cache lines, Vector256: halves of lines; one call per sample).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void GradInputPermutedStreaming(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
         {
-            ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
-            nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first whole cache line
-            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
+                nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first aligned cache line
+                global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
 
-            // The two first and the two last vectors of the sample, stored last.
-            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 0);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 1);
-                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 1);
-                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 1);
-                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 1);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, bVector, cVector));
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 62);
-                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 62);
-                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 62);
-                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 62);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)992), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)992) - shiftVector, bVector, cVector));
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 63);
-                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 63);
-                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 63);
-                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 63);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)1008), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)1008) - shiftVector, bVector, cVector));
-            }
-
-            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
-            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
-            for (int period = 0; period < 64; period++)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 1));
-                global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, (nuint)(period * 1));
-                global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(period * 1));
-                global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, (nuint)(period * 1));
-                nuint first = (nuint)(period * 16);
-                // This period's share of the sample's vectors 2 to 62 (0, 1 and 63 were computed above).
-                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 1), 0, 1);
-                nuint end = (nuint)global::System.Math.Clamp(63 - (period * 1), 0, 1);
-                for (; k + 4 <= end; k += 4)
+                // The two first and the two last vectors of the sample, stored last.
+                global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
                 {
-                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 0);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
                     global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
                     global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
                     global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
                     global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
-                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 1) * 16);
-                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
-                    bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
-                    cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 1) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, bVector, cVector));
-                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 2) * 16);
-                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
-                    bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
-                    cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 2) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, bVector, cVector));
-                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 3) * 16);
-                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
-                    bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
-                    cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 3) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, bVector, cVector));
-                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 16) - 16 + skew);
-                    previous = value3;
+                    head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
                 }
-                for (; k < end; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 1);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
                     global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
                     global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
                     global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
                     global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
-                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 16) - 16 + skew);
-                    previous = value;
+                    second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, bVector, cVector));
                 }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 62);
+                    global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 62);
+                    global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 62);
+                    global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 62);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                    penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)992), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)992) - shiftVector, bVector, cVector));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 63);
+                    global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 63);
+                    global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 63);
+                    global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 63);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                    last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)1008), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)1008) - shiftVector, bVector, cVector));
+                }
+
+                // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+                global::System.Runtime.Intrinsics.Vector512<float> previous = second;
+                for (int period = 0; period < 64; period++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 1));
+                    global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, (nuint)(period * 1));
+                    global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(period * 1));
+                    global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, (nuint)(period * 1));
+                    nuint first = (nuint)(period * 16);
+                    // This period's share of the sample's vectors 2 to 62 (0, 1 and 63 were computed above).
+                    nuint k = (nuint)global::System.Math.Clamp(2 - (period * 1), 0, 1);
+                    nuint end = (nuint)global::System.Math.Clamp(63 - (period * 1), 0, 1);
+                    for (; k + 4 <= end; k += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 1) * 16);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 1) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, bVector, cVector));
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 2) * 16);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 2) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, bVector, cVector));
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 3) * 16);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 3) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, bVector, cVector));
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 16) - 16 + skew);
+                        previous = value3;
+                    }
+                    for (; k < end; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 16) - 16 + skew);
+                        previous = value;
+                    }
+                }
+
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 992 + skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 1008);
+                return;
             }
 
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 992 + skew);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 1008);
+            {
+                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex256);
+                nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 8); // the first aligned half line
+                global::System.Runtime.Intrinsics.Vector256<int> join = global::NormGen.SimdMath.JoinIndices256(skew);
+
+                // The two first and the two last vectors of the sample, stored last.
+                global::System.Runtime.Intrinsics.Vector256<float> head, second, penultimate, last;
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> aChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> bChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> cChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 0);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                    head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> aChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> bChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> cChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 0);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                    second = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)8), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)8) - shiftVector, bVector, cVector));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 63);
+                    global::System.Runtime.Intrinsics.Vector256<float> aChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 63);
+                    global::System.Runtime.Intrinsics.Vector256<float> bChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 63);
+                    global::System.Runtime.Intrinsics.Vector256<float> cChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 63);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                    penultimate = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)1008), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)1008) - shiftVector, bVector, cVector));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 63);
+                    global::System.Runtime.Intrinsics.Vector256<float> aChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 63);
+                    global::System.Runtime.Intrinsics.Vector256<float> bChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 63);
+                    global::System.Runtime.Intrinsics.Vector256<float> cChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 63);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                    last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)1016), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)1016) - shiftVector, bVector, cVector));
+                }
+
+                // Line j (from element skew + 8j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+                global::System.Runtime.Intrinsics.Vector256<float> previous = second;
+                for (int period = 0; period < 64; period++)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, (nuint)(period * 1));
+                    global::System.Runtime.Intrinsics.Vector256<float> aChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, (nuint)(period * 1));
+                    global::System.Runtime.Intrinsics.Vector256<float> bChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(period * 1));
+                    global::System.Runtime.Intrinsics.Vector256<float> cChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(period * 1));
+                    nuint first = (nuint)(period * 16);
+                    // This period's share of the sample's vectors 2 to 126 (0, 1 and 127 were computed above).
+                    nuint k = (nuint)global::System.Math.Clamp(2 - (period * 2), 0, 2);
+                    nuint end = (nuint)global::System.Math.Clamp(127 - (period * 2), 0, 2);
+                    for (; k + 4 <= end; k += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + (k * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + (k * 8)) - shiftVector, bVector, cVector));
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, (k + 1) * 8);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + ((k + 1) * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 1) * 8)) - shiftVector, bVector, cVector));
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, (k + 2) * 8);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + ((k + 2) * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 2) * 8)) - shiftVector, bVector, cVector));
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, (k + 3) * 8);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + ((k + 3) * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 3) * 8)) - shiftVector, bVector, cVector));
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 8) - 8 + skew);
+                        previous = value3;
+                    }
+                    for (; k < end; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + (k * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + (k * 8)) - shiftVector, bVector, cVector));
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 8) - 8 + skew);
+                        previous = value;
+                    }
+                }
+
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 1008 + skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 1016);
+            }
         }
 
     }

@@ -798,11 +798,11 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="NormalizeSample"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>
+        /// <summary><see cref="NormalizeSample"/> with streaming stores for the sample's lines but the first and the last (Vector512 only: whole cache lines; one call per sample).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void NormalizeSampleStreaming(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
-            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first whole cache line
+            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first aligned cache line
             global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
 
             // The two first and the two last vectors of the sample, stored last.
@@ -950,7 +950,7 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
-            if (global::NormGen.SimdMath.Use512 && _streaming)
+            if ((global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256) && _streaming)
             {
                 for (int n = end - 1; n >= start; n--)
                 {
@@ -1216,77 +1216,151 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="GradInputSample"/> with streaming stores for the whole cache lines of the sample but the first and the last (one call per sample).</summary>
+        /// <summary><see cref="GradInputSample"/> with streaming stores for the sample's lines but the first and the last (Vector512: whole cache lines, Vector256: halves of lines; one call per sample).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void GradInputSampleStreaming(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
         {
-            nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first whole cache line
-            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first aligned cache line
+                global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
 
-            // The two first and the two last vectors of the sample, stored last.
-            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
-                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
-                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, bVector, cVector));
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
-                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
-                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
-                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
-                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)65504), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65504) - shiftVector, bVector, cVector));
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
-                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
-                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
-                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
-                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)65520), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65520) - shiftVector, bVector, cVector));
-            }
-
-            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
-            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
-            for (int period = 0; period < 64; period++)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, (nuint)(period * 1)));
-                global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nuint)(period * 1)));
-                global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, (nuint)(period * 1)));
-                global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, (nuint)(period * 1)));
-                nuint first = (nuint)(period * 1024);
-                // This period's share of the sample's vectors 2 to 4094 (0, 1 and 4095 were computed above).
-                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 64), 0, 64);
-                nuint end = (nuint)global::System.Math.Clamp(4095 - (period * 64), 0, 64);
-                for (; k + 4 <= end; k += 4)
+                // The two first and the two last vectors of the sample, stored last.
+                global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
-                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 1) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, bVector, cVector));
-                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 2) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, bVector, cVector));
-                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 3) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, bVector, cVector));
-                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 16) - 16 + skew);
-                    previous = value3;
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
+                    head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
                 }
-                for (; k < end; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
-                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 16) - 16 + skew);
-                    previous = value;
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
+                    second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, bVector, cVector));
                 }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
+                    penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)65504), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65504) - shiftVector, bVector, cVector));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
+                    last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)65520), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65520) - shiftVector, bVector, cVector));
+                }
+
+                // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+                global::System.Runtime.Intrinsics.Vector512<float> previous = second;
+                for (int period = 0; period < 64; period++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, (nuint)(period * 1)));
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nuint)(period * 1)));
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, (nuint)(period * 1)));
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, (nuint)(period * 1)));
+                    nuint first = (nuint)(period * 1024);
+                    // This period's share of the sample's vectors 2 to 4094 (0, 1 and 4095 were computed above).
+                    nuint k = (nuint)global::System.Math.Clamp(2 - (period * 64), 0, 64);
+                    nuint end = (nuint)global::System.Math.Clamp(4095 - (period * 64), 0, 64);
+                    for (; k + 4 <= end; k += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 1) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 2) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 3) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, bVector, cVector));
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 16) - 16 + skew);
+                        previous = value3;
+                    }
+                    for (; k < end; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 16) - 16 + skew);
+                        previous = value;
+                    }
+                }
+
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 65504 + skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 65520);
+                return;
             }
 
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 65504 + skew);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 65520);
+            {
+                nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 8); // the first aligned half line
+                global::System.Runtime.Intrinsics.Vector256<int> join = global::NormGen.SimdMath.JoinIndices256(skew);
+
+                // The two first and the two last vectors of the sample, stored last.
+                global::System.Runtime.Intrinsics.Vector256<float> head, second, penultimate, last;
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
+                    head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
+                    second = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)8), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)8) - shiftVector, bVector, cVector));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
+                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
+                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
+                    penultimate = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)65520), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)65520) - shiftVector, bVector, cVector));
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
+                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
+                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
+                    last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)65528), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)65528) - shiftVector, bVector, cVector));
+                }
+
+                // Line j (from element skew + 8j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+                global::System.Runtime.Intrinsics.Vector256<float> previous = second;
+                for (int period = 0; period < 64; period++)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, (nuint)(period * 1)));
+                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nuint)(period * 1)));
+                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, (nuint)(period * 1)));
+                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, (nuint)(period * 1)));
+                    nuint first = (nuint)(period * 1024);
+                    // This period's share of the sample's vectors 2 to 8190 (0, 1 and 8191 were computed above).
+                    nuint k = (nuint)global::System.Math.Clamp(2 - (period * 128), 0, 128);
+                    nuint end = (nuint)global::System.Math.Clamp(8191 - (period * 128), 0, 128);
+                    for (; k + 4 <= end; k += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + (k * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + (k * 8)) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + ((k + 1) * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 1) * 8)) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + ((k + 2) * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 2) * 8)) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + ((k + 3) * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 3) * 8)) - shiftVector, bVector, cVector));
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 8) - 8 + skew);
+                        previous = value3;
+                    }
+                    for (; k < end; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + (k * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + (k * 8)) - shiftVector, bVector, cVector));
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 8) - 8 + skew);
+                        previous = value;
+                    }
+                }
+
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 65520 + skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 65528);
+            }
         }
 
     }

@@ -81,11 +81,11 @@ public partial class Bn1dStreamingSamples : IStreamingLayer
 /// <summary>
 /// BatchNorm layers whose samples are at least 1024 floats write their input gradient, and on one thread their
 /// normalization, with streaming stores when the tensor is at least <see cref="StreamingStores.MinBytes"/>, on Vector512
-/// (other widths call the plain kernels): planes of whole vectors through one kernel per sample
+/// and Vector256 (whole 64-byte lines, or 32-byte halves of lines; Vector128 calls the plain kernels): planes of whole vectors through one kernel per sample
 /// (<c>GradInputSampleStreaming</c>, <c>NormalizeSampleStreaming</c>: the channel's coefficients broadcast per plane), the
 /// layers with permuted kernels through their streaming variants (<c>GradInputPermutedStreaming</c>,
 /// <c>NormalizePermutedStreaming</c>); both compute the vectors where they are in the sample and join each line from two
-/// of them (<see cref="SimdMath.Join"/>), the sample's end lines stored plainly. Each element
+/// of them (<see cref="SimdMath.Join(System.Runtime.Intrinsics.Vector512{float}, System.Runtime.Intrinsics.Vector512{float}, System.Runtime.Intrinsics.Vector512{int})"/>), the sample's end lines stored plainly. Each element
 /// is the same expression on either path, so the results must be bit-for-bit those of plain stores, wherever the tensors
 /// start (the kernels split each sample at the destination's first whole cache line), in place, and on two
 /// threads (each worker fences its own streaming stores). The tests in this class are the only ones that change the process-wide
