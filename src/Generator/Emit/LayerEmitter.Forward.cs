@@ -437,7 +437,7 @@ internal static partial class LayerEmitter
 
         string args = string.Join(", ", inputs.Split(',').Select(i => $"ref {Unsafe}.Add(ref {i.Trim()}, n * SampleSize)"));
         string call = $"({args}, ref {MemoryMarshal}.GetArrayDataReference({shifts}), ref {first}Sums, ref {second}Sums);";
-        using (w.Block(SegmentCondition(m)))
+        using (w.Block($"if ({SegmentWidths(m)})"))
         {
             w.WriteLine($$"""
                 ref double {{first}}Sums = ref _partialA[block * PartialLength];
@@ -447,7 +447,7 @@ internal static partial class LayerEmitter
                 """);
             if (m.SegmentSums256)
             {
-                using (w.Block("if (global::NormGen.SimdMath.Use512)"))
+                using (w.Block($"if ({Use512})"))
                 using (w.Block("for (int n = start; n < end; n++)"))
                 {
                     w.WriteLine(kernel + call);
@@ -475,8 +475,13 @@ internal static partial class LayerEmitter
     }
 
     /// <summary>The run-time condition under which the segment kernels run (<see cref="WriteSegmentSums"/>).</summary>
-    private static string SegmentCondition(LayerModel m) =>
-        m.SegmentSums256 ? "if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)" : "if (global::NormGen.SimdMath.Use512)";
+    private static string SegmentWidths(LayerModel m) => m.SegmentSums256 ? Use512Or256 : Use512;
+
+    /// <summary>The run-time condition of the kernels that have Vector512 and Vector256 bodies.</summary>
+    private const string Use512Or256 = "(global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)";
+
+    /// <summary>The run-time condition of the Vector512-only kernels.</summary>
+    private const string Use512 = "global::NormGen.SimdMath.Use512";
 
     /// <summary>
     /// Small planes: the per-element copy of the shifts that the column kernels read (not needed by the segment
@@ -486,7 +491,7 @@ internal static partial class LayerEmitter
     {
         if (m.SegmentSums)
         {
-            using (w.Block($"if (!({SegmentCondition(m).Substring(4, SegmentCondition(m).Length - 5)})) // the segment kernels read the per-channel shifts"))
+            using (w.Block($"if (!{SegmentWidths(m)}) // the segment kernels read the per-channel shifts"))
             {
                 WriteExpandCoefficients(w, shifts);
             }
@@ -696,7 +701,7 @@ internal static partial class LayerEmitter
             return;
         }
 
-        using (w.Block("if (!global::NormGen.SimdMath.Use512 && !global::NormGen.SimdMath.Use256) // the permuted kernels read the per-channel coefficients"))
+        using (w.Block($"if (!{Use512Or256}) // the permuted kernels read the per-channel coefficients"))
         {
             WriteExpandCoefficients(w, arrays);
         }
@@ -714,11 +719,11 @@ internal static partial class LayerEmitter
     /// <param name="streams256">Whether the streaming kernels also run on Vector256 (else on Vector512 only).</param>
     private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients, string? streaming, bool streams256)
     {
-        string streamingWidths = streams256 ? "(global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)" : "global::NormGen.SimdMath.Use512";
+        string streamingWidths = streams256 ? Use512Or256 : Use512;
         string At(string offset) => string.Join(", ", tensors.Select(t => $"ref {Unsafe}.Add(ref {t}, {offset})"));
         if (m.PermutedElementwise)
         {
-            using (w.Block("if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)"))
+            using (w.Block($"if ({Use512Or256})"))
             {
                 void WriteSamples(string kernel)
                 {
@@ -731,7 +736,7 @@ internal static partial class LayerEmitter
 
                 if (streaming is not null && m.StreamingPermuted)
                 {
-                    using (w.Block(streams256 ? $"if ({streaming})" : $"if (global::NormGen.SimdMath.Use512 && {streaming})"))
+                    using (w.Block(streams256 ? $"if ({streaming})" : $"if ({Use512} && {streaming})"))
                     {
                         WriteSamples(stem + "PermutedStreaming");
                         w.WriteLine();

@@ -385,7 +385,7 @@ namespace Models
         private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-            if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
+            if ((global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256))
             {
                 ref double devSums = ref _partialA[block * PartialLength];
                 ref double sqSums = ref _partialB[block * PartialLength];
@@ -471,7 +471,7 @@ namespace Models
         /// <summary>y = (x - shift) * scale + offset with the coefficients prepared for this call, block by block (blocks planned by the caller).</summary>
         private void Normalize(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            if (!global::NormGen.SimdMath.Use512 && !global::NormGen.SimdMath.Use256) // the permuted kernels read the per-channel coefficients
+            if (!(global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)) // the permuted kernels read the per-channel coefficients
             {
                 // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
                 for (int c = 0; c < Slots; c++)
@@ -492,7 +492,7 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
+            if ((global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256))
             {
                 if (global::NormGen.SimdMath.Use512 && _streaming && _threads == 1)
                 {
@@ -1373,7 +1373,7 @@ namespace Models
             global::NormGen.ChannelMath.GradientCoefficients(global::System.MemoryExtensions.AsSpan(_totalA, 0, Slots), global::System.MemoryExtensions.AsSpan(_totalB, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveMean, 0, Slots), global::System.MemoryExtensions.AsSpan(_saveInvStd, 0, Slots),
                 weight, weightGrad, biasGrad, count, _savedBatchStatistics, global::System.MemoryExtensions.AsSpan(_gradA, 0, Slots), global::System.MemoryExtensions.AsSpan(_gradB, 0, Slots), global::System.MemoryExtensions.AsSpan(_gradC, 0, Slots));
 
-            if (!global::NormGen.SimdMath.Use512 && !global::NormGen.SimdMath.Use256) // the permuted kernels read the per-channel coefficients
+            if (!(global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)) // the permuted kernels read the per-channel coefficients
             {
                 // Per-element copies of the per-channel coefficients, for the flat kernel over whole samples.
                 for (int c = 0; c < Slots; c++)
@@ -1395,7 +1395,7 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
-            if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
+            if ((global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256))
             {
                 ref double gradSums = ref _partialA[block * PartialLength];
                 ref double gradXSums = ref _partialB[block * PartialLength];
@@ -1443,7 +1443,7 @@ namespace Models
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
-            if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
+            if ((global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256))
             {
                 if (_streaming)
                 {
