@@ -478,7 +478,7 @@ internal static partial class LayerEmitter
     private static string SegmentWidths(LayerModel m) => m.SegmentSums256 ? Use512Or256 : Use512;
 
     /// <summary>The run-time condition of the kernels that have Vector512 and Vector256 bodies.</summary>
-    private const string Use512Or256 = "(global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)";
+    private const string Use512Or256 = "global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256";
 
     /// <summary>The run-time condition of the Vector512-only kernels.</summary>
     private const string Use512 = "global::NormGen.SimdMath.Use512";
@@ -491,7 +491,7 @@ internal static partial class LayerEmitter
     {
         if (m.SegmentSums)
         {
-            using (w.Block($"if (!{SegmentWidths(m)}) // the segment kernels read the per-channel shifts"))
+            using (w.Block($"if (!({SegmentWidths(m)})) // the segment kernels read the per-channel shifts"))
             {
                 WriteExpandCoefficients(w, shifts);
             }
@@ -701,7 +701,7 @@ internal static partial class LayerEmitter
             return;
         }
 
-        using (w.Block($"if (!{Use512Or256}) // the permuted kernels read the per-channel coefficients"))
+        using (w.Block($"if (!({Use512Or256})) // the permuted kernels read the per-channel coefficients"))
         {
             WriteExpandCoefficients(w, arrays);
         }
@@ -719,7 +719,7 @@ internal static partial class LayerEmitter
     /// <param name="streams256">Whether the streaming kernels also run on Vector256 (else on Vector512 only).</param>
     private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients, string? streaming, bool streams256)
     {
-        string streamingWidths = streams256 ? Use512Or256 : Use512;
+        string streamingWidths = streams256 ? $"({Use512Or256})" : Use512;
         string At(string offset) => string.Join(", ", tensors.Select(t => $"ref {Unsafe}.Add(ref {t}, {offset})"));
         if (m.PermutedElementwise)
         {

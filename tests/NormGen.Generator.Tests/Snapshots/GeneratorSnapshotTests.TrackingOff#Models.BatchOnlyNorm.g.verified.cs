@@ -333,7 +333,7 @@ namespace Models
         private void StatisticsBlock(global::System.ReadOnlySpan<float> input, int start, int end, int block, int worker)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
-            if ((global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256))
+            if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
             {
                 ref double devSums = ref _partialA[block * PartialLength];
                 ref double sqSums = ref _partialB[block * PartialLength];
@@ -1216,7 +1216,7 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
-            if ((global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256))
+            if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
             {
                 ref double gradSums = ref _partialA[block * PartialLength];
                 ref double gradXSums = ref _partialB[block * PartialLength];
