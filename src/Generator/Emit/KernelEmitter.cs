@@ -657,17 +657,26 @@ internal static partial class KernelEmitter
                 }
             }
 
-            using (w.Block("if (global::NormGen.SimdMath.Use512)"))
-            {
-                Body(wide, indexTable);
-                w.WriteLine("return;");
-            }
+            WriteWideThenNarrow(w, v => Body(v, v.Bits == 512 ? indexTable : indexTable + "256"));
+        }
+    }
 
-            w.WriteLine();
-            using (w.Block("")) // Vector256
-            {
-                Body(narrow, indexTable + "256");
-            }
+    /// <summary>
+    /// A kernel body with a Vector512 and a Vector256 path: <c>if (SimdMath.Use512) { ...; return; }</c>, then the
+    /// Vector256 path in its own scope (callers run the kernel only when one of the two widths is in use).
+    /// </summary>
+    private static void WriteWideThenNarrow(IndentedWriter w, Action<VectorWidth> body)
+    {
+        using (w.Block("if (global::NormGen.SimdMath.Use512)"))
+        {
+            body(VectorWidth.All[0]);
+            w.WriteLine("return;");
+        }
+
+        w.WriteLine();
+        using (w.Block("")) // Vector256
+        {
+            body(VectorWidth.All[1]);
         }
     }
 
@@ -700,17 +709,7 @@ internal static partial class KernelEmitter
                 return;
             }
 
-            using (w.Block("if (global::NormGen.SimdMath.Use512)"))
-            {
-                WriteStreamingBody(w, VectorWidth.All[0], planeLength, slots, destination, coefficients, value, indexTable);
-                w.WriteLine("return;");
-            }
-
-            w.WriteLine();
-            using (w.Block("")) // Vector256
-            {
-                WriteStreamingBody(w, VectorWidth.All[1], planeLength, slots, destination, coefficients, value, broadcast ? null : indexTable + "256");
-            }
+            WriteWideThenNarrow(w, v => WriteStreamingBody(w, v, planeLength, slots, destination, coefficients, value, broadcast || v.Bits == 512 ? indexTable : indexTable + "256"));
         }
     }
 

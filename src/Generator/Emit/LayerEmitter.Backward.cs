@@ -217,16 +217,7 @@ internal static partial class LayerEmitter
             case BatchStrategy.SmallPlanes:
                 KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {m.GradientSumRows} samples of {m.SampleSize} elements into per-element double sums.");
                 w.WriteLine();
-                if (m.SegmentSums)
-                {
-                    KernelEmitter.WriteSegmentSums(w, VectorWidth.All[0], "SumSegmentGradients", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector512).");
-                    w.WriteLine();
-                    if (m.SegmentSums256)
-                    {
-                        KernelEmitter.WriteSegmentSums(w, VectorWidth.All[1], "SumSegmentGradients256", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector256).");
-                        w.WriteLine();
-                    }
-                }
+                WriteSegmentKernels(w, m, "SumSegmentGradients", ReductionKind.Gradient, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums");
 
                 KernelEmitter.WriteColumnRowsGradInput(w, "GradInputColumnRows", m.SampleSize);
                 w.WriteLine();
@@ -237,16 +228,7 @@ internal static partial class LayerEmitter
                 {
                     KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, p.SlotLength, $"Σdy and Σdy·(x - shift) over one plane of {p.SlotLength} elements (float partials flushed into double totals).");
                     w.WriteLine();
-                    if (m.SegmentSums)
-                    {
-                        KernelEmitter.WriteSegmentSums(w, VectorWidth.All[0], "SumSegmentGradients", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector512).");
-                        w.WriteLine();
-                        if (m.SegmentSums256)
-                        {
-                            KernelEmitter.WriteSegmentSums(w, VectorWidth.All[1], "SumSegmentGradients256", ReductionKind.Gradient, p.SlotLength, p.Slots, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums (Vector256).");
-                            w.WriteLine();
-                        }
-                    }
+                    WriteSegmentKernels(w, m, "SumSegmentGradients", ReductionKind.Gradient, $"Adds Σdy and Σdy·(x - shift) of each of the {p.Slots} planes of {p.SlotLength} elements of one sample into per-channel double sums");
 
                     KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", p.SlotLength);
                     w.WriteLine();

@@ -474,6 +474,27 @@ internal static partial class LayerEmitter
         w.WriteLine();
     }
 
+    /// <summary>
+    /// For <see cref="LayerModel.SegmentSums"/>: the segment kernel <paramref name="name"/> (Vector512) and, for
+    /// <see cref="LayerModel.SegmentSums256"/>, <c>{name}256</c>, each followed by a blank line; <paramref name="summary"/>
+    /// gets the width appended.
+    /// </summary>
+    private static void WriteSegmentKernels(IndentedWriter w, LayerModel m, string name, ReductionKind kind, string summary)
+    {
+        if (!m.SegmentSums)
+        {
+            return;
+        }
+
+        KernelEmitter.WriteSegmentSums(w, VectorWidth.All[0], name, kind, m.Plan.SlotLength, m.Plan.Slots, summary + " (Vector512).");
+        w.WriteLine();
+        if (m.SegmentSums256)
+        {
+            KernelEmitter.WriteSegmentSums(w, VectorWidth.All[1], name + "256", kind, m.Plan.SlotLength, m.Plan.Slots, summary + " (Vector256).");
+            w.WriteLine();
+        }
+    }
+
     /// <summary>The run-time condition under which the segment kernels run (<see cref="WriteSegmentSums"/>).</summary>
     private static string SegmentWidths(LayerModel m) => m.SegmentSums256 ? Use512Or256 : Use512;
 
@@ -856,16 +877,7 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
                 w.WriteLine();
-                if (m.SegmentSums)
-                {
-                    KernelEmitter.WriteSegmentSums(w, VectorWidth.All[0], "SumSegmentDeviations", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector512).");
-                    w.WriteLine();
-                    if (m.SegmentSums256)
-                    {
-                        KernelEmitter.WriteSegmentSums(w, VectorWidth.All[1], "SumSegmentDeviations256", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector256).");
-                        w.WriteLine();
-                    }
-                }
+                WriteSegmentKernels(w, m, "SumSegmentDeviations", ReductionKind.Shifted, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums");
 
                 KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {m.StatisticsRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.");
                 w.WriteLine();
@@ -877,16 +889,7 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 KernelEmitter.WritePlaneReduction(w, "SumDeviations", ReductionKind.Shifted, p.SlotLength, $"Sums of deviations from <paramref name=\"shift\"/> and of their squares over one plane of {p.SlotLength} elements.");
                 w.WriteLine();
-                if (m.SegmentSums)
-                {
-                    KernelEmitter.WriteSegmentSums(w, VectorWidth.All[0], "SumSegmentDeviations", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector512).");
-                    w.WriteLine();
-                    if (m.SegmentSums256)
-                    {
-                        KernelEmitter.WriteSegmentSums(w, VectorWidth.All[1], "SumSegmentDeviations256", ReductionKind.Shifted, p.SlotLength, p.Slots, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums (Vector256).");
-                        w.WriteLine();
-                    }
-                }
+                WriteSegmentKernels(w, m, "SumSegmentDeviations", ReductionKind.Shifted, $"Adds the deviations from their channel's shift of the {p.Slots} planes of {p.SlotLength} elements of one sample, and their squares, into per-channel double sums");
 
                 KernelEmitter.WritePlaneNormalize(w, "NormalizePlane", p.SlotLength);
                 if (m.StreamingSamples)
