@@ -23,6 +23,15 @@ namespace NormGen.Runtime.Tests.Layers;
 /// <summary>GroupNorm: 4 groups of 2 channels of 5 x 5.</summary>
 [GroupNorm(4, 8, 5, 5)] public partial class Gn2d { }
 
+/// <summary>
+/// GroupNorm with the per-slot kernels (KernelEmitter.WriteSlotNormalize): 2 groups of 8 planes of 18 floats, so a
+/// vector of every width crosses plane ends (18 is not a multiple of 16, 8 or 4) and a slot is 9 Vector512s.
+/// </summary>
+[GroupNorm(2, 16, 6, 3)] public partial class GnSlots { }
+
+/// <summary>GroupNorm with the per-slot kernels over planes of whole vectors: 2 groups of 2 planes of 32 floats.</summary>
+[GroupNorm(2, 4, 4, 8)] public partial class GnSlotsAligned { }
+
 /// <summary>GroupNorm over (N, 6) in 2 groups: per-element affine inside each group.</summary>
 [GroupNorm(2, 6)] public partial class GnFlat { }
 

@@ -451,6 +451,11 @@ internal static partial class LayerEmitter
                 }
             }
 
+            if (m.SlotKernels)
+            {
+                w.WriteLine($"global::System.Span<float> planeA = stackalloc float[{Literals.Int(blocks)}]; // per plane of a slot, for GradInputSlot");
+            }
+
             using (w.Block(firstToLast ? "for (int n = start; n < end; n++)" : "for (int n = end - 1; n >= start; n--)"))
             using (w.Block("for (int s = 0; s < Slots; s++)"))
             {
@@ -507,12 +512,24 @@ internal static partial class LayerEmitter
                     }
 
                     WriteSlotCoefficients(w, p);
-                    using (w.Block($"for (int part = 0; part < {blocks}; part++)"))
+                    if (m.SlotKernels)
                     {
-                        w.WriteLine($"int at = first + (part * {p.AffineBlock});");
-                        w.WriteLine(p.HasAffine ? $"double a = invStd * weight[(s * {blocks}) + part];" : "double a = invStd;");
-                        string nextParts = prefetch ? $", ref {Unsafe}.Add(ref x, next + (part * {p.AffineBlock})), ref {Unsafe}.Add(ref dy, next + (part * {p.AffineBlock}))" : "";
-                        w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), shift, (float)a, (float)b, (float)c0{nextParts});");
+                        using (w.Block($"for (int part = 0; part < {blocks}; part++)"))
+                        {
+                            w.WriteLine(p.HasAffine ? $"planeA[part] = (float)(invStd * weight[(s * {blocks}) + part]);" : "planeA[part] = (float)invStd;");
+                        }
+
+                        w.WriteLine($"GradInputSlot(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), shift, ref planeA[0], (float)b, (float)c0, ref {Unsafe}.Add(ref x, next), ref {Unsafe}.Add(ref dy, next));");
+                    }
+                    else
+                    {
+                        using (w.Block($"for (int part = 0; part < {blocks}; part++)"))
+                        {
+                            w.WriteLine($"int at = first + (part * {p.AffineBlock});");
+                            w.WriteLine(p.HasAffine ? $"double a = invStd * weight[(s * {blocks}) + part];" : "double a = invStd;");
+                            string nextParts = prefetch ? $", ref {Unsafe}.Add(ref x, next + (part * {p.AffineBlock})), ref {Unsafe}.Add(ref dy, next + (part * {p.AffineBlock}))" : "";
+                            w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), shift, (float)a, (float)b, (float)c0{nextParts});");
+                        }
                     }
                 }
             }
@@ -537,7 +554,15 @@ internal static partial class LayerEmitter
                     : $"Σdy and Σdy·(x - shift) over one block of {length} elements (float partials flushed into double totals), prefetching the block's input gradient.",
                 prefetch: p.TracksRunningStats ? null : "gradInput");
             w.WriteLine();
-            KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", length, p.TracksRunningStats ? null : NextSlotInputs);
+            if (m.SlotKernels)
+            {
+                KernelEmitter.WriteSlotGradInput(w, "GradInputSlot", p.AffineBlock, blocks);
+            }
+            else
+            {
+                KernelEmitter.WriteGradInputPlane(w, "GradInputPlane", length, p.TracksRunningStats ? null : NextSlotInputs);
+            }
+
             w.WriteLine();
         }
     }

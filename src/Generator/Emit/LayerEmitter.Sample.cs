@@ -119,7 +119,12 @@ internal static partial class LayerEmitter
             KernelEmitter.WriteElementwiseAffine(w, "NormalizeElementwise", p.SlotLength, p.HasBias, NextSlotPrefetch);
         }
 
-        if (!m.ElementwiseAffine || tracks)
+        if (m.SlotKernels)
+        {
+            w.WriteLine();
+            KernelEmitter.WriteSlotNormalize(w, "NormalizeSlot", p.AffineBlock, p.SlotLength / p.AffineBlock);
+        }
+        else if (!m.ElementwiseAffine || tracks)
         {
             w.WriteLine();
             // With running statistics the kernel is shared with the eval path, which has no next slot to prefetch.
@@ -147,6 +152,12 @@ internal static partial class LayerEmitter
                 w.WriteLine("global::System.Span<double> varSum = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, Slots);");
                 w.WriteLine("meanSum.Clear();");
                 w.WriteLine("varSum.Clear();");
+            }
+
+            if (m.SlotKernels)
+            {
+                w.WriteLine($"global::System.Span<float> planeScale = stackalloc float[{Literals.Int(blocks)}]; // per plane of a slot, for NormalizeSlot");
+                w.WriteLine($"global::System.Span<float> planeOffset = stackalloc float[{Literals.Int(blocks)}];");
             }
 
             using (w.Block("for (int n = start; n < end; n++)"))
@@ -197,7 +208,8 @@ internal static partial class LayerEmitter
                     w.WriteLine("_saveInvStd[(n * Slots) + s] = invStd;");
                 }
 
-                bool prefetch = m.ElementwiseAffine || !p.TracksRunningStats;
+                // The slot kernels do not prefetch in the forward (measured slower with it, see LayerModel.SlotKernels).
+                bool prefetch = (m.ElementwiseAffine || !p.TracksRunningStats) && !m.SlotKernels;
                 if (prefetch)
                 {
                     w.WriteLine("int next = (n + 1 < end || s + 1 < Slots) ? first + SlotLength : first; // the slot after this one, prefetched while this one is written");
@@ -214,6 +226,18 @@ internal static partial class LayerEmitter
                 {
                     WriteBlockCoefficients(w, p, "s");
                     w.WriteLine($"NormalizePlane(ref slot, ref {Unsafe}.Add(ref y, first), shift, (float)scale, (float)offset{ahead});");
+                }
+                else if (m.SlotKernels)
+                {
+                    using (w.Block($"for (int b = 0; b < {blocks}; b++)"))
+                    {
+                        w.WriteLine($"int a = (s * {blocks}) + b; // channel");
+                        WriteBlockCoefficients(w, p, "a");
+                        w.WriteLine("planeScale[b] = (float)scale;");
+                        w.WriteLine("planeOffset[b] = (float)offset;");
+                    }
+
+                    w.WriteLine($"NormalizeSlot(ref slot, ref {Unsafe}.Add(ref y, first), shift, ref planeScale[0], ref planeOffset[0]);");
                 }
                 else
                 {

@@ -250,6 +250,8 @@ namespace Models
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
+            global::System.Span<float> planeScale = stackalloc float[8]; // per plane of a slot, for NormalizeSlot
+            global::System.Span<float> planeOffset = stackalloc float[8];
             for (int n = start; n < end; n++)
             {
                 for (int s = 0; s < Slots; s++)
@@ -274,15 +276,15 @@ namespace Models
                     double mean = float.IsFinite(shift) ? shift + meanOffset : sum / SlotLength;
                     _saveMean[(n * Slots) + s] = mean;
                     _saveInvStd[(n * Slots) + s] = invStd;
-                    int next = (n + 1 < end || s + 1 < Slots) ? first + SlotLength : first; // the slot after this one, prefetched while this one is written
                     for (int b = 0; b < 8; b++)
                     {
                         int a = (s * 8) + b; // channel
                         double scale = weight[a] * invStd;
                         double offset = bias[a] - meanOffset * scale;
-                        int at = first + (b * 196);
-                        NormalizePlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), shift, (float)scale, (float)offset, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next + (b * 196)));
+                        planeScale[b] = (float)scale;
+                        planeOffset[b] = (float)offset;
                     }
+                    NormalizeSlot(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, ref planeScale[0], ref planeOffset[0]);
                 }
             }
         }
@@ -676,102 +678,160 @@ namespace Models
             sq = sqTotal;
         }
 
-        /// <summary>y = (x - shift) * scale + offset over one plane of 196 elements.</summary>
+        /// <summary>y = (x - shift) * scale[p] + offset[p] over one slot of 8 planes of 196 elements, p the plane of the element.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizePlane(ref float x, ref float y, float shift, float scale, float offset, ref float next)
+        private static void NormalizeSlot(ref float x, ref float y, float shift, ref float scale, ref float offset)
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                NormalizePlane512(ref x, ref y, shift, scale, offset, ref next);
+                NormalizeSlot512(ref x, ref y, shift, ref scale, ref offset);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                NormalizePlane256(ref x, ref y, shift, scale, offset, ref next);
+                NormalizeSlot256(ref x, ref y, shift, ref scale, ref offset);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                NormalizePlane128(ref x, ref y, shift, scale, offset, ref next);
+                NormalizeSlot128(ref x, ref y, shift, ref scale, ref offset);
                 return;
             }
 
-            NormalizePlaneScalar(ref x, ref y, shift, scale, offset, ref next);
+            NormalizeSlotScalar(ref x, ref y, shift, ref scale, ref offset);
         }
 
-        /// <summary>The Vector512 path of <see cref="NormalizePlane"/>.</summary>
+        /// <summary>The Vector512 path of <see cref="NormalizeSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizePlane512(ref float x, ref float y, float shift, float scale, float offset, ref float next)
+        private static void NormalizeSlot512(ref float x, ref float y, float shift, ref float scale, ref float offset)
         {
             global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-            global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(scale);
-            global::System.Runtime.Intrinsics.Vector512<float> addend = global::System.Runtime.Intrinsics.Vector512.Create(offset);
-            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 180) - center, factor, addend);
-            for (nuint i = 0; i < 192; i += 64)
+            // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1552) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+            nuint at = global::NormGen.AlignedStores.Skew(ref y, 16); // the first element at an aligned address, then the first not yet stored
+            for (int p = 0; p < 8; p++)
             {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
-                global::NormGen.SimdMath.Prefetch(ref next, i);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
-                global::NormGen.SimdMath.Prefetch(ref next, i + 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, factor, addend), ref y, i + 32);
-                global::NormGen.SimdMath.Prefetch(ref next, i + 32);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, factor, addend), ref y, i + 48);
-                global::NormGen.SimdMath.Prefetch(ref next, i + 48);
+                global::System.Runtime.Intrinsics.Vector512<float> scalePlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetPlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p));
+                nuint end = (nuint)((p + 1) * 196);
+                for (; at + 64 <= end; at += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane), ref y, at);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center, scalePlane, offsetPlane), ref y, at + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center, scalePlane, offsetPlane), ref y, at + 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center, scalePlane, offsetPlane), ref y, at + 48);
+                }
+                for (; at + 16 <= end; at += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane), ref y, at);
+                }
+                if (at < end && p < 7)
+                {
+                    // Its first end - at lanes are this plane's, the rest the next plane's.
+                    global::System.Runtime.Intrinsics.Vector512<float> ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, scalePlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p + 1)));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, offsetPlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p + 1)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scaleAcross, offsetAcross), ref y, at);
+                    at += 16;
+                }
             }
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 180);
-            global::NormGen.SimdMath.Prefetch(ref next, 195);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 1552);
         }
 
-        /// <summary>The Vector256 path of <see cref="NormalizePlane"/>.</summary>
+        /// <summary>The Vector256 path of <see cref="NormalizeSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizePlane256(ref float x, ref float y, float shift, float scale, float offset, ref float next)
+        private static void NormalizeSlot256(ref float x, ref float y, float shift, ref float scale, ref float offset)
         {
             global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-            global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(scale);
-            global::System.Runtime.Intrinsics.Vector256<float> addend = global::System.Runtime.Intrinsics.Vector256.Create(offset);
-            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 188) - center, factor, addend);
-            for (nuint i = 0; i < 192; i += 32)
+            // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
+            global::System.Runtime.Intrinsics.Vector256<float> head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 1560) - center, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+            nuint at = global::NormGen.AlignedStores.Skew(ref y, 8); // the first element at an aligned address, then the first not yet stored
+            for (int p = 0; p < 8; p++)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
-                global::NormGen.SimdMath.Prefetch(ref next, i);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, factor, addend), ref y, i + 16);
-                global::NormGen.SimdMath.Prefetch(ref next, i + 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, factor, addend), ref y, i + 24);
+                global::System.Runtime.Intrinsics.Vector256<float> scalePlane = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p));
+                global::System.Runtime.Intrinsics.Vector256<float> offsetPlane = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p));
+                nuint end = (nuint)((p + 1) * 196);
+                for (; at + 32 <= end; at += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane), ref y, at);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 8) - center, scalePlane, offsetPlane), ref y, at + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 16) - center, scalePlane, offsetPlane), ref y, at + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 24) - center, scalePlane, offsetPlane), ref y, at + 24);
+                }
+                for (; at + 8 <= end; at += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane), ref y, at);
+                }
+                if (at < end && p < 7)
+                {
+                    // Its first end - at lanes are this plane's, the rest the next plane's.
+                    global::System.Runtime.Intrinsics.Vector256<float> ours = global::NormGen.SimdMath.FirstLanes256((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleAcross = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, scalePlane, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p + 1)));
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetAcross = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, offsetPlane, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p + 1)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, scaleAcross, offsetAcross), ref y, at);
+                    at += 8;
+                }
             }
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, 188);
-            global::NormGen.SimdMath.Prefetch(ref next, 195);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, 1560);
         }
 
-        /// <summary>The Vector128 path of <see cref="NormalizePlane"/>.</summary>
+        /// <summary>The Vector128 path of <see cref="NormalizeSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizePlane128(ref float x, ref float y, float shift, float scale, float offset, ref float next)
+        private static void NormalizeSlot128(ref float x, ref float y, float shift, ref float scale, ref float offset)
         {
             global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-            global::System.Runtime.Intrinsics.Vector128<float> factor = global::System.Runtime.Intrinsics.Vector128.Create(scale);
-            global::System.Runtime.Intrinsics.Vector128<float> addend = global::System.Runtime.Intrinsics.Vector128.Create(offset);
-            for (nuint i = 0; i < 192; i += 16)
+            // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
+            global::System.Runtime.Intrinsics.Vector128<float> head = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 1564) - center, global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+            nuint at = global::NormGen.AlignedStores.Skew(ref y, 4); // the first element at an aligned address, then the first not yet stored
+            for (int p = 0; p < 8; p++)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, factor, addend), ref y, i);
-                global::NormGen.SimdMath.Prefetch(ref next, i);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, factor, addend), ref y, i + 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, factor, addend), ref y, i + 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, factor, addend), ref y, i + 12);
+                global::System.Runtime.Intrinsics.Vector128<float> scalePlane = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p));
+                global::System.Runtime.Intrinsics.Vector128<float> offsetPlane = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p));
+                nuint end = (nuint)((p + 1) * 196);
+                for (; at + 16 <= end; at += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane), ref y, at);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 4) - center, scalePlane, offsetPlane), ref y, at + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 8) - center, scalePlane, offsetPlane), ref y, at + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 12) - center, scalePlane, offsetPlane), ref y, at + 12);
+                }
+                for (; at + 4 <= end; at += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane), ref y, at);
+                }
+                if (at < end && p < 7)
+                {
+                    // Its first end - at lanes are this plane's, the rest the next plane's.
+                    global::System.Runtime.Intrinsics.Vector128<float> ours = global::NormGen.SimdMath.FirstLanes128((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector128<float> scaleAcross = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, scalePlane, global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p + 1)));
+                    global::System.Runtime.Intrinsics.Vector128<float> offsetAcross = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, offsetPlane, global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p + 1)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, scaleAcross, offsetAcross), ref y, at);
+                    at += 4;
+                }
             }
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 192) - center, factor, addend), ref y, 192);
-            global::NormGen.SimdMath.Prefetch(ref next, 192);
-            global::NormGen.SimdMath.Prefetch(ref next, 195);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, 1564);
         }
 
-        /// <summary>The scalar path of <see cref="NormalizePlane"/>.</summary>
+        /// <summary>The scalar path of <see cref="NormalizeSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void NormalizePlaneScalar(ref float x, ref float y, float shift, float scale, float offset, ref float next)
+        private static void NormalizeSlotScalar(ref float x, ref float y, float shift, ref float scale, ref float offset)
         {
-            for (int i = 0; i < 196; i++)
+            for (int p = 0; p < 8; p++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * scale + offset;
+                float planeScale = global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p);
+                float planeOffset = global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p);
+                for (int i = p * 196; i < (p + 1) * 196; i++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * planeScale + planeOffset;
+                }
             }
         }
         /// <summary>
@@ -835,6 +895,7 @@ namespace Models
             weightGrad.Clear();
             global::System.Span<double> biasGrad = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, 256);
             biasGrad.Clear();
+            global::System.Span<float> planeA = stackalloc float[8]; // per plane of a slot, for GradInputSlot
             for (int n = end - 1; n >= start; n--)
             {
                 for (int s = 0; s < Slots; s++)
@@ -861,10 +922,9 @@ namespace Models
                     double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));
                     for (int part = 0; part < 8; part++)
                     {
-                        int at = first + (part * 196);
-                        double a = invStd * weight[(s * 8) + part];
-                        GradInputPlane(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), shift, (float)a, (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next + (part * 196)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next + (part * 196)));
+                        planeA[part] = (float)(invStd * weight[(s * 8) + part]);
                     }
+                    GradInputSlot(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), shift, ref planeA[0], (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next));
                 }
             }
         }
@@ -1046,116 +1106,185 @@ namespace Models
             gradX = gradXTotal;
         }
 
-        /// <summary>dx = dy * a + (x - shift) * b + c over one block of 196 elements.</summary>
+        /// <summary>dx = dy * a[p] + (x - shift) * b + c over one slot of 8 planes of 196 elements, p the plane of the element; prefetches the same spans of <paramref name="nextX"/> and <paramref name="nextDy"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlane(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c, ref float nextX, ref float nextDy)
+        private static void GradInputSlot(ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy)
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                GradInputPlane512(ref x, ref dy, ref dx, shift, a, b, c, ref nextX, ref nextDy);
+                GradInputSlot512(ref x, ref dy, ref dx, shift, ref a, b, c, ref nextX, ref nextDy);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                GradInputPlane256(ref x, ref dy, ref dx, shift, a, b, c, ref nextX, ref nextDy);
+                GradInputSlot256(ref x, ref dy, ref dx, shift, ref a, b, c, ref nextX, ref nextDy);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                GradInputPlane128(ref x, ref dy, ref dx, shift, a, b, c, ref nextX, ref nextDy);
+                GradInputSlot128(ref x, ref dy, ref dx, shift, ref a, b, c, ref nextX, ref nextDy);
                 return;
             }
 
-            GradInputPlaneScalar(ref x, ref dy, ref dx, shift, a, b, c, ref nextX, ref nextDy);
+            GradInputSlotScalar(ref x, ref dy, ref dx, shift, ref a, b, c, ref nextX, ref nextDy);
         }
 
-        /// <summary>The Vector512 path of <see cref="GradInputPlane"/>.</summary>
+        /// <summary>The Vector512 path of <see cref="GradInputSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlane512(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c, ref float nextX, ref float nextDy)
+        private static void GradInputSlot512(ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy)
         {
             global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-            global::System.Runtime.Intrinsics.Vector512<float> va = global::System.Runtime.Intrinsics.Vector512.Create(a);
             global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
             global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
-            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 180), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 180) - center, vb, vc));
-            for (nuint i = 0; i < 192; i += 64)
+            // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, vb, vc));
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 1552), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1552) - center, vb, vc));
+            nuint at = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first element at an aligned address, then the first not yet stored
+            for (int p = 0; p < 8; p++)
             {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
-                global::NormGen.SimdMath.Prefetch(ref nextX, i);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, i);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
-                global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, vb, vc)), ref dx, i + 32);
-                global::NormGen.SimdMath.Prefetch(ref nextX, i + 32);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, i + 32);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48), va, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, vb, vc)), ref dx, i + 48);
-                global::NormGen.SimdMath.Prefetch(ref nextX, i + 48);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, i + 48);
+                global::System.Runtime.Intrinsics.Vector512<float> aPlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p));
+                nuint end = (nuint)((p + 1) * 196);
+                for (; at + 64 <= end; at += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 16), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center, vb, vc)), ref dx, at + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 32), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center, vb, vc)), ref dx, at + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 48), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center, vb, vc)), ref dx, at + 48);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 48);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 48);
+                }
+                for (; at + 16 <= end; at += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                }
+                if (at < end && p < 7)
+                {
+                    // Its first end - at lanes are this plane's, the rest the next plane's.
+                    global::System.Runtime.Intrinsics.Vector512<float> ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector512<float> aAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, aPlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p + 1)));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aAcross, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    at += 16;
+                }
             }
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 180);
-            global::NormGen.SimdMath.Prefetch(ref nextX, 195);
-            global::NormGen.SimdMath.Prefetch(ref nextDy, 195);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 1552);
         }
 
-        /// <summary>The Vector256 path of <see cref="GradInputPlane"/>.</summary>
+        /// <summary>The Vector256 path of <see cref="GradInputSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlane256(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c, ref float nextX, ref float nextDy)
+        private static void GradInputSlot256(ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy)
         {
             global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-            global::System.Runtime.Intrinsics.Vector256<float> va = global::System.Runtime.Intrinsics.Vector256.Create(a);
             global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
             global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
-            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 188), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 188) - center, vb, vc));
-            for (nuint i = 0; i < 192; i += 32)
+            // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
+            global::System.Runtime.Intrinsics.Vector256<float> head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, vb, vc));
+            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 1560), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 1560) - center, vb, vc));
+            nuint at = global::NormGen.AlignedStores.Skew(ref dx, 8); // the first element at an aligned address, then the first not yet stored
+            for (int p = 0; p < 8; p++)
             {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
-                global::NormGen.SimdMath.Prefetch(ref nextX, i);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, i);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, vb, vc)), ref dx, i + 16);
-                global::NormGen.SimdMath.Prefetch(ref nextX, i + 16);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, i + 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24), va, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, vb, vc)), ref dx, i + 24);
+                global::System.Runtime.Intrinsics.Vector256<float> aPlane = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p));
+                nuint end = (nuint)((p + 1) * 196);
+                for (; at + 32 <= end; at += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 8), aPlane, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 8) - center, vb, vc)), ref dx, at + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 16), aPlane, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 16) - center, vb, vc)), ref dx, at + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 24), aPlane, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 24) - center, vb, vc)), ref dx, at + 24);
+                }
+                for (; at + 8 <= end; at += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                }
+                if (at < end && p < 7)
+                {
+                    // Its first end - at lanes are this plane's, the rest the next plane's.
+                    global::System.Runtime.Intrinsics.Vector256<float> ours = global::NormGen.SimdMath.FirstLanes256((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector256<float> aAcross = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, aPlane, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p + 1)));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aAcross, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    at += 8;
+                }
             }
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 188);
-            global::NormGen.SimdMath.Prefetch(ref nextX, 195);
-            global::NormGen.SimdMath.Prefetch(ref nextDy, 195);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 1560);
         }
 
-        /// <summary>The Vector128 path of <see cref="GradInputPlane"/>.</summary>
+        /// <summary>The Vector128 path of <see cref="GradInputSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlane128(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c, ref float nextX, ref float nextDy)
+        private static void GradInputSlot128(ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy)
         {
             global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-            global::System.Runtime.Intrinsics.Vector128<float> va = global::System.Runtime.Intrinsics.Vector128.Create(a);
             global::System.Runtime.Intrinsics.Vector128<float> vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
             global::System.Runtime.Intrinsics.Vector128<float> vc = global::System.Runtime.Intrinsics.Vector128.Create(c);
-            for (nuint i = 0; i < 192; i += 16)
+            // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
+            global::System.Runtime.Intrinsics.Vector128<float> head = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - center, vb, vc));
+            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 1564), global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 1564) - center, vb, vc));
+            nuint at = global::NormGen.AlignedStores.Skew(ref dx, 4); // the first element at an aligned address, then the first not yet stored
+            for (int p = 0; p < 8; p++)
             {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, vb, vc)), ref dx, i);
-                global::NormGen.SimdMath.Prefetch(ref nextX, i);
-                global::NormGen.SimdMath.Prefetch(ref nextDy, i);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, vb, vc)), ref dx, i + 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, vb, vc)), ref dx, i + 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, vb, vc)), ref dx, i + 12);
+                global::System.Runtime.Intrinsics.Vector128<float> aPlane = global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p));
+                nuint end = (nuint)((p + 1) * 196);
+                for (; at + 16 <= end; at += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at + 4), aPlane, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 4) - center, vb, vc)), ref dx, at + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at + 8), aPlane, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 8) - center, vb, vc)), ref dx, at + 8);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at + 12), aPlane, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 12) - center, vb, vc)), ref dx, at + 12);
+                }
+                for (; at + 4 <= end; at += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                }
+                if (at < end && p < 7)
+                {
+                    // Its first end - at lanes are this plane's, the rest the next plane's.
+                    global::System.Runtime.Intrinsics.Vector128<float> ours = global::NormGen.SimdMath.FirstLanes128((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector128<float> aAcross = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, aPlane, global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p + 1)));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at), aAcross, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    at += 4;
+                }
             }
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 192), va, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 192) - center, vb, vc)), ref dx, 192);
-            global::NormGen.SimdMath.Prefetch(ref nextX, 192);
-            global::NormGen.SimdMath.Prefetch(ref nextDy, 192);
-            global::NormGen.SimdMath.Prefetch(ref nextX, 195);
-            global::NormGen.SimdMath.Prefetch(ref nextDy, 195);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref dx, 1564);
         }
 
-        /// <summary>The scalar path of <see cref="GradInputPlane"/>.</summary>
+        /// <summary>The scalar path of <see cref="GradInputSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradInputPlaneScalar(ref float x, ref float dy, ref float dx, float shift, float a, float b, float c, ref float nextX, ref float nextDy)
+        private static void GradInputSlotScalar(ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy)
         {
-            for (int i = 0; i < 196; i++)
+            for (int p = 0; p < 8; p++)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * a) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
+                float planeA = global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p);
+                for (int i = p * 196; i < (p + 1) * 196; i++)
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * planeA) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * b) + c);
+                }
             }
         }
 

@@ -141,7 +141,7 @@ internal static class GradLayers
         "Bn1dFlat", "Bn1dOdd", "Bn1dAligned", "Bn1dAlignedSeq", "Bn1dSeq", "Bn1dShortSeq", "Bn1dCustom", "Bn2d", "Bn2dSmall", "Bn2dPeriodic", "Bn2dPeriodicWide", "Bn2dPermutedPlane", "Bn2dPermutedPairs", "Bn2dSegments", "Bn2dSegmentsWide", "Bn2dSegmentsPlanes", "Bn2dOddPlane", "Bn2dUnit",
         "Bn2dNoAffine", "Bn2dNoTrack", "Bn2dBare", "Bn2dCumulative", "Bn2dEpsZero", "Bn3d",
         "Ln768", "Ln44", "Ln5", "Ln4x6NoBias", "Ln37NoAffine",
-        "Gn2d", "GnFlat", "Gn1dNoAffine", "GnUnit",
+        "Gn2d", "GnSlots", "GnSlotsAligned", "GnFlat", "Gn1dNoAffine", "GnUnit",
         "In1d", "In2dAffine", "In2dTrack", "In3d", "InUnit",
         "Rms64", "Rms3x5NoAffine",
         "Lrn", "LrnEven",
@@ -207,6 +207,8 @@ internal static class GradLayers
             case "Ln4x6NoBias": { var c3 = new Ln4x6NoBias(); return Make("Ln4x6NoBias", Ln(24, Ln4x6NoBias.Eps, bias: false), [4, 6], c3.Forward, c3.Backward, c3.Backward, m => c3.Train(m), () => c3.Training, c3.Weight, null, null, null, null); }
             case "Ln37NoAffine": { var c4 = new Ln37NoAffine(); return Make("Ln37NoAffine", Ln(37, Ln37NoAffine.Eps, affine: false), [37], c4.Forward, c4.Backward, c4.Backward, m => c4.Train(m), () => c4.Training, null, null, null, null, null); }
             case "Gn2d": { var d1 = new Gn2d(); return Make("Gn2d", Gn(4, 8, 25, Gn2d.Eps), [8, 5, 5], d1.Forward, d1.Backward, d1.Backward, m => d1.Train(m), () => d1.Training, d1.Weight, d1.Bias, null, null, null); }
+            case "GnSlots": { var d1 = new GnSlots(); return Make("GnSlots", Gn(2, 16, 18, GnSlots.Eps), [16, 6, 3], d1.Forward, d1.Backward, d1.Backward, m => d1.Train(m), () => d1.Training, d1.Weight, d1.Bias, null, null, null); }
+            case "GnSlotsAligned": { var d1 = new GnSlotsAligned(); return Make("GnSlotsAligned", Gn(2, 4, 32, GnSlotsAligned.Eps), [4, 4, 8], d1.Forward, d1.Backward, d1.Backward, m => d1.Train(m), () => d1.Training, d1.Weight, d1.Bias, null, null, null); }
             case "GnFlat": { var d2 = new GnFlat(); return Make("GnFlat", Gn(2, 6, 1, GnFlat.Eps), [6], d2.Forward, d2.Backward, d2.Backward, m => d2.Train(m), () => d2.Training, d2.Weight, d2.Bias, null, null, null); }
             case "Gn1dNoAffine": { var d3 = new Gn1dNoAffine(); return Make("Gn1dNoAffine", Gn(3, 6, 7, Gn1dNoAffine.Eps, affine: false), [6, 7], d3.Forward, d3.Backward, d3.Backward, m => d3.Train(m), () => d3.Training, null, null, null, null, null); }
             case "GnUnit": { var d4 = new GnUnit(); return Make("GnUnit", Gn(4, 4, 1, GnUnit.Eps), [4], d4.Forward, d4.Backward, d4.Backward, m => d4.Train(m), () => d4.Training, d4.Weight, d4.Bias, null, null, null); }

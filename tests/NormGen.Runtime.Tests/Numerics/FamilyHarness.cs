@@ -117,6 +117,8 @@ public sealed class FamilyHarness
         new FamilySpec(nameof(Ln4x6NoBias), FamilyKind.LayerNorm, [4, 6], Affine: true),
         new FamilySpec(nameof(Ln37NoAffine), FamilyKind.LayerNorm, [37]),
         new FamilySpec(nameof(Gn2d), FamilyKind.GroupNorm, [8, 5, 5], Groups: 4, Affine: true, HasBias: true),
+        new FamilySpec(nameof(GnSlots), FamilyKind.GroupNorm, [16, 6, 3], Groups: 2, Affine: true, HasBias: true),
+        new FamilySpec(nameof(GnSlotsAligned), FamilyKind.GroupNorm, [4, 4, 8], Groups: 2, Affine: true, HasBias: true),
         new FamilySpec(nameof(GnFlat), FamilyKind.GroupNorm, [6], Groups: 2, Affine: true, HasBias: true),
         new FamilySpec(nameof(Gn1dNoAffine), FamilyKind.GroupNorm, [6, 7], Groups: 3),
         new FamilySpec(nameof(GnUnit), FamilyKind.GroupNorm, [4], Groups: 4, Affine: true, HasBias: true),
@@ -297,6 +299,8 @@ public sealed class FamilyHarness
         nameof(Ln4x6NoBias) => Of(new Ln4x6NoBias()),
         nameof(Ln37NoAffine) => Of(new Ln37NoAffine()),
         nameof(Gn2d) => Of(new Gn2d()),
+        nameof(GnSlots) => Of(new GnSlots()),
+        nameof(GnSlotsAligned) => Of(new GnSlotsAligned()),
         nameof(GnFlat) => Of(new GnFlat()),
         nameof(Gn1dNoAffine) => Of(new Gn1dNoAffine()),
         nameof(GnUnit) => Of(new GnUnit()),
@@ -356,6 +360,22 @@ public sealed class FamilyHarness
     {
         Spec = Specs[nameof(Gn2d)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
         GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(), SampleSizeConstant = Gn2d.SampleSize,
+        NamedParameters = l.NamedParameters, NamedBuffers = l.NamedBuffers, ResetParameters = l.ResetParameters,
+        WeightParameter = () => l.Weight, BiasParameter = () => l.Bias,
+    };
+
+    private static FamilyHarness Of(GnSlots l) => new()
+    {
+        Spec = Specs[nameof(GnSlots)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(), SampleSizeConstant = GnSlots.SampleSize,
+        NamedParameters = l.NamedParameters, NamedBuffers = l.NamedBuffers, ResetParameters = l.ResetParameters,
+        WeightParameter = () => l.Weight, BiasParameter = () => l.Bias,
+    };
+
+    private static FamilyHarness Of(GnSlotsAligned l) => new()
+    {
+        Spec = Specs[nameof(GnSlotsAligned)], Layer = l, Forward = l.Forward, ForwardTensorSpan = l.Forward, ForwardTensor = l.Forward,
+        GetTraining = () => l.Training, Train = m => l.Train(m), Eval = () => l.Eval(), SampleSizeConstant = GnSlotsAligned.SampleSize,
         NamedParameters = l.NamedParameters, NamedBuffers = l.NamedBuffers, ResetParameters = l.ResetParameters,
         WeightParameter = () => l.Weight, BiasParameter = () => l.Bias,
     };

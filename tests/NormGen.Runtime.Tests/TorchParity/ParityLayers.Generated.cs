@@ -44,6 +44,8 @@ internal static partial class ParityLayers
         "Ln4x6NoBias",
         "Ln37NoAffine",
         "Gn2d",
+        "GnSlots",
+        "GnSlotsAligned",
         "GnFlat",
         "Gn1dNoAffine",
         "GnUnit",
@@ -96,6 +98,8 @@ internal static partial class ParityLayers
         "Ln4x6NoBias" => Wrap(new Layers.Ln4x6NoBias()),
         "Ln37NoAffine" => Wrap(new Layers.Ln37NoAffine()),
         "Gn2d" => Wrap(new Layers.Gn2d()),
+        "GnSlots" => Wrap(new Layers.GnSlots()),
+        "GnSlotsAligned" => Wrap(new Layers.GnSlotsAligned()),
         "GnFlat" => Wrap(new Layers.GnFlat()),
         "Gn1dNoAffine" => Wrap(new Layers.Gn1dNoAffine()),
         "GnUnit" => Wrap(new Layers.GnUnit()),
@@ -686,6 +690,42 @@ internal static partial class ParityLayers
             ("num_groups", Layers.Gn2d.NumGroups),
             ("num_channels", Layers.Gn2d.NumChannels),
             ("eps", Layers.Gn2d.Eps),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+    };
+
+    private static ParityLayer Wrap(Layers.GnSlots layer) => new()
+    {
+        Name = "GnSlots",
+        SampleSize = Layers.GnSlots.SampleSize,
+        Constants =
+        [
+            ("num_groups", Layers.GnSlots.NumGroups),
+            ("num_channels", Layers.GnSlots.NumChannels),
+            ("eps", Layers.GnSlots.Eps),
+        ],
+        Training = () => layer.Training,
+        Train = () => Assert.Same(layer, layer.Train()),
+        Eval = () => Assert.Same(layer, layer.Eval()),
+        Forward = layer.Forward,
+        Weight = () => layer.Weight.DataSpan,
+        Bias = () => layer.Bias.DataSpan,
+    };
+
+    private static ParityLayer Wrap(Layers.GnSlotsAligned layer) => new()
+    {
+        Name = "GnSlotsAligned",
+        SampleSize = Layers.GnSlotsAligned.SampleSize,
+        Constants =
+        [
+            ("num_groups", Layers.GnSlotsAligned.NumGroups),
+            ("num_channels", Layers.GnSlotsAligned.NumChannels),
+            ("eps", Layers.GnSlotsAligned.Eps),
         ],
         Training = () => layer.Training,
         Train = () => Assert.Same(layer, layer.Train()),

@@ -1,0 +1,196 @@
+using System;
+using NormGen.Generator.Helpers;
+
+namespace NormGen.Generator.Emit;
+
+/// <summary>
+/// The per-slot element-wise kernels of GroupNorm: one call per (sample, group) over the planes of the group's channels,
+/// each plane with its own coefficients, instead of one call per plane.
+/// </summary>
+internal static partial class KernelEmitter
+{
+    /// <summary>Shortest plane the slot kernels take: one Vector512, so a vector spans at most two channels.</summary>
+    public const int SlotKernelMinPlane = 16;
+
+    /// <summary>
+    /// Whether slots of <paramref name="planes"/> planes of <paramref name="planeLength"/> floats get the slot kernels:
+    /// more than one plane per slot (at most <see cref="SlotKernelMaxPlanes"/>), planes of at least <see cref="SlotKernelMinPlane"/> floats, and slots of whole
+    /// 16-float vectors (so a slot ends where a vector of every width ends, and its vectors are aligned when the tensor is).
+    /// </summary>
+    public static bool HasSlotKernels(int planeLength, int planes) =>
+        planes > 1 && planes <= SlotKernelMaxPlanes && planeLength >= SlotKernelMinPlane && ((long)planeLength * planes) % 16 == 0;
+
+    /// <summary>Most planes per slot for the slot kernels: their callers keep the per-plane coefficients on the stack (8 KB at most).</summary>
+    public const int SlotKernelMaxPlanes = 1024;
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float y, float shift, ref float scale, ref float offset)</c>:
+    /// <c>y = (x - shift) * scale[p] + offset[p]</c> over one slot of <paramref name="planes"/> planes of
+    /// <paramref name="planeLength"/> floats, p the plane of each element (see <see cref="WriteSlotElementwise"/>).
+    /// </summary>
+    public static void WriteSlotNormalize(IndentedWriter w, string name, int planeLength, int planes) => WriteSlotElementwise(
+        w,
+        name,
+        "ref float x, ref float y, float shift, ref float scale, ref float offset",
+        planeLength,
+        planes,
+        $"y = (x - shift) * scale[p] + offset[p] over one slot of {planes} planes of {planeLength} elements, p the plane of the element.",
+        "y",
+        v => new[] { $"{v.Float} center = {v.Type}.Create(shift);" },
+        new[] { "scale", "offset" },
+        (v, at, c) => $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, {c("scale")}, {c("offset")})",
+        $"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - shift) * planeScale + planeOffset;",
+        prefetch: null);
+
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy)</c>:
+    /// <c>dx = dy * a[p] + (x - shift) * b + c</c> over one slot (see <see cref="WriteSlotElementwise"/>).
+    /// </summary>
+    public static void WriteSlotGradInput(IndentedWriter w, string name, int planeLength, int planes) => WriteSlotElementwise(
+        w,
+        name,
+        "ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy",
+        planeLength,
+        planes,
+        $"dx = dy * a[p] + (x - shift) * b + c over one slot of {planes} planes of {planeLength} elements, p the plane of the element; prefetches the same spans of <paramref name=\"nextX\"/> and <paramref name=\"nextDy\"/>.",
+        "dx",
+        v => new[] { $"{v.Float} center = {v.Type}.Create(shift);", $"{v.Float} vb = {v.Type}.Create(b);", $"{v.Float} vc = {v.Type}.Create(c);" },
+        new[] { "a" },
+        (v, at, c) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {c("a")}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, vb, vc))",
+        $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * planeA) + ((({Unsafe}.Add(ref x, i) - shift) * b) + c);",
+        new[] { "nextX", "nextDy" });
+
+    /// <summary>
+    /// An element-wise kernel over one slot of <paramref name="planes"/> planes with per-plane coefficients (arrays of one
+    /// float per plane). The slot is walked as one run of vectors at aligned addresses of the destination
+    /// (<c>AlignedStores.Skew</c>), whatever the planes' own alignment: per plane its coefficients are broadcast and the
+    /// vectors wholly inside it computed (unrolled by <see cref="Unroll"/>); a vector across the end of a plane takes its
+    /// first lanes' coefficients from this plane and the rest from the next (<c>ConditionalSelect</c> on
+    /// <c>FirstLanes</c>). The slot's first and last vector (in its first and last plane, planes being at least one
+    /// vector long) are computed before any store and stored last, over the unaligned ends: safe in place. The bits are
+    /// those of one <c>(x - shift) * scale + offset</c>-style call per plane. With <paramref name="prefetch"/>, each vector
+    /// prefetches the same position of those spans (the next slot's inputs), once per 16 floats.
+    /// </summary>
+    /// <param name="coefficients">The per-plane coefficient arrays; <paramref name="value"/> names the vector of one through its third argument.</param>
+    /// <param name="scalarStatement">The scalar statement for element <c>i</c>, with the plane's coefficients in <c>plane{C}</c> locals (<c>planeScale</c>).</param>
+    private static void WriteSlotElementwise(
+        IndentedWriter w,
+        string name,
+        string parameters,
+        int planeLength,
+        int planes,
+        string summary,
+        string destination,
+        Func<VectorWidth, string[]> prologue,
+        string[] coefficients,
+        Func<VectorWidth, string, Func<string, string>, string> value,
+        string scalarStatement,
+        string[]? prefetch)
+    {
+        if (!HasSlotKernels(planeLength, planes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(planeLength), planeLength, "No slot kernel for this plane length and plane count.");
+        }
+
+        WriteDispatchedKernel(
+            w,
+            name,
+            parameters,
+            summary,
+            planeLength,
+            v => WriteSlotBody(w, v, planeLength, planes, destination, prologue(v), coefficients, value, prefetch),
+            () =>
+            {
+                using (w.Block($"for (int p = 0; p < {Literals.Int(planes)}; p++)"))
+                {
+                    foreach (string c in coefficients)
+                    {
+                        w.WriteLine($"float plane{Capitalized(c)} = {Unsafe}.Add(ref {c}, p);");
+                    }
+
+                    using (w.Block($"for (int i = p * {Literals.Int(planeLength)}; i < (p + 1) * {Literals.Int(planeLength)}; i++)"))
+                    {
+                        w.WriteLine(scalarStatement);
+                    }
+                }
+            });
+    }
+
+    private static void WriteSlotBody(
+        IndentedWriter w,
+        VectorWidth v,
+        int planeLength,
+        int planes,
+        string destination,
+        string[] prologue,
+        string[] coefficients,
+        Func<VectorWidth, string, Func<string, string>, string> value,
+        string[]? prefetch)
+    {
+        int lanes = v.Lanes;
+        int slotLength = planeLength * planes;
+        foreach (string line in prologue)
+        {
+            w.WriteLine(line);
+        }
+
+        string Broadcast(string c, string plane) => $"{v.Type}.Create({Unsafe}.Add(ref {c}, {plane}))";
+        w.WriteLine($"// The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.");
+        w.WriteLine($"{v.Float} head = {value(v, "0", c => Broadcast(c, "0"))};");
+        w.WriteLine($"{v.Float} last = {value(v, Literals.Int(slotLength - lanes), c => Broadcast(c, Literals.Int(planes - 1)))};");
+        w.WriteLine($"nuint at = global::NormGen.AlignedStores.Skew(ref {destination}, {Literals.Int(lanes)}); // the first element at an aligned address, then the first not yet stored");
+        using (w.Block($"for (int p = 0; p < {Literals.Int(planes)}; p++)"))
+        {
+            foreach (string c in coefficients)
+            {
+                w.WriteLine($"{v.Float} {c}Plane = {Broadcast(c, "p")};");
+            }
+
+            w.WriteLine($"nuint end = (nuint)((p + 1) * {Literals.Int(planeLength)});");
+            void Vector(string at, bool prefetches, Func<string, string> coefficient)
+            {
+                w.WriteLine(Store(v, value(v, at, coefficient), destination, at));
+                if (prefetches && prefetch is not null)
+                {
+                    foreach (string row in prefetch)
+                    {
+                        w.WriteLine($"global::NormGen.SimdMath.Prefetch(ref {row}, {at});");
+                    }
+                }
+            }
+
+            using (w.Block($"for (; at + {Literals.Int(Unroll * lanes)} <= end; at += {Literals.Int(Unroll * lanes)})"))
+            {
+                for (int k = 0; k < Unroll; k++)
+                {
+                    // One prefetch per 16 floats: every vector of Vector512, every other of Vector256, every fourth of Vector128.
+                    Vector(Offset("at", k * lanes), (k * lanes) % 16 == 0, c => c + "Plane");
+                }
+            }
+
+            using (w.Block($"for (; at + {Literals.Int(lanes)} <= end; at += {Literals.Int(lanes)})"))
+            {
+                Vector("at", true, c => c + "Plane");
+            }
+
+            // A vector across the end of a plane but the last (whose rest, if the slot is not aligned, is the last vector's).
+            using (w.Block($"if (at < end && p < {Literals.Int(planes - 1)})"))
+            {
+                w.WriteLine("// Its first end - at lanes are this plane's, the rest the next plane's.");
+                w.WriteLine($"{v.Float} ours = {v.FirstLanes}((int)(end - at));");
+                foreach (string c in coefficients)
+                {
+                    w.WriteLine($"{v.Float} {c}Across = {v.Type}.ConditionalSelect(ours, {c}Plane, {Broadcast(c, "p + 1")});");
+                }
+
+                Vector("at", true, c => c + "Across");
+                w.WriteLine($"at += {Literals.Int(lanes)};");
+            }
+        }
+
+        w.WriteLine(Store(v, "head", destination, "0"));
+        w.WriteLine(Store(v, "last", destination, Literals.Int(slotLength - lanes)));
+    }
+
+    private static string Capitalized(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
+}
