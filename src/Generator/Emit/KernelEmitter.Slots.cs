@@ -192,5 +192,131 @@ internal static partial class KernelEmitter
         w.WriteLine(Store(v, "last", destination, Literals.Int(slotLength - lanes)));
     }
 
+    /// <summary>
+    /// <c>static void {name}(ref float x, ref float dy, float shift, ref float gradInput, ref double grad, ref double gradX)</c>:
+    /// per plane p of one slot of <paramref name="planes"/> planes of <paramref name="planeLength"/> floats,
+    /// <c>grad[p] = Σdy</c> and <c>gradX[p] = Σdy·(x - shift)</c>, float partials per plane added in double. The slot is
+    /// read as one run of whole vectors from its start, one call per slot instead of one per plane: a vector across the
+    /// end of a plane adds its first lanes to this plane's partials and starts the next plane's with the rest (masked-out
+    /// lanes add a zero gradient times a zero deviation, so an Inf or NaN is counted once). Unlike the element-wise slot
+    /// kernels it does not align its walk to the addresses: the order of the additions, and so the bits of the sums,
+    /// depend only on the shape, not on where the tensors are. Each vector prefetches the same position of
+    /// <c>gradInput</c> (the lines the input gradient writes next), once per 16 floats.
+    /// </summary>
+    public static void WriteSlotGradientSums(IndentedWriter w, string name, int planeLength, int planes)
+    {
+        if (!HasSlotKernels(planeLength, planes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(planeLength), planeLength, "No slot kernel for this plane length and plane count.");
+        }
+
+        WriteDispatchedKernel(
+            w,
+            name,
+            "ref float x, ref float dy, float shift, ref float gradInput, ref double grad, ref double gradX",
+            $"Per plane p of one slot of {planes} planes of {planeLength} elements, grad[p] = Σdy and gradX[p] = Σdy·(x - shift) (float partials per plane added in double), prefetching the slot's input gradient.",
+            planeLength,
+            v => WriteSlotGradientSumsBody(w, v, planeLength, planes),
+            () =>
+            {
+                using (w.Block($"for (int p = 0; p < {Literals.Int(planes)}; p++)"))
+                {
+                    w.WriteLine("double gradTotal = 0, gradXTotal = 0;");
+                    using (w.Block($"for (int i = p * {Literals.Int(planeLength)}; i < (p + 1) * {Literals.Int(planeLength)}; i++)"))
+                    {
+                        ReductionKind.Gradient.WriteScalarUpdate(w, "i");
+                    }
+
+                    w.WriteLine($"{Unsafe}.Add(ref grad, p) = gradTotal;");
+                    w.WriteLine($"{Unsafe}.Add(ref gradX, p) = gradXTotal;");
+                }
+            });
+    }
+
+    private static void WriteSlotGradientSumsBody(IndentedWriter w, VectorWidth v, int planeLength, int planes)
+    {
+        int lanes = v.Lanes;
+        int slotLength = planeLength * planes;
+        string zero = v.Float + ".Zero";
+        string Select(string mask, string a, string b) => $"{v.Type}.ConditionalSelect({mask}, {a}, {b})";
+        void Update(int chain, string g, string x) =>
+            w.WriteLine($"gradX{chain} = {v.Type}.MultiplyAddEstimate({g}, {x} - center, gradX{chain});");
+
+        void Flush(string plane)
+        {
+            w.WriteLine($"{Unsafe}.Add(ref grad, {plane}) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);");
+            w.WriteLine($"{Unsafe}.Add(ref gradX, {plane}) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);");
+        }
+
+        void WholeVectors()
+        {
+            using (w.Block($"for (; at + {Literals.Int(Unroll * lanes)} <= end; at += {Literals.Int(Unroll * lanes)})"))
+            {
+                for (int k = 0; k < Unroll; k++)
+                {
+                    string at = Offset("at", k * lanes);
+                    string g = $"g{k}";
+                    w.WriteLine($"{v.Float} {g} = {Load(v, "dy", at)};");
+                    w.WriteLine($"grad{k % 2} += {g};");
+                    Update(k % 2, g, Load(v, "x", at));
+                    if ((k * lanes) % 16 == 0)
+                    {
+                        w.WriteLine($"global::NormGen.SimdMath.Prefetch(ref gradInput, {at});");
+                    }
+                }
+            }
+
+            using (w.Block($"for (; at + {Literals.Int(lanes)} <= end; at += {Literals.Int(lanes)})"))
+            {
+                w.WriteLine($"{v.Float} g = {Load(v, "dy", "at")};");
+                w.WriteLine("grad0 += g;");
+                Update(0, "g", Load(v, "x", "at"));
+                w.WriteLine("global::NormGen.SimdMath.Prefetch(ref gradInput, at);");
+            }
+        }
+
+        w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
+        w.WriteLine($"{v.Float} ours, grad0 = {zero}, gradX0 = {zero}, grad1 = {zero}, gradX1 = {zero};");
+        w.WriteLine("nuint at = 0;");
+        using (w.Block($"for (int p = 0; p < {Literals.Int(planes - 1)}; p++)"))
+        {
+            w.WriteLine($"nuint end = (nuint)((p + 1) * {Literals.Int(planeLength)});");
+            WholeVectors();
+            using (w.Block("if (at < end)"))
+            {
+                w.WriteLine("// The vector across the end of this plane: its first end - at lanes are this plane's, the rest start the next plane's.");
+                w.WriteLine($"ours = {v.FirstLanes}((int)(end - at));");
+                w.WriteLine($"{v.Float} g = {Load(v, "dy", "at")};");
+                w.WriteLine($"{v.Float} xv = {Load(v, "x", "at")};");
+                w.WriteLine($"{v.Float} gOurs = {Select("ours", "g", zero)};");
+                w.WriteLine("grad0 += gOurs;");
+                Update(0, "gOurs", Select("ours", "xv", "center"));
+                w.WriteLine("global::NormGen.SimdMath.Prefetch(ref gradInput, at);");
+                Flush("p");
+                w.WriteLine($"grad0 = {Select("ours", zero, "g")};");
+                w.WriteLine($"gradX0 = grad0 * ({Select("ours", "center", "xv")} - center);");
+                w.WriteLine($"at += {Literals.Int(lanes)};");
+            }
+
+            using (w.Block("else"))
+            {
+                Flush("p");
+                w.WriteLine($"grad0 = {zero};");
+                w.WriteLine($"gradX0 = {zero};");
+            }
+
+            w.WriteLine($"grad1 = {zero};");
+            w.WriteLine($"gradX1 = {zero};");
+        }
+
+        using (w.Block(""))
+        {
+            w.WriteLine("// The last plane, to the end of the slot (a whole number of vectors).");
+            w.WriteLine($"nuint end = {Literals.Int(slotLength)};");
+            WholeVectors();
+            Flush(Literals.Int(planes - 1));
+        }
+    }
+
     private static string Capitalized(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
 }

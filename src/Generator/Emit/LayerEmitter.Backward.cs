@@ -453,6 +453,8 @@ internal static partial class LayerEmitter
 
             if (m.SlotKernels)
             {
+                w.WriteLine($"global::System.Span<double> planeSumDy = stackalloc double[{Literals.Int(blocks)}]; // per plane of a slot, from GradientSumsSlot");
+                w.WriteLine($"global::System.Span<double> planeSumDyX = stackalloc double[{Literals.Int(blocks)}];");
                 w.WriteLine($"global::System.Span<float> planeA = stackalloc float[{Literals.Int(blocks)}]; // per plane of a slot, for GradInputSlot");
             }
 
@@ -485,12 +487,25 @@ internal static partial class LayerEmitter
                 else
                 {
                     w.WriteLine("double sumG = 0, sumGXmu = 0;");
+                    if (m.SlotKernels)
+                    {
+                        w.WriteLine($"GradientSumsSlot(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), shift, ref {Unsafe}.Add(ref dx, first), ref planeSumDy[0], ref planeSumDyX[0]);");
+                    }
+
                     using (w.Block($"for (int part = 0; part < {blocks}; part++)"))
                     {
-                        w.WriteLine($"int at = first + (part * {p.AffineBlock});");
-                        // With running statistics the kernel is shared with the eval backward's sums pass, which has no output row.
-                        string ahead = p.TracksRunningStats ? "" : $"ref {Unsafe}.Add(ref dx, at), ";
-                        w.WriteLine($"GradientSums(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), shift, {ahead}out double sumDy, out double sumDyX);");
+                        if (m.SlotKernels)
+                        {
+                            w.WriteLine("double sumDy = planeSumDy[part], sumDyX = planeSumDyX[part];");
+                        }
+                        else
+                        {
+                            w.WriteLine($"int at = first + (part * {p.AffineBlock});");
+                            // With running statistics the kernel is shared with the eval backward's sums pass, which has no output row.
+                            string ahead = p.TracksRunningStats ? "" : $"ref {Unsafe}.Add(ref dx, at), ";
+                            w.WriteLine($"GradientSums(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), shift, {ahead}out double sumDy, out double sumDyX);");
+                        }
+
                         w.WriteLine("double sumDyXmu = sumDyX - ((mean - shift) * sumDy);");
                         if (p.HasAffine)
                         {
@@ -548,11 +563,19 @@ internal static partial class LayerEmitter
         if (planes)
         {
             int length = p.TracksRunningStats ? p.SlotLength : p.AffineBlock;
-            KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, length,
-                p.TracksRunningStats
-                    ? $"Σdy and Σdy·(x - shift) over one block of {length} elements (float partials flushed into double totals)."
-                    : $"Σdy and Σdy·(x - shift) over one block of {length} elements (float partials flushed into double totals), prefetching the block's input gradient.",
-                prefetch: p.TracksRunningStats ? null : "gradInput");
+            if (m.SlotKernels)
+            {
+                KernelEmitter.WriteSlotGradientSums(w, "GradientSumsSlot", p.AffineBlock, blocks);
+            }
+            else
+            {
+                KernelEmitter.WritePlaneReduction(w, "GradientSums", ReductionKind.Gradient, length,
+                    p.TracksRunningStats
+                        ? $"Σdy and Σdy·(x - shift) over one block of {length} elements (float partials flushed into double totals)."
+                        : $"Σdy and Σdy·(x - shift) over one block of {length} elements (float partials flushed into double totals), prefetching the block's input gradient.",
+                    prefetch: p.TracksRunningStats ? null : "gradInput");
+            }
+
             w.WriteLine();
             if (m.SlotKernels)
             {

@@ -895,6 +895,8 @@ namespace Models
             weightGrad.Clear();
             global::System.Span<double> biasGrad = global::System.MemoryExtensions.AsSpan(_partialB, block * PartialLength, 256);
             biasGrad.Clear();
+            global::System.Span<double> planeSumDy = stackalloc double[8]; // per plane of a slot, from GradientSumsSlot
+            global::System.Span<double> planeSumDyX = stackalloc double[8];
             global::System.Span<float> planeA = stackalloc float[8]; // per plane of a slot, for GradInputSlot
             for (int n = end - 1; n >= start; n--)
             {
@@ -906,10 +908,10 @@ namespace Models
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
                     double sumG = 0, sumGXmu = 0;
+                    GradientSumsSlot(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), shift, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref planeSumDy[0], ref planeSumDyX[0]);
                     for (int part = 0; part < 8; part++)
                     {
-                        int at = first + (part * 196);
-                        GradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), shift, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), out double sumDy, out double sumDyX);
+                        double sumDy = planeSumDy[part], sumDyX = planeSumDyX[part];
                         double sumDyXmu = sumDyX - ((mean - shift) * sumDy);
                         int a = (s * 8) + part; // channel
                         weightGrad[a] += sumDyXmu * invStd;
@@ -929,181 +931,325 @@ namespace Models
             }
         }
 
-        /// <summary>Σdy and Σdy·(x - shift) over one block of 196 elements (float partials flushed into double totals), prefetching the block's input gradient.</summary>
+        /// <summary>Per plane p of one slot of 8 planes of 196 elements, grad[p] = Σdy and gradX[p] = Σdy·(x - shift) (float partials per plane added in double), prefetching the slot's input gradient.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradientSums(ref float x, ref float dy, float shift, ref float gradInput, out double grad, out double gradX)
+        private static void GradientSumsSlot(ref float x, ref float dy, float shift, ref float gradInput, ref double grad, ref double gradX)
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                GradientSums512(ref x, ref dy, shift, ref gradInput, out grad, out gradX);
+                GradientSumsSlot512(ref x, ref dy, shift, ref gradInput, ref grad, ref gradX);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use256)
             {
-                GradientSums256(ref x, ref dy, shift, ref gradInput, out grad, out gradX);
+                GradientSumsSlot256(ref x, ref dy, shift, ref gradInput, ref grad, ref gradX);
                 return;
             }
 
             if (global::NormGen.SimdMath.Use128)
             {
-                GradientSums128(ref x, ref dy, shift, ref gradInput, out grad, out gradX);
+                GradientSumsSlot128(ref x, ref dy, shift, ref gradInput, ref grad, ref gradX);
                 return;
             }
 
-            GradientSumsScalar(ref x, ref dy, shift, ref gradInput, out grad, out gradX);
+            GradientSumsSlotScalar(ref x, ref dy, shift, ref gradInput, ref grad, ref gradX);
         }
 
-        /// <summary>The Vector512 path of <see cref="GradientSums"/>.</summary>
+        /// <summary>The Vector512 path of <see cref="GradientSumsSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradientSums512(ref float x, ref float dy, float shift, ref float gradInput, out double grad, out double gradX)
+        private static void GradientSumsSlot512(ref float x, ref float dy, float shift, ref float gradInput, ref double grad, ref double gradX)
         {
-            double gradTotal = 0;
-            double gradXTotal = 0;
             global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-            global::System.Runtime.Intrinsics.Vector512<float> tail = global::NormGen.SimdMath.LastLanes512(4);
+            global::System.Runtime.Intrinsics.Vector512<float> ours, grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            nuint at = 0;
+            for (int p = 0; p < 7; p++)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> grad3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector512<float> gradX3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
-                for (nuint i = 0; i < 192; i += 64)
+                nuint end = (nuint)((p + 1) * 196);
+                for (; at + 64 <= end; at += 64)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at);
                     grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - center, gradX0);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, i);
-                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16);
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 16);
                     grad1 += g1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - center, gradX1);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 32);
-                    grad2 += g2;
-                    gradX2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - center, gradX2);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, i + 32);
-                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 48);
-                    grad3 += g3;
-                    gradX3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - center, gradX3);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, i + 48);
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center, gradX1);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 32);
+                    grad0 += g2;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at + 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 48);
+                    grad1 += g3;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center, gradX1);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at + 48);
                 }
-                global::System.Runtime.Intrinsics.Vector512<float> gTail = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 180), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                grad0 += gTail;
-                gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gTail, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 180), center) - center, gradX0);
-                global::NormGen.SimdMath.Prefetch(ref gradInput, 195);
-                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+                for (; at + 16 <= end; at += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at);
+                    grad0 += g;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                }
+                if (at < end)
+                {
+                    // The vector across the end of this plane: its first end - at lanes are this plane's, the rest start the next plane's.
+                    ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector512<float> g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> xv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> gOurs = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, g, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                    grad0 += gOurs;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gOurs, global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, xv, center) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, p) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, p) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+                    grad0 = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, global::System.Runtime.Intrinsics.Vector512<float>.Zero, g);
+                    gradX0 = grad0 * (global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, center, xv) - center);
+                    at += 16;
+                }
+                else
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, p) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, p) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+                    grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                }
+                grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
             }
-            grad = gradTotal;
-            gradX = gradXTotal;
+            {
+                // The last plane, to the end of the slot (a whole number of vectors).
+                nuint end = 1568;
+                for (; at + 64 <= end; at += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 16);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center, gradX1);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 32);
+                    grad0 += g2;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at + 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 48);
+                    grad1 += g3;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center, gradX1);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at + 48);
+                }
+                for (; at + 16 <= end; at += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at);
+                    grad0 += g;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 7) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, 7) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+            }
         }
 
-        /// <summary>The Vector256 path of <see cref="GradientSums"/>.</summary>
+        /// <summary>The Vector256 path of <see cref="GradientSumsSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradientSums256(ref float x, ref float dy, float shift, ref float gradInput, out double grad, out double gradX)
+        private static void GradientSumsSlot256(ref float x, ref float dy, float shift, ref float gradInput, ref double grad, ref double gradX)
         {
-            double gradTotal = 0;
-            double gradXTotal = 0;
             global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-            global::System.Runtime.Intrinsics.Vector256<float> tail = global::NormGen.SimdMath.LastLanes256(4);
+            global::System.Runtime.Intrinsics.Vector256<float> ours, grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            nuint at = 0;
+            for (int p = 0; p < 7; p++)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> grad2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> grad3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector256<float> gradX3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
-                for (nuint i = 0; i < 192; i += 32)
+                nuint end = (nuint)((p + 1) * 196);
+                for (; at + 32 <= end; at += 32)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at);
                     grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - center, gradX0);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, i);
-                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8);
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 8);
                     grad1 += g1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - center, gradX1);
-                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 16);
-                    grad2 += g2;
-                    gradX2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - center, gradX2);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, i + 16);
-                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 24);
-                    grad3 += g3;
-                    gradX3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - center, gradX3);
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 8) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 16);
+                    grad0 += g2;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 16) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 24);
+                    grad1 += g3;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 24) - center, gradX1);
                 }
-                global::System.Runtime.Intrinsics.Vector256<float> gTail = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 188), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                grad0 += gTail;
-                gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gTail, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 188), center) - center, gradX0);
-                global::NormGen.SimdMath.Prefetch(ref gradInput, 195);
-                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+                for (; at + 8 <= end; at += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at);
+                    grad0 += g;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                }
+                if (at < end)
+                {
+                    // The vector across the end of this plane: its first end - at lanes are this plane's, the rest start the next plane's.
+                    ours = global::NormGen.SimdMath.FirstLanes256((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector256<float> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at);
+                    global::System.Runtime.Intrinsics.Vector256<float> xv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at);
+                    global::System.Runtime.Intrinsics.Vector256<float> gOurs = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, g, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                    grad0 += gOurs;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gOurs, global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, xv, center) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, p) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, p) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+                    grad0 = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, global::System.Runtime.Intrinsics.Vector256<float>.Zero, g);
+                    gradX0 = grad0 * (global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, center, xv) - center);
+                    at += 8;
+                }
+                else
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, p) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, p) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+                    grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                }
+                grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             }
-            grad = gradTotal;
-            gradX = gradXTotal;
+            {
+                // The last plane, to the end of the slot (a whole number of vectors).
+                nuint end = 1568;
+                for (; at + 32 <= end; at += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 8);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 8) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 16);
+                    grad0 += g2;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 16) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 24);
+                    grad1 += g3;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 24) - center, gradX1);
+                }
+                for (; at + 8 <= end; at += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at);
+                    grad0 += g;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 7) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, 7) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+            }
         }
 
-        /// <summary>The Vector128 path of <see cref="GradientSums"/>.</summary>
+        /// <summary>The Vector128 path of <see cref="GradientSumsSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradientSums128(ref float x, ref float dy, float shift, ref float gradInput, out double grad, out double gradX)
+        private static void GradientSumsSlot128(ref float x, ref float dy, float shift, ref float gradInput, ref double grad, ref double gradX)
         {
-            double gradTotal = 0;
-            double gradXTotal = 0;
             global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<float> ours, grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            nuint at = 0;
+            for (int p = 0; p < 7; p++)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> grad2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> grad3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX2 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                global::System.Runtime.Intrinsics.Vector128<float> gradX3 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                for (nuint i = 0; i < 192; i += 16)
+                nuint end = (nuint)((p + 1) * 196);
+                for (; at + 16 <= end; at += 16)
                 {
-                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at);
                     grad0 += g0;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - center, gradX0);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, i);
-                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4);
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at + 4);
                     grad1 += g1;
-                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - center, gradX1);
-                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 8);
-                    grad2 += g2;
-                    gradX2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - center, gradX2);
-                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 12);
-                    grad3 += g3;
-                    gradX3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - center, gradX3);
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 4) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at + 8);
+                    grad0 += g2;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 8) - center, gradX0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at + 12);
+                    grad1 += g3;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 12) - center, gradX1);
                 }
-                global::System.Runtime.Intrinsics.Vector128<float> gRest0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 192);
-                grad0 += gRest0;
-                gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gRest0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 192) - center, gradX0);
-                global::NormGen.SimdMath.Prefetch(ref gradInput, 192);
-                global::NormGen.SimdMath.Prefetch(ref gradInput, 195);
-                gradTotal += global::NormGen.SimdMath.SumToDouble((grad0 + grad1) + (grad2 + grad3));
-                gradXTotal += global::NormGen.SimdMath.SumToDouble((gradX0 + gradX1) + (gradX2 + gradX3));
+                for (; at + 4 <= end; at += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at);
+                    grad0 += g;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                }
+                if (at < end)
+                {
+                    // The vector across the end of this plane: its first end - at lanes are this plane's, the rest start the next plane's.
+                    ours = global::NormGen.SimdMath.FirstLanes128((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at);
+                    global::System.Runtime.Intrinsics.Vector128<float> xv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at);
+                    global::System.Runtime.Intrinsics.Vector128<float> gOurs = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, g, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                    grad0 += gOurs;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gOurs, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, xv, center) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, p) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, p) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+                    grad0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, global::System.Runtime.Intrinsics.Vector128<float>.Zero, g);
+                    gradX0 = grad0 * (global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, center, xv) - center);
+                    at += 4;
+                }
+                else
+                {
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, p) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, p) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+                    grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                }
+                grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
             }
-            grad = gradTotal;
-            gradX = gradXTotal;
+            {
+                // The last plane, to the end of the slot (a whole number of vectors).
+                nuint end = 1568;
+                for (; at + 16 <= end; at += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at);
+                    grad0 += g0;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                    global::System.Runtime.Intrinsics.Vector128<float> g1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at + 4);
+                    grad1 += g1;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 4) - center, gradX1);
+                    global::System.Runtime.Intrinsics.Vector128<float> g2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at + 8);
+                    grad0 += g2;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 8) - center, gradX0);
+                    global::System.Runtime.Intrinsics.Vector128<float> g3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at + 12);
+                    grad1 += g3;
+                    gradX1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at + 12) - center, gradX1);
+                }
+                for (; at + 4 <= end; at += 4)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at);
+                    grad0 += g;
+                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, gradX0);
+                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, 7) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, 7) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+            }
         }
 
-        /// <summary>The scalar path of <see cref="GradientSums"/>.</summary>
+        /// <summary>The scalar path of <see cref="GradientSumsSlot"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void GradientSumsScalar(ref float x, ref float dy, float shift, ref float gradInput, out double grad, out double gradX)
+        private static void GradientSumsSlotScalar(ref float x, ref float dy, float shift, ref float gradInput, ref double grad, ref double gradX)
         {
-            double gradTotal = 0;
-            double gradXTotal = 0;
-            for (int i = 0; i < 196; i++)
+            for (int p = 0; p < 8; p++)
             {
-                double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
-                gradTotal += g;
-                gradXTotal += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift);
+                double gradTotal = 0, gradXTotal = 0;
+                for (int i = p * 196; i < (p + 1) * 196; i++)
+                {
+                    double g = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i);
+                    gradTotal += g;
+                    gradXTotal += g * ((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift);
+                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, p) = gradTotal;
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, p) = gradXTotal;
             }
-            grad = gradTotal;
-            gradX = gradXTotal;
         }
 
         /// <summary>dx = dy * a[p] + (x - shift) * b + c over one slot of 8 planes of 196 elements, p the plane of the element; prefetches the same spans of <paramref name="nextX"/> and <paramref name="nextDy"/>.</summary>
