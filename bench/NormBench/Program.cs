@@ -19,12 +19,21 @@ namespace NormBench;
 /// <c>--bandwidth</c> prints copy and read-only bandwidth against the tensor size (see <see cref="Bandwidth"/>);
 /// <c>--paired FILE [TEXT]</c> measures load-robust ratios to the copy in process (see <see cref="Paired"/>), for the
 /// benchmark classes whose name contains TEXT (all without it).
+/// The environment variable <c>NORMBENCH_STREAMING_MIN_BYTES</c>, when set, overrides
+/// <see cref="NormGen.StreamingStores.MinBytes"/> for the run (0: stream every size; 9223372036854775807: never), for A/B
+/// runs of the streaming threshold; it is inherited by BenchmarkDotNet's child processes.
 /// </summary>
 public static class Program
 {
     /// <summary>Runs the benchmarks selected by <paramref name="args"/>.</summary>
     public static int Main(string[] args)
     {
+        if (Environment.GetEnvironmentVariable("NORMBENCH_STREAMING_MIN_BYTES") is { Length: > 0 } minBytes)
+        {
+            NormGen.StreamingStores.MinBytes = long.Parse(minBytes, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
+            Console.WriteLine($"StreamingStores.MinBytes = {NormGen.StreamingStores.MinBytes} (NORMBENCH_STREAMING_MIN_BYTES)");
+        }
+
         if (args.Length == 1 && args[0] == "--check")
         {
             return Check();
