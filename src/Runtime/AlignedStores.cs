@@ -6,7 +6,7 @@ namespace NormGen;
 
 /// <summary>
 /// Alignment helpers for the generated kernels over whole samples of BatchNorm over (N, C), whose samples are rows of a
-/// few KiB that stay in cache. A vector access that straddles two cache lines costs about two, and a tensor from
+/// few KiB that stay in cache, and for GroupNorm's per-group element-wise kernels (<see cref="Skew"/> only). A vector access that straddles two cache lines costs about two, and a tensor from
 /// <c>new float[n]</c> starts wherever the GC put it, so the element-wise kernels store at 64-byte aligned positions of
 /// the destination and read their per-element coefficients from copies placed at the same address modulo 64 bytes
 /// (<see cref="Stage"/>), and the column walks load from the input's first aligned element (<see cref="Skew"/>).

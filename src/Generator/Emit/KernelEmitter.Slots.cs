@@ -276,33 +276,43 @@ internal static partial class KernelEmitter
         }
 
         w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
-        w.WriteLine($"{v.Float} ours, grad0 = {zero}, gradX0 = {zero}, grad1 = {zero}, gradX1 = {zero};");
+        w.WriteLine($"{v.Float} grad0 = {zero}, gradX0 = {zero}, grad1 = {zero}, gradX1 = {zero};");
         w.WriteLine("nuint at = 0;");
         using (w.Block($"for (int p = 0; p < {Literals.Int(planes - 1)}; p++)"))
         {
             w.WriteLine($"nuint end = (nuint)((p + 1) * {Literals.Int(planeLength)});");
             WholeVectors();
-            using (w.Block("if (at < end)"))
+            if (planeLength % lanes == 0)
             {
-                w.WriteLine("// The vector across the end of this plane: its first end - at lanes are this plane's, the rest start the next plane's.");
-                w.WriteLine($"ours = {v.FirstLanes}((int)(end - at));");
-                w.WriteLine($"{v.Float} g = {Load(v, "dy", "at")};");
-                w.WriteLine($"{v.Float} xv = {Load(v, "x", "at")};");
-                w.WriteLine($"{v.Float} gOurs = {Select("ours", "g", zero)};");
-                w.WriteLine("grad0 += gOurs;");
-                Update(0, "gOurs", Select("ours", "xv", "center"));
-                w.WriteLine("global::NormGen.SimdMath.Prefetch(ref gradInput, at);");
-                Flush("p");
-                w.WriteLine($"grad0 = {Select("ours", zero, "g")};");
-                w.WriteLine($"gradX0 = grad0 * ({Select("ours", "center", "xv")} - center);");
-                w.WriteLine($"at += {Literals.Int(lanes)};");
-            }
-
-            using (w.Block("else"))
-            {
+                // Planes of whole vectors: walked from the slot's start, no vector crosses a plane's end.
                 Flush("p");
                 w.WriteLine($"grad0 = {zero};");
                 w.WriteLine($"gradX0 = {zero};");
+            }
+            else
+            {
+                using (w.Block("if (at < end)"))
+                {
+                    w.WriteLine("// The vector across the end of this plane: its first end - at lanes are this plane's, the rest start the next plane's.");
+                    w.WriteLine($"{v.Float} ours = {v.FirstLanes}((int)(end - at));");
+                    w.WriteLine($"{v.Float} g = {Load(v, "dy", "at")};");
+                    w.WriteLine($"{v.Float} xv = {Load(v, "x", "at")};");
+                    w.WriteLine($"{v.Float} gOurs = {Select("ours", "g", zero)};");
+                    w.WriteLine("grad0 += gOurs;");
+                    Update(0, "gOurs", Select("ours", "xv", "center"));
+                    w.WriteLine("global::NormGen.SimdMath.Prefetch(ref gradInput, at);");
+                    Flush("p");
+                    w.WriteLine($"grad0 = {Select("ours", zero, "g")};");
+                    w.WriteLine($"gradX0 = grad0 * ({Select("ours", "center", "xv")} - center);");
+                    w.WriteLine($"at += {Literals.Int(lanes)};");
+                }
+
+                using (w.Block("else"))
+                {
+                    Flush("p");
+                    w.WriteLine($"grad0 = {zero};");
+                    w.WriteLine($"gradX0 = {zero};");
+                }
             }
 
             w.WriteLine($"grad1 = {zero};");

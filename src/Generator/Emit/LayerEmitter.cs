@@ -250,12 +250,13 @@ internal static partial class LayerEmitter
         /// <summary>
         /// GroupNorm with an affine per channel over planes of at least 16 floats, in slots of whole vectors: its
         /// normalization and input gradient make one call per slot (<see cref="KernelEmitter.WriteSlotNormalize"/>) instead
-        /// of one per plane, walking the slot as one run of vectors at aligned addresses (per-plane calls of 196-float
-        /// planes start three of four planes 16 bytes into a cache line, and every one of their vectors straddles two
+        /// of one per plane, walking the slot as one run of vectors at aligned addresses (with 196-float planes three of
+        /// four planes start 16, 32 or 48 bytes into a cache line, and every vector of their per-plane calls straddles two
         /// lines). On the AMD EPYC guest of docs/performance.md (2026-12-03) the training forward of GroupNorm(32, 256) on
         /// (32, 256, 14, 14) went from 1.67-1.73x a copy to 1.40-1.47x (a copy of the generated layer in a scratch driver,
-        /// tensors at 0, 16 and 32 bytes past a cache line) and in the benchmark from 1.87x to 1.67x (medians of three
-        /// alternating <c>--paired</c> rounds). The forward's slot kernel does not prefetch the next slot: an earlier,
+        /// tensors at 0, 16 and 32 bytes past a cache line), in the benchmark from 1.87x to 1.67x (medians of three
+        /// alternating <c>--paired</c> rounds) and in the full runs before and after from 1.83x to 1.44x
+        /// (bench/results/run-82b9835, run-d6c495e). The forward's slot kernel does not prefetch the next slot: an earlier,
         /// unaligned version of the walk measured 1.49-1.58x without the prefetches and 1.69-1.78x with them.
         /// </summary>
         public bool SlotKernels => Plan.Scope == StatisticsScope.Sample && !ElementwiseAffine && !Plan.TracksRunningStats

@@ -961,7 +961,7 @@ namespace Models
         private static void GradientSumsSlot512(ref float x, ref float dy, float shift, ref float gradInput, ref double grad, ref double gradX)
         {
             global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-            global::System.Runtime.Intrinsics.Vector512<float> ours, grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> grad0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, gradX0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, grad1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, gradX1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
             nuint at = 0;
             for (int p = 0; p < 7; p++)
             {
@@ -995,7 +995,7 @@ namespace Models
                 if (at < end)
                 {
                     // The vector across the end of this plane: its first end - at lanes are this plane's, the rest start the next plane's.
-                    ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector512<float> ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
                     global::System.Runtime.Intrinsics.Vector512<float> g = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at);
                     global::System.Runtime.Intrinsics.Vector512<float> xv = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at);
                     global::System.Runtime.Intrinsics.Vector512<float> gOurs = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, g, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
@@ -1057,7 +1057,7 @@ namespace Models
         private static void GradientSumsSlot256(ref float x, ref float dy, float shift, ref float gradInput, ref double grad, ref double gradX)
         {
             global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-            global::System.Runtime.Intrinsics.Vector256<float> ours, grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> grad0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, gradX0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, grad1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, gradX1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             nuint at = 0;
             for (int p = 0; p < 7; p++)
             {
@@ -1089,7 +1089,7 @@ namespace Models
                 if (at < end)
                 {
                     // The vector across the end of this plane: its first end - at lanes are this plane's, the rest start the next plane's.
-                    ours = global::NormGen.SimdMath.FirstLanes256((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector256<float> ours = global::NormGen.SimdMath.FirstLanes256((int)(end - at));
                     global::System.Runtime.Intrinsics.Vector256<float> g = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at);
                     global::System.Runtime.Intrinsics.Vector256<float> xv = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at);
                     global::System.Runtime.Intrinsics.Vector256<float> gOurs = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, g, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
@@ -1149,7 +1149,7 @@ namespace Models
         private static void GradientSumsSlot128(ref float x, ref float dy, float shift, ref float gradInput, ref double grad, ref double gradX)
         {
             global::System.Runtime.Intrinsics.Vector128<float> center = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-            global::System.Runtime.Intrinsics.Vector128<float> ours, grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
             nuint at = 0;
             for (int p = 0; p < 7; p++)
             {
@@ -1177,29 +1177,10 @@ namespace Models
                     gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(g, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at) - center, gradX0);
                     global::NormGen.SimdMath.Prefetch(ref gradInput, at);
                 }
-                if (at < end)
-                {
-                    // The vector across the end of this plane: its first end - at lanes are this plane's, the rest start the next plane's.
-                    ours = global::NormGen.SimdMath.FirstLanes128((int)(end - at));
-                    global::System.Runtime.Intrinsics.Vector128<float> g = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, at);
-                    global::System.Runtime.Intrinsics.Vector128<float> xv = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, at);
-                    global::System.Runtime.Intrinsics.Vector128<float> gOurs = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, g, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                    grad0 += gOurs;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(gOurs, global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, xv, center) - center, gradX0);
-                    global::NormGen.SimdMath.Prefetch(ref gradInput, at);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, p) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, p) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
-                    grad0 = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, global::System.Runtime.Intrinsics.Vector128<float>.Zero, g);
-                    gradX0 = grad0 * (global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(ours, center, xv) - center);
-                    at += 4;
-                }
-                else
-                {
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, p) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, p) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
-                    grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                    gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
-                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref grad, p) = global::NormGen.SimdMath.SumToDouble(grad0 + grad1);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref gradX, p) = global::NormGen.SimdMath.SumToDouble(gradX0 + gradX1);
+                grad0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+                gradX0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 grad1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
                 gradX1 = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
             }
