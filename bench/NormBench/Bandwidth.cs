@@ -9,13 +9,17 @@ namespace NormBench;
 /// (one read and one write stream, the benchmarks' baseline) and a read-only pass (<see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>),
 /// best of 30 calls each, and prints GB/s. Where the copy's working set (input plus output) stops fitting in the cache,
 /// its bandwidth drops to memory's; a pass whose working set is larger (forward plus backward touches four tensors)
-/// runs at that lower bandwidth while the copy of the same tensor does not.
+/// runs at that lower bandwidth while the copy of the same tensor does not. The last two columns are the same copy split
+/// into 16 blocks run by <see cref="NormGen.BlockScheduler"/> on two threads, as the generated layers run their passes,
+/// and its speed-up over the single-thread copy: the ceiling of any layer's two-thread speed-up for a pass that reads and
+/// writes a tensor of that size on this machine.
 /// </summary>
 internal static class Bandwidth
 {
     public static int Run()
     {
-        Console.WriteLine("tensor MiB | copy ms | copy GB/s (read + write) | read-only ms | read-only GB/s");
+        Console.WriteLine("tensor MiB | copy ms | copy GB/s (read + write) | read-only ms | read-only GB/s | copy 2 threads ms | 2-thread speed-up");
+        int maxThreads = NormGen.NormThreads.MaxThreads;
         foreach (int mib in new[] { 1, 2, 4, 8, 12, 16, 24, 32, 48, 64 })
         {
             int length = mib << 18;
@@ -23,11 +27,27 @@ internal static class Bandwidth
             var y = new float[length];
             double copy = Best(() => x.AsSpan().CopyTo(y));
             double read = Best(() => TensorPrimitives.Sum(x));
+            var split = new SplitCopy();
+            NormGen.NormThreads.MaxThreads = 2;
+            double copy2 = Best(() => NormGen.BlockScheduler.Run(split, 0, SplitCopy.Blocks, NormGen.BlockScheduler.Threads(SplitCopy.Blocks, parallel: true), x, default, y));
+            NormGen.NormThreads.MaxThreads = maxThreads;
             double bytes = 4.0 * length;
-            Console.WriteLine($"{mib,10} | {copy * 1e3,7:F3} | {2 * bytes / copy / 1e9,24:F1} | {read * 1e3,12:F3} | {bytes / read / 1e9,14:F1}");
+            Console.WriteLine($"{mib,10} | {copy * 1e3,7:F3} | {2 * bytes / copy / 1e9,24:F1} | {read * 1e3,12:F3} | {bytes / read / 1e9,14:F1} | {copy2 * 1e3,17:F3} | {copy / copy2,16:F2}x");
         }
 
         return 0;
+    }
+
+    /// <summary>A copy of <c>first</c> into <c>output</c> in <see cref="Blocks"/> equal blocks.</summary>
+    private sealed class SplitCopy : NormGen.IBlockWork
+    {
+        public const int Blocks = 16;
+
+        public void RunBlock(int pass, int block, int worker, ReadOnlySpan<float> first, ReadOnlySpan<float> second, Span<float> output)
+        {
+            int size = first.Length / Blocks;
+            first.Slice(block * size, size).CopyTo(output.Slice(block * size, size));
+        }
     }
 
     private static double Best(Action action)
