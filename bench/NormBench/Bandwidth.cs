@@ -10,7 +10,8 @@ namespace NormBench;
 /// best of 30 calls each, and prints GB/s. Where the copy's working set (input plus output) stops fitting in the cache,
 /// its bandwidth drops to memory's; a pass whose working set is larger (forward plus backward touches four tensors)
 /// runs at that lower bandwidth while the copy of the same tensor does not. The last two columns are the same copy split
-/// into 16 blocks run by <see cref="NormGen.BlockScheduler"/> on two threads, as the generated layers run their passes,
+/// into blocks of 1 MiB (at least 2) run by <see cref="NormGen.BlockScheduler"/> on two threads, as the generated layers
+/// run their passes (blocks of about 1 MiB of input),
 /// and its speed-up over the single-thread copy: the ceiling of any layer's two-thread speed-up for a pass that reads and
 /// writes a tensor of that size on this machine.
 /// </summary>
@@ -27,9 +28,9 @@ internal static class Bandwidth
             var y = new float[length];
             double copy = Best(() => x.AsSpan().CopyTo(y));
             double read = Best(() => TensorPrimitives.Sum(x));
-            var split = new SplitCopy();
+            var split = new SplitCopy(Math.Max(2, mib));
             NormGen.NormThreads.MaxThreads = 2;
-            double copy2 = Best(() => NormGen.BlockScheduler.Run(split, 0, SplitCopy.Blocks, NormGen.BlockScheduler.Threads(SplitCopy.Blocks, parallel: true), x, default, y));
+            double copy2 = Best(() => NormGen.BlockScheduler.Run(split, 0, split.Blocks, NormGen.BlockScheduler.Threads(split.Blocks, parallel: true), x, default, y));
             NormGen.NormThreads.MaxThreads = maxThreads;
             double bytes = 4.0 * length;
             Console.WriteLine($"{mib,10} | {copy * 1e3,7:F3} | {2 * bytes / copy / 1e9,24:F1} | {read * 1e3,12:F3} | {bytes / read / 1e9,14:F1} | {copy2 * 1e3,17:F3} | {copy / copy2,16:F2}x");
@@ -39,9 +40,9 @@ internal static class Bandwidth
     }
 
     /// <summary>A copy of <c>first</c> into <c>output</c> in <see cref="Blocks"/> equal blocks.</summary>
-    private sealed class SplitCopy : NormGen.IBlockWork
+    private sealed class SplitCopy(int blocks) : NormGen.IBlockWork
     {
-        public const int Blocks = 16;
+        public int Blocks { get; } = blocks;
 
         public void RunBlock(int pass, int block, int worker, ReadOnlySpan<float> first, ReadOnlySpan<float> second, Span<float> output)
         {
