@@ -16,7 +16,7 @@ namespace NormBench;
 /// benchmark allocates per call in steady state (the least over five rounds of 100 calls);
 /// <c>--inlining</c> does the same while listening to the JIT's inlining events, and fails if a generated kernel was
 /// compiled as a call (see <see cref="Inlining"/>);
-/// <c>--bandwidth</c> prints copy and read-only bandwidth against the tensor size (see <see cref="Bandwidth"/>);
+/// <c>--bandwidth</c> prints copy and read-only bandwidth against the tensor size, and a two-thread copy through the layers' scheduler (see <see cref="Bandwidth"/>);
 /// <c>--paired FILE [TEXT]</c> measures load-robust ratios to the copy in process (see <see cref="Paired"/>), for the
 /// benchmark classes whose name contains TEXT (all without it).
 /// The environment variable <c>NORMBENCH_STREAMING_MIN_BYTES</c>, when set, overrides
