@@ -213,6 +213,12 @@ internal static partial class LayerEmitter
                 w.WriteLine();
                 KernelEmitter.WriteGradInputColumns(w, "GradInputColumns", m.SampleSize, m.AlignedColumns);
                 w.WriteLine();
+                if (m.AlignedColumns)
+                {
+                    KernelEmitter.WriteColumnPairGradInput(w, "GradInputColumnPair", m.SampleSize);
+                    w.WriteLine();
+                }
+
                 break;
             case BatchStrategy.SmallPlanes:
                 KernelEmitter.WriteColumnRows(w, "SumColumnGradients", ReductionKind.Gradient, m.SampleSize, $"Adds dy and dy * (x - shift) of up to {m.GradientSumRows} samples of {m.SampleSize} elements into per-element double sums.");
@@ -319,7 +325,9 @@ internal static partial class LayerEmitter
     /// <summary>One block of the input gradient.</summary>
     private static void WriteGradInputBlock(IndentedWriter w, LayerModel m)
     {
-        w.WriteLine("/// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>");
+        w.WriteLine(m.AlignedColumns
+            ? "/// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), two at a time, last first.</summary>"
+            : "/// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>");
         w.WriteLine(BlockMethodAttribute);
         using (w.Block("private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)"))
         {

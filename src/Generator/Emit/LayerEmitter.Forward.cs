@@ -698,6 +698,8 @@ internal static partial class LayerEmitter
         w.WriteLine();
         w.WriteLine(m.Strategy == BatchStrategy.SmallPlanes
             ? $"/// <summary>One block of the normalization pass: samples [start, end), {KernelEmitter.ElementwiseRows} at a time, last first.</summary>"
+            : m.AlignedColumns
+            ? "/// <summary>One block of the normalization pass: samples [start, end), two at a time, last first.</summary>"
             : "/// <summary>One block of the normalization pass: samples [start, end), last first.</summary>");
         w.WriteLine(BlockMethodAttribute);
         using (w.Block("private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)"))
@@ -782,6 +784,24 @@ internal static partial class LayerEmitter
                 w.WriteLine($"int first = global::System.Math.Max(start, n - {KernelEmitter.ElementwiseRows});");
                 w.WriteLine("int at = first * SampleSize;");
                 w.WriteLine($"{stem}ColumnRows({At("at")}, {string.Join(", ", ElementCoefficients(m, coefficients))}, n - first);");
+            }
+        }
+        else if (m.AlignedColumns)
+        {
+            // Short samples of whole vectors: two per call, each vector of the per-element coefficients (a few KiB,
+            // staying in L1) loaded once for both; a first sample left over goes alone.
+            w.WriteLine("int n = end;");
+            using (w.Block("for (; n - 2 >= start; n -= 2)"))
+            {
+                w.WriteLine("int at = (n - 2) * SampleSize;");
+                w.WriteLine($"{stem}ColumnPair({At("at")}, {string.Join(", ", ElementCoefficients(m, coefficients))});");
+            }
+
+            w.WriteLine();
+            using (w.Block("if (n > start)"))
+            {
+                w.WriteLine("int at = start * SampleSize;");
+                w.WriteLine($"{stem}Columns({At("at")}, {string.Join(", ", ElementCoefficients(m, coefficients))});");
             }
         }
         else if (m.UsesColumns)
@@ -871,6 +891,12 @@ internal static partial class LayerEmitter
                 KernelEmitter.WriteColumnRows(w, "SumColumnDeviations", ReductionKind.Shifted, m.SampleSize, $"Adds the deviations from their shifts of up to {m.StatisticsRows} samples of {m.SampleSize} elements, and their squares, into per-element double sums.", m.AlignedColumns);
                 w.WriteLine();
                 KernelEmitter.WriteColumnNormalize(w, "NormalizeColumns", m.SampleSize, m.AlignedColumns);
+                if (m.AlignedColumns)
+                {
+                    w.WriteLine();
+                    KernelEmitter.WriteColumnPairNormalize(w, "NormalizeColumnPair", m.SampleSize);
+                }
+
                 break;
             case BatchStrategy.SmallPlanes:
                 KernelEmitter.WritePlaneReduction(w, "SumPlane", ReductionKind.Sum, p.SlotLength, $"Sum of one plane of {p.SlotLength} elements (float partials flushed into a double total).");

@@ -427,15 +427,22 @@ namespace Models
             RunBlocks(NormalizePass, input, default, output);
         }
 
-        /// <summary>One block of the normalization pass: samples [start, end), last first.</summary>
+        /// <summary>One block of the normalization pass: samples [start, end), two at a time, last first.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void NormalizeBlock(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            for (int n = end - 1; n >= start; n--)
+            int n = end;
+            for (; n - 2 >= start; n -= 2)
             {
-                int at = n * SampleSize;
+                int at = (n - 2) * SampleSize;
+                NormalizeColumnPair(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), ref _staged[_stagedAt], ref _staged[_stagedAt + (1 * StageStride)], ref _staged[_stagedAt + (2 * StageStride)]);
+            }
+
+            if (n > start)
+            {
+                int at = start * SampleSize;
                 NormalizeColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at), ref _staged[_stagedAt], ref _staged[_stagedAt + (1 * StageStride)], ref _staged[_stagedAt + (2 * StageStride)]);
             }
         }
@@ -948,6 +955,165 @@ namespace Models
             }
         }
 
+        /// <summary>y = (x - shift) * scale + offset element-wise over two consecutive samples of 128 elements, each vector of coefficients loaded once for both, storing at vector-aligned addresses of <paramref name="y"/> between its first and last vector.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnPair(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            if (global::NormGen.SimdMath.Use512)
+            {
+                NormalizeColumnPair512(ref x, ref y, ref shift, ref scale, ref offset);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                NormalizeColumnPair256(ref x, ref y, ref shift, ref scale, ref offset);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                NormalizeColumnPair128(ref x, ref y, ref shift, ref scale, ref offset);
+                return;
+            }
+
+            NormalizeColumnPairScalar(ref x, ref y, ref shift, ref scale, ref offset);
+        }
+
+        /// <summary>The Vector512 path of <see cref="NormalizeColumnPair"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnPair512(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0));
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 112));
+            global::System.Runtime.Intrinsics.Vector512<float> headNext = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 128) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0));
+            global::System.Runtime.Intrinsics.Vector512<float> lastNext = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 240) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 112));
+            nuint i = global::NormGen.AlignedStores.Skew(ref y, 16);
+            nuint end = i + 112;
+            for (; i + 32 <= end; i += 32)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - shiftColumn, scaleColumn, offsetColumn), ref y, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 128) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 128);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 144) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 144);
+                }
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector512<float> scaleColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, i);
+                global::System.Runtime.Intrinsics.Vector512<float> offsetColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - shiftColumn, scaleColumn, offsetColumn), ref y, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 128) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 128);
+            }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 112);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(headNext, ref y, 128);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastNext, ref y, 240);
+        }
+
+        /// <summary>The Vector256 path of <see cref="NormalizeColumnPair"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnPair256(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 120));
+            global::System.Runtime.Intrinsics.Vector256<float> headNext = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 128) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 0));
+            global::System.Runtime.Intrinsics.Vector256<float> lastNext = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 248) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 120));
+            nuint i = global::NormGen.AlignedStores.Skew(ref y, 8);
+            nuint end = i + 120;
+            for (; i + 16 <= end; i += 16)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - shiftColumn, scaleColumn, offsetColumn), ref y, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 128) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 128);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 136) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 136);
+                }
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector256<float> scaleColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, i);
+                global::System.Runtime.Intrinsics.Vector256<float> offsetColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - shiftColumn, scaleColumn, offsetColumn), ref y, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 128) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 128);
+            }
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, 120);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(headNext, ref y, 128);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastNext, ref y, 248);
+        }
+
+        /// <summary>The Vector128 path of <see cref="NormalizeColumnPair"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnPair128(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> head = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 0));
+            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 124));
+            global::System.Runtime.Intrinsics.Vector128<float> headNext = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 128) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 0));
+            global::System.Runtime.Intrinsics.Vector128<float> lastNext = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 252) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, 124));
+            nuint i = global::NormGen.AlignedStores.Skew(ref y, 4);
+            nuint end = i + 124;
+            for (; i + 8 <= end; i += 8)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> scaleColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> offsetColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - shiftColumn, scaleColumn, offsetColumn), ref y, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 128) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 128);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> scaleColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> offsetColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 132) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 132);
+                }
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector128<float> scaleColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref scale, i);
+                global::System.Runtime.Intrinsics.Vector128<float> offsetColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref offset, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - shiftColumn, scaleColumn, offsetColumn), ref y, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 128) - shiftColumn, scaleColumn, offsetColumn), ref y, i + 128);
+            }
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, 124);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(headNext, ref y, 128);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastNext, ref y, 252);
+        }
+
+        /// <summary>The scalar path of <see cref="NormalizeColumnPair"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void NormalizeColumnPairScalar(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
+        {
+            for (int r = 0; r < 2; r++)
+            {
+                for (int i = 0; i < 128; i++)
+                {
+                    int at = (r * 128) + i;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y, at) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, i);
+                }
+            }
+        }
+
         /// <summary>
         /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
         /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output. Adds the parameter gradients into <c>Weight.Grad</c> and <c>Bias.Grad</c>, as PyTorch's autograd accumulates.
@@ -1022,16 +1188,23 @@ namespace Models
             }
         }
 
-        /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), last first.</summary>
+        /// <summary>One block of the input gradient: dx = dy * a + (x - shift) * b + c over samples [start, end), two at a time, last first.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private void GradInputBlock(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> gradOutput, global::System.Span<float> gradInput, int start, int end)
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float dy = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradOutput);
             ref float dx = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gradInput);
-            for (int n = end - 1; n >= start; n--)
+            int n = end;
+            for (; n - 2 >= start; n -= 2)
             {
-                int at = n * SampleSize;
+                int at = (n - 2) * SampleSize;
+                GradInputColumnPair(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref _staged[_stagedAt], ref _staged[_stagedAt + (1 * StageStride)], ref _staged[_stagedAt + (2 * StageStride)], ref _staged[_stagedAt + (3 * StageStride)]);
+            }
+
+            if (n > start)
+            {
+                int at = start * SampleSize;
                 GradInputColumns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at), ref _staged[_stagedAt], ref _staged[_stagedAt + (1 * StageStride)], ref _staged[_stagedAt + (2 * StageStride)], ref _staged[_stagedAt + (3 * StageStride)]);
             }
         }
@@ -1571,6 +1744,174 @@ namespace Models
             for (int i = 0; i < 128; i++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, i)) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref c, i));
+            }
+        }
+
+        /// <summary>dx = dy * a + (x - shift) * b + c element-wise over two consecutive samples of 128 elements, each vector of coefficients loaded once for both, storing at vector-aligned addresses of <paramref name="dx"/> between its first and last vector.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnPair(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            if (global::NormGen.SimdMath.Use512)
+            {
+                GradInputColumnPair512(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use256)
+            {
+                GradInputColumnPair256(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c);
+                return;
+            }
+
+            if (global::NormGen.SimdMath.Use128)
+            {
+                GradInputColumnPair128(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c);
+                return;
+            }
+
+            GradInputColumnPairScalar(ref x, ref dy, ref dx, ref shift, ref a, ref b, ref c);
+        }
+
+        /// <summary>The Vector512 path of <see cref="GradInputColumnPair"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnPair512(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 0)));
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 112), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 112) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 112)));
+            global::System.Runtime.Intrinsics.Vector512<float> headNext = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 128), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 128) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 0)));
+            global::System.Runtime.Intrinsics.Vector512<float> lastNext = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 240), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, 112), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 240) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, 112), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, 112)));
+            nuint i = global::NormGen.AlignedStores.Skew(ref dx, 16);
+            nuint end = i + 112;
+            for (; i + 32 <= end; i += 32)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> aColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> bColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i);
+                    global::System.Runtime.Intrinsics.Vector512<float> cColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - shiftColumn, bColumn, cColumn)), ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 128), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 128) - shiftColumn, bColumn, cColumn)), ref dx, i + 128);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> aColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> bColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> cColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 16), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - shiftColumn, bColumn, cColumn)), ref dx, i + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 144), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 144) - shiftColumn, bColumn, cColumn)), ref dx, i + 144);
+                }
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector512<float> aColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, i);
+                global::System.Runtime.Intrinsics.Vector512<float> bColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, i);
+                global::System.Runtime.Intrinsics.Vector512<float> cColumn = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - shiftColumn, bColumn, cColumn)), ref dx, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, i + 128), aColumn, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 128) - shiftColumn, bColumn, cColumn)), ref dx, i + 128);
+            }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 112);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(headNext, ref dx, 128);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastNext, ref dx, 240);
+        }
+
+        /// <summary>The Vector256 path of <see cref="GradInputColumnPair"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnPair256(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            global::System.Runtime.Intrinsics.Vector256<float> head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 0)));
+            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 120), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 120) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 120)));
+            global::System.Runtime.Intrinsics.Vector256<float> headNext = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 128), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 128) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 0)));
+            global::System.Runtime.Intrinsics.Vector256<float> lastNext = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 248), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, 120), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 248) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, 120), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, 120)));
+            nuint i = global::NormGen.AlignedStores.Skew(ref dx, 8);
+            nuint end = i + 120;
+            for (; i + 16 <= end; i += 16)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> aColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> bColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i);
+                    global::System.Runtime.Intrinsics.Vector256<float> cColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), aColumn, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - shiftColumn, bColumn, cColumn)), ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 128), aColumn, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 128) - shiftColumn, bColumn, cColumn)), ref dx, i + 128);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> aColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> bColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> cColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 8), aColumn, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - shiftColumn, bColumn, cColumn)), ref dx, i + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 136), aColumn, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 136) - shiftColumn, bColumn, cColumn)), ref dx, i + 136);
+                }
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> shiftColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector256<float> aColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, i);
+                global::System.Runtime.Intrinsics.Vector256<float> bColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, i);
+                global::System.Runtime.Intrinsics.Vector256<float> cColumn = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i), aColumn, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - shiftColumn, bColumn, cColumn)), ref dx, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, i + 128), aColumn, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 128) - shiftColumn, bColumn, cColumn)), ref dx, i + 128);
+            }
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 120);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(headNext, ref dx, 128);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastNext, ref dx, 248);
+        }
+
+        /// <summary>The Vector128 path of <see cref="GradInputColumnPair"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnPair128(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            global::System.Runtime.Intrinsics.Vector128<float> head = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 0)));
+            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 124), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 124) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 124)));
+            global::System.Runtime.Intrinsics.Vector128<float> headNext = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 128), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 0), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 128) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 0)));
+            global::System.Runtime.Intrinsics.Vector128<float> lastNext = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, 252), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, 124), global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 252) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, 124), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, 124)));
+            nuint i = global::NormGen.AlignedStores.Skew(ref dx, 4);
+            nuint end = i + 124;
+            for (; i + 8 <= end; i += 8)
+            {
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> aColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> bColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i);
+                    global::System.Runtime.Intrinsics.Vector128<float> cColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), aColumn, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - shiftColumn, bColumn, cColumn)), ref dx, i);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 128), aColumn, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 128) - shiftColumn, bColumn, cColumn)), ref dx, i + 128);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> aColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> bColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> cColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 4), aColumn, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - shiftColumn, bColumn, cColumn)), ref dx, i + 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 132), aColumn, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 132) - shiftColumn, bColumn, cColumn)), ref dx, i + 132);
+                }
+            }
+            {
+                global::System.Runtime.Intrinsics.Vector128<float> shiftColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref shift, i);
+                global::System.Runtime.Intrinsics.Vector128<float> aColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a, i);
+                global::System.Runtime.Intrinsics.Vector128<float> bColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b, i);
+                global::System.Runtime.Intrinsics.Vector128<float> cColumn = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i), aColumn, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - shiftColumn, bColumn, cColumn)), ref dx, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref dy, i + 128), aColumn, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 128) - shiftColumn, bColumn, cColumn)), ref dx, i + 128);
+            }
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref dx, 124);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(headNext, ref dx, 128);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastNext, ref dx, 252);
+        }
+
+        /// <summary>The scalar path of <see cref="GradInputColumnPair"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void GradInputColumnPairScalar(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
+        {
+            for (int r = 0; r < 2; r++)
+            {
+                for (int i = 0; i < 128; i++)
+                {
+                    int at = (r * 128) + i;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, at) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, at) * global::System.Runtime.CompilerServices.Unsafe.Add(ref a, i)) + (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, at) - global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, i)) * global::System.Runtime.CompilerServices.Unsafe.Add(ref b, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref c, i));
+                }
             }
         }
 
