@@ -26,7 +26,7 @@ internal static partial class KernelEmitter
         $"y = (x - shift) * scale + offset element-wise over two consecutive samples of {size} elements, each vector of coefficients loaded once for both{AlignedSummary("y")}",
         "y",
         new[] { "shift", "scale", "offset" },
-        (v, at, k) => $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {k("shift")}, {k("scale")}, {k("offset")})",
+        ColumnNormalizeValue,
         $"{Unsafe}.Add(ref y, at) = ({Unsafe}.Add(ref x, at) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref scale, i) + {Unsafe}.Add(ref offset, i);");
 
     /// <summary>
@@ -42,8 +42,20 @@ internal static partial class KernelEmitter
         $"dx = dy * a + (x - shift) * b + c element-wise over two consecutive samples of {size} elements, each vector of coefficients loaded once for both{AlignedSummary("dx")}",
         "dx",
         new[] { "shift", "a", "b", "c" },
-        (v, at, k) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {k("a")}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {k("shift")}, {k("b")}, {k("c")}))",
+        ColumnGradInputValue,
         $"{Unsafe}.Add(ref dx, at) = ({Unsafe}.Add(ref dy, at) * {Unsafe}.Add(ref a, i)) + ((({Unsafe}.Add(ref x, at) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref b, i)) + {Unsafe}.Add(ref c, i));");
+
+    /// <summary>
+    /// <c>(x - shift) * scale + offset</c> of the tensor elements at <paramref name="at"/>, the coefficients read through
+    /// <paramref name="coefficient"/> (loads at the same index, or vectors loaded once for two samples): the one
+    /// expression of the one-sample and the two-sample normalization kernels, so both compute the same bits.
+    /// </summary>
+    private static string ColumnNormalizeValue(VectorWidth v, string at, Func<string, string> coefficient) =>
+        $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {coefficient("shift")}, {coefficient("scale")}, {coefficient("offset")})";
+
+    /// <summary><c>dy * a + (x - shift) * b + c</c>, as <see cref="ColumnNormalizeValue"/> for the input-gradient kernels.</summary>
+    private static string ColumnGradInputValue(VectorWidth v, string at, Func<string, string> coefficient) =>
+        $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {coefficient("a")}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {coefficient("shift")}, {coefficient("b")}, {coefficient("c")}))";
 
     /// <summary>
     /// A two-sample element-wise kernel. Like the one-sample aligned kernels (<see cref="WriteAlignedElementwise"/>), the

@@ -540,7 +540,7 @@ internal static partial class KernelEmitter
         $"y = (x - shift) * scale + offset element-wise over one sample of {size} elements{(aligned ? AlignedSummary("y") : ".")}",
         "y",
         v => System.Array.Empty<string>(),
-        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {Load(v, "shift", at)}, {Load(v, "scale", at)}, {Load(v, "offset", at)})",
+        (v, at) => ColumnNormalizeValue(v, at, c => Load(v, c, at)),
         $"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref scale, i) + {Unsafe}.Add(ref offset, i);",
         aligned);
 
@@ -556,7 +556,7 @@ internal static partial class KernelEmitter
         $"dx = dy * a + (x - shift) * b + c element-wise over one sample of {size} elements{(aligned ? AlignedSummary("dx") : ".")}",
         "dx",
         v => System.Array.Empty<string>(),
-        (v, at) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {Load(v, "a", at)}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - {Load(v, "shift", at)}, {Load(v, "b", at)}, {Load(v, "c", at)}))",
+        (v, at) => ColumnGradInputValue(v, at, c => Load(v, c, at)),
         $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * {Unsafe}.Add(ref a, i)) + ((({Unsafe}.Add(ref x, i) - {Unsafe}.Add(ref shift, i)) * {Unsafe}.Add(ref b, i)) + {Unsafe}.Add(ref c, i));",
         aligned);
 
