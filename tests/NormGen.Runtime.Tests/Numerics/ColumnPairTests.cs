@@ -16,8 +16,8 @@ public sealed class ColumnPairTests
 {
     public static TheoryData<int, int, bool> Placements()
     {
-        var data = new TheoryData<int, int, bool>();
-        foreach (int offset in new[] { 0, 1, 5, 8, 15 })
+        var data = new TheoryData<int, int, bool> { { 0, 0, false }, { 0, 0, true } };
+        foreach (int offset in new[] { 1, 5, 8, 15 })
         {
             data.Add(offset, 0, false);
             data.Add(0, offset, false);
