@@ -12,8 +12,8 @@ namespace NormBench;
 /// runs at that lower bandwidth while the copy of the same tensor does not. The last two columns are the same copy split
 /// into blocks of 1 MiB (at least 2) run by <see cref="NormGen.BlockScheduler"/> on two threads, as the generated layers
 /// run their passes (blocks of about 1 MiB of input),
-/// and its speed-up over the single-thread copy: the ceiling of any layer's two-thread speed-up for a pass that reads and
-/// writes a tensor of that size on this machine.
+/// and its speed-up over the single-thread copy: what two threads gain on this machine for a pass that reads and writes a
+/// tensor of that size (a reference, not a bound: one memmove of a large tensor may use other stores than 1 MiB ones).
 /// </summary>
 internal static class Bandwidth
 {
