@@ -180,6 +180,42 @@ public abstract class PassBreakdown<TLayer>
     [Benchmark]
     public void Backward() => Layer.Backward(X, GradOutput, GradInput);
 
+    /// <summary>The whole training forward then the whole backward, as the case's own forward+backward benchmark runs them, for comparison with <see cref="Forward"/> and <see cref="Backward"/> each repeated alone.</summary>
+    [Benchmark]
+    public void ForwardBackward()
+    {
+        Layer.Forward(X, Y);
+        Layer.Backward(X, GradOutput, GradInput);
+    }
+
+    /// <summary><see cref="Forward"/> with up to 2 threads.</summary>
+    [Benchmark]
+    public void Forward2Threads()
+    {
+        NormGen.NormThreads.MaxThreads = 2;
+        Layer.Forward(X, Y);
+        NormGen.NormThreads.MaxThreads = 1;
+    }
+
+    /// <summary><see cref="Backward"/> with up to 2 threads.</summary>
+    [Benchmark]
+    public void Backward2Threads()
+    {
+        NormGen.NormThreads.MaxThreads = 2;
+        Layer.Backward(X, GradOutput, GradInput);
+        NormGen.NormThreads.MaxThreads = 1;
+    }
+
+    /// <summary><see cref="ForwardBackward"/> with up to 2 threads.</summary>
+    [Benchmark]
+    public void ForwardBackward2Threads()
+    {
+        NormGen.NormThreads.MaxThreads = 2;
+        Layer.Forward(X, Y);
+        Layer.Backward(X, GradOutput, GradInput);
+        NormGen.NormThreads.MaxThreads = 1;
+    }
+
     /// <summary>
     /// The backward's first pass alone: Σdy and Σdy·(x - shift) per channel over the batch (the generated
     /// <c>GradientSumsBlock</c> over every block, in the order a single thread runs them), without the per-channel
