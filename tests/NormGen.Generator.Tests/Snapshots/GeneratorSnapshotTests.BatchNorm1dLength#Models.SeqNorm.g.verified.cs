@@ -1146,8 +1146,8 @@ namespace Models
             }
         }
 
-        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (per period: 1 channels in 1 vectors of Vector512, 1 in 2 of Vector256); Vector512 and Vector256 only.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (per period: 1 channels in 1 vectors of Vector512, 1 in 2 of Vector256); Vector512 and Vector256 only. Each period is written out vector by vector (coefficients broadcast within a channel).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void NormalizePermuted(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
             if (global::NormGen.SimdMath.Use512)
@@ -1155,18 +1155,15 @@ namespace Models
                 ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
                 for (int period = 0; period < 64; period++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 1));
-                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 1));
-                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 1));
                     nuint first = (nuint)(period * 16);
-                    for (nuint k = 0; k < 1; k++)
+                    nuint channel = (nuint)(period * 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector, scaleVector, offsetVector;
                     {
-                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
-                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        nuint at = first + (k * 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 0);
                     }
                 }
                 return;
@@ -1176,18 +1173,17 @@ namespace Models
                 ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex256);
                 for (int period = 0; period < 64; period++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, (nuint)(period * 1));
-                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, (nuint)(period * 1));
-                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, (nuint)(period * 1));
                     nuint first = (nuint)(period * 16);
-                    for (nuint k = 0; k < 2; k++)
+                    nuint channel = (nuint)(period * 1);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector, scaleVector, offsetVector;
                     {
-                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
-                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
-                        nuint at = first + (k * 8);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 8) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 8);
                     }
                 }
             }
@@ -1252,6 +1248,22 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 1));
                 global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 1));
                 nuint first = (nuint)(period * 16);
+                if (period != 0 && period != 63)
+                {
+                    nuint channel = (nuint)(period * 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector, scaleVector, offsetVector;
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref y, first - 16 + skew);
+                        previous = value0;
+                    }
+                    continue;
+                }
+
+                // The first and the last period: the vectors the ends above did not compute.
                 // This period's share of the sample's vectors 2 to 62 (0, 1 and 63 were computed above).
                 nuint k = (nuint)global::System.Math.Clamp(2 - (period * 1), 0, 1);
                 nuint end = (nuint)global::System.Math.Clamp(63 - (period * 1), 0, 1);
@@ -1910,8 +1922,8 @@ namespace Models
             }
         }
 
-        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (per period: 1 channels in 1 vectors of Vector512, 1 in 2 of Vector256); Vector512 and Vector256 only.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (per period: 1 channels in 1 vectors of Vector512, 1 in 2 of Vector256); Vector512 and Vector256 only. Each period is written out vector by vector (coefficients broadcast within a channel).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void GradInputPermuted(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
         {
             if (global::NormGen.SimdMath.Use512)
@@ -1919,20 +1931,16 @@ namespace Models
                 ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
                 for (int period = 0; period < 64; period++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 1));
-                    global::System.Runtime.Intrinsics.Vector512<float> aChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a, (nuint)(period * 1));
-                    global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(period * 1));
-                    global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, (nuint)(period * 1));
                     nuint first = (nuint)(period * 16);
-                    for (nuint k = 0; k < 1; k++)
+                    nuint channel = (nuint)(period * 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector, aVector, bVector, cVector;
                     {
-                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
-                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                        nuint at = first + (k * 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 0));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 0));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 0));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 0);
                     }
                 }
                 return;
@@ -1942,20 +1950,18 @@ namespace Models
                 ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex256);
                 for (int period = 0; period < 64; period++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, (nuint)(period * 1));
-                    global::System.Runtime.Intrinsics.Vector256<float> aChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a, (nuint)(period * 1));
-                    global::System.Runtime.Intrinsics.Vector256<float> bChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(period * 1));
-                    global::System.Runtime.Intrinsics.Vector256<float> cChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(period * 1));
                     nuint first = (nuint)(period * 16);
-                    for (nuint k = 0; k < 2; k++)
+                    nuint channel = (nuint)(period * 1);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector, aVector, bVector, cVector;
                     {
-                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
-                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector256<float> aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector256<float> bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector256<float> cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
-                        nuint at = first + (k * 8);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                        aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 0));
+                        bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 0));
+                        cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 0));
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 0), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 0) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 8), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 8) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 8);
                     }
                 }
             }
@@ -2031,6 +2037,23 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(period * 1));
                     global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, (nuint)(period * 1));
                     nuint first = (nuint)(period * 16);
+                    if (period != 0 && period != 63)
+                    {
+                        nuint channel = (nuint)(period * 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector, aVector, bVector, cVector;
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 0));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 0));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 0));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref dx, first - 16 + skew);
+                            previous = value0;
+                        }
+                        continue;
+                    }
+
+                    // The first and the last period: the vectors the ends above did not compute.
                     // This period's share of the sample's vectors 2 to 62 (0, 1 and 63 were computed above).
                     nuint k = (nuint)global::System.Math.Clamp(2 - (period * 1), 0, 1);
                     nuint end = (nuint)global::System.Math.Clamp(63 - (period * 1), 0, 1);
@@ -2148,6 +2171,25 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> bChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(period * 1));
                     global::System.Runtime.Intrinsics.Vector256<float> cChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(period * 1));
                     nuint first = (nuint)(period * 16);
+                    if (period != 0 && period != 63)
+                    {
+                        nuint channel = (nuint)(period * 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector, aVector, bVector, cVector;
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                            aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 0));
+                            bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 0));
+                            cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 0));
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 0), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 0) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 8), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 8) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref dx, first - 8 + skew);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(value0, value1, join), ref dx, first + 0 + skew);
+                            previous = value1;
+                        }
+                        continue;
+                    }
+
+                    // The first and the last period: the vectors the ends above did not compute.
                     // This period's share of the sample's vectors 2 to 126 (0, 1 and 127 were computed above).
                     nuint k = (nuint)global::System.Math.Clamp(2 - (period * 2), 0, 2);
                     nuint end = (nuint)global::System.Math.Clamp(127 - (period * 2), 0, 2);

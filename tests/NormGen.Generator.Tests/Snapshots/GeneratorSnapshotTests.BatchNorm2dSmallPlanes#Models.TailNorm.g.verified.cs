@@ -1235,8 +1235,8 @@ namespace Models
             }
         }
 
-        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (per period: 16 channels in 49 vectors of Vector512, 8 in 49 of Vector256); Vector512 and Vector256 only.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (per period: 16 channels in 49 vectors of Vector512, 8 in 49 of Vector256); Vector512 and Vector256 only. Each period is written out vector by vector (coefficients broadcast within a channel).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void NormalizePermuted(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
             if (global::NormGen.SimdMath.Use512)
@@ -1248,14 +1248,240 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 16));
                     global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 16));
                     nuint first = (nuint)(period * 784);
-                    for (nuint k = 0; k < 49; k++)
+                    nuint channel = (nuint)(period * 16);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes;
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector, scaleVector, offsetVector;
                     {
-                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
-                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        nuint at = first + (k * 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 16) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 32) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 32);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 48);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 48) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 48);
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 1));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 1));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 64) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 64);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 80) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 80);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 96);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 96) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 96);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 2));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 2));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 2));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 112) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 112);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 128) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 128);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 144);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 144) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 144);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 3));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 3));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 3));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 160) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 160);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 176) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 176);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 192);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 192) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 192);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 4));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 4));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 4));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 208) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 208);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 224) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 224);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 240);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 240) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 240);
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 5));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 5));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 5));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 256) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 256);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 272) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 272);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 288);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 288) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 288);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 6));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 6));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 6));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 304) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 304);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 320) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 320);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 336);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 336) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 336);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 7));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 7));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 7));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 352) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 352);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 368) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 368);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 384);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 384) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 384);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 8));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 8));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 8));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 400) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 400);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 416) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 416);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 432);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 432) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 432);
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 9));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 9));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 9));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 448) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 448);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 464) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 464);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 480);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 480) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 480);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 10));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 10));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 10));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 496) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 496);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 512) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 512);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 528);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 528) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 528);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 11));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 11));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 11));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 544) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 544);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 560) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 560);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 576);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 576) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 576);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 12));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 12));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 12));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 592) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 592);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 608) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 608);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 624);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 624) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 624);
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 13));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 13));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 13));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 640) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 640);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 656) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 656);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 672);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 672) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 672);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 14));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 14));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 14));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 688) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 688);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 704) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 704);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 720);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 720) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref y, first + 720);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 15));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 15));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 15));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 736) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref y, first + 736);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 752) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref y, first + 752);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 768) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref y, first + 768);
                     }
                 }
                 return;
@@ -1269,14 +1495,184 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, (nuint)(period * 8));
                     global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, (nuint)(period * 8));
                     nuint first = (nuint)(period * 392);
-                    for (nuint k = 0; k < 49; k++)
+                    nuint channel = (nuint)(period * 8);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes;
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector, scaleVector, offsetVector;
                     {
-                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
-                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
-                        nuint at = first + (k * 8);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 8) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 16) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 24) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 24);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 32) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 32);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 40) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 40);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 48);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 48) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 48);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 1));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 1));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 56) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 56);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 64) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 64);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 72) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 72);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 80) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 80);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 88) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 88);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 96);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 96) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 96);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 2));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 2));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 2));
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 104) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 104);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 112) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 112);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 120) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 120);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 128) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 136) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 136);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 144);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 144) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 144);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 3));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 3));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 3));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 152) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 152);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 160) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 160);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 168) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 168);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 176) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 176);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 184) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 184);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 192);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 192) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 192);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 4));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 4));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 4));
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 200) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 200);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 208) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 208);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 216) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 216);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 224) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 224);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 232) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 232);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 240);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 240) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 240);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 5));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 5));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 5));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 248) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 248);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 256) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 256);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 264) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 264);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 272) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 272);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 280) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 280);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 288);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 288) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 288);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 6));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 6));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 6));
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 296) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 296);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 304) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 304);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 312) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 312);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 320) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 320);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 328) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 328);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 336);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 336) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 336);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 7));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 7));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 7));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 344) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 344);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 352) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 352);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 360) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref y, first + 360);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 368) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref y, first + 368);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 376) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref y, first + 376);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 384) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref y, first + 384);
                     }
                 }
             }
@@ -1341,6 +1737,224 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 16));
                 global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 16));
                 nuint first = (nuint)(period * 784);
+                if (period != 0 && period != 31)
+                {
+                    nuint channel = (nuint)(period * 16);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes;
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector, scaleVector, offsetVector;
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 16) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 32) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 48);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 48) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first - 16 + skew);
+                        previous = value3;
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 1));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 1));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 64) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 80) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 96);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 96) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 2));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 2));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 2));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 112) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 48 + skew);
+                        previous = value3;
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 128) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 144);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 144) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 3));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 3));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 3));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 160) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 176) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 112 + skew);
+                        previous = value3;
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 192);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 192) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 4));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 4));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 4));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 208) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 224) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 240);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 240) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 176 + skew);
+                        previous = value3;
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 5));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 5));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 5));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 256) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 272) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 288);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 288) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 6));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 6));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 6));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 304) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 240 + skew);
+                        previous = value3;
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 320) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 336);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 336) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 7));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 7));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 7));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 352) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 368) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 304 + skew);
+                        previous = value3;
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 384);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 384) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 8));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 8));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 8));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 400) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 416) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 432);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 432) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 368 + skew);
+                        previous = value3;
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 9));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 9));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 9));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 448) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 464) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 480);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 480) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 10));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 10));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 10));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 496) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 432 + skew);
+                        previous = value3;
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 512) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 528);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 528) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 11));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 11));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 11));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 544) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 560) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 496 + skew);
+                        previous = value3;
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 576);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 576) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 12));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 12));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 12));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 592) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 608) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 624);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 624) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 560 + skew);
+                        previous = value3;
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 13));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 13));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 13));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 640) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 656) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 672);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 672) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 14));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 14));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 14));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 688) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 624 + skew);
+                        previous = value3;
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 704) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 720);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 720) - shiftVector, scaleVector, offsetVector);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 15));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 15));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 15));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 736) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 752) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 688 + skew);
+                        previous = value3;
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 768) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref y, first + 752 + skew);
+                        previous = value0;
+                    }
+                    continue;
+                }
+
+                // The first and the last period: the vectors the ends above did not compute.
                 // This period's share of the sample's vectors 2 to 1566 (0, 1 and 1567 were computed above).
                 nuint k = (nuint)global::System.Math.Clamp(2 - (period * 49), 0, 49);
                 nuint end = (nuint)global::System.Math.Clamp(1567 - (period * 49), 0, 49);
@@ -2120,8 +2734,8 @@ namespace Models
             }
         }
 
-        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (per period: 16 channels in 49 vectors of Vector512, 8 in 49 of Vector256); Vector512 and Vector256 only.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        /// <summary>Element-wise over one sample with per-channel coefficients permuted into each vector (per period: 16 channels in 49 vectors of Vector512, 8 in 49 of Vector256); Vector512 and Vector256 only. Each period is written out vector by vector (coefficients broadcast within a channel).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void GradInputPermuted(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
         {
             if (global::NormGen.SimdMath.Use512)
@@ -2134,15 +2748,271 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(period * 16));
                     global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, (nuint)(period * 16));
                     nuint first = (nuint)(period * 784);
-                    for (nuint k = 0; k < 49; k++)
+                    nuint channel = (nuint)(period * 16);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes;
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector, aVector, bVector, cVector;
                     {
-                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
-                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
-                        nuint at = first + (k * 16);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 0));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 0));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 0));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 0);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 16) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 32), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 32) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 32);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 48);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 48), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 48) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 48);
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 1));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 1));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 1));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 64), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 64) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 64);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 80), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 80) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 80);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 96);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 96), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 96) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 96);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 2));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 2));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 2));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 2));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 112), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 112) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 112);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 128), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 128) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 128);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 144);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 144), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 144) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 144);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 3));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 3));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 3));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 3));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 160), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 160) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 160);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 176), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 176) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 176);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 192);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 192), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 192) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 192);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 4));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 4));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 4));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 4));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 208), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 208) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 208);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 224), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 224) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 224);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 240);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 240), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 240) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 240);
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 5));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 5));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 5));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 5));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 256), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 256) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 256);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 272), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 272) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 272);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 288);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 288), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 288) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 288);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 6));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 6));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 6));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 6));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 304), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 304) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 304);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 320), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 320) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 320);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 336);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 336), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 336) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 336);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 7));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 7));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 7));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 7));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 352), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 352) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 352);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 368), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 368) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 368);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 384);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 384), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 384) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 384);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 8));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 8));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 8));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 8));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 400), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 400) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 400);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 416), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 416) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 416);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 432);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 432), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 432) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 432);
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 9));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 9));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 9));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 9));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 448), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 448) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 448);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 464), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 464) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 464);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 480);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 480), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 480) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 480);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 10));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 10));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 10));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 10));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 496), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 496) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 496);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 512), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 512) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 512);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 528);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 528), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 528) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 528);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 11));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 11));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 11));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 11));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 544), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 544) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 544);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 560), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 560) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 560);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 576);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 576), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 576) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 576);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 12));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 12));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 12));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 12));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 592), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 592) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 592);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 608), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 608) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 608);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 624);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 624), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 624) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 624);
+                    }
+                    {
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 13));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 13));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 13));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 13));
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 640), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 640) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 640);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 656), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 656) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 656);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 672);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 672), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 672) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 672);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 14));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 14));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 14));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 14));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 688), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 688) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 688);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 704), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 704) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 704);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 720);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 720), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 720) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value1, ref dx, first + 720);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 15));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 15));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 15));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 15));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 736), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 736) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value2, ref dx, first + 736);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 752), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 752) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value3, ref dx, first + 752);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 768), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 768) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(value0, ref dx, first + 768);
                     }
                 }
                 return;
@@ -2157,15 +3027,199 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> bChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(period * 8));
                     global::System.Runtime.Intrinsics.Vector256<float> cChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(period * 8));
                     nuint first = (nuint)(period * 392);
-                    for (nuint k = 0; k < 49; k++)
+                    nuint channel = (nuint)(period * 8);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes;
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector, aVector, bVector, cVector;
                     {
-                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
-                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector256<float> aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector256<float> bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector256<float> cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
-                        nuint at = first + (k * 8);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                        aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 0));
+                        bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 0));
+                        cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 0));
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 0), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 0) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 0);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 8), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 8) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 16), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 16) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 16);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 24), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 24) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 24);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 32), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 32) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 32);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 40), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 40) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 40);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 48);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 48), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 48) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 48);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1));
+                        aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 1));
+                        bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 1));
+                        cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 1));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 56), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 56) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 56);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 64), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 64) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 64);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 72), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 72) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 72);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 80), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 80) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 80);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 88), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 88) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 88);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 96);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 96), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 96) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 96);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 2));
+                        aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 2));
+                        bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 2));
+                        cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 2));
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 104), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 104) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 104);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 112), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 112) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 112);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 120), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 120) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 120);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 128), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 128) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 128);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 136), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 136) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 136);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 144);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 144), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 144) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 144);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 3));
+                        aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 3));
+                        bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 3));
+                        cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 3));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 152), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 152) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 152);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 160), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 160) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 160);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 168), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 168) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 168);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 176), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 176) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 176);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 184), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 184) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 184);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 192);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 192), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 192) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 192);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 4));
+                        aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 4));
+                        bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 4));
+                        cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 4));
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 200), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 200) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 200);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 208), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 208) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 208);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 216), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 216) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 216);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 224), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 224) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 224);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 232), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 232) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 232);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 240);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 240), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 240) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 240);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 5));
+                        aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 5));
+                        bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 5));
+                        cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 5));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 248), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 248) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 248);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 256), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 256) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 256);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 264), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 264) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 264);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 272), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 272) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 272);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 280), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 280) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 280);
+                    }
+                    {
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 288);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 288), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 288) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 288);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 6));
+                        aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 6));
+                        bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 6));
+                        cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 6));
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 296), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 296) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 296);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 304), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 304) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 304);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 312), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 312) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 312);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 320), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 320) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 320);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 328), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 328) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 328);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 336);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                        bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                        cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 336), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 336) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 336);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 7));
+                        aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 7));
+                        bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 7));
+                        cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 7));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 344), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 344) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 344);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 352), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 352) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 352);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 360), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 360) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value1, ref dx, first + 360);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 368), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 368) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value2, ref dx, first + 368);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 376), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 376) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value3, ref dx, first + 376);
+                    }
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 384), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 384) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(value0, ref dx, first + 384);
                     }
                 }
             }
@@ -2241,6 +3295,255 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512<float> bChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b, (nuint)(period * 16));
                     global::System.Runtime.Intrinsics.Vector512<float> cChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c, (nuint)(period * 16));
                     nuint first = (nuint)(period * 784);
+                    if (period != 0 && period != 31)
+                    {
+                        nuint channel = (nuint)(period * 16);
+                        global::System.Runtime.Intrinsics.Vector512<int> lanes;
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector, aVector, bVector, cVector;
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 0));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 0));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 0));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 16) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 32), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 32) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 48);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 48), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 48) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first - 16 + skew);
+                            previous = value3;
+                        }
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 1));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 1));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 1));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 64), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 64) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 80), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 80) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 96);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 96), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 96) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 2));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 2));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 2));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 2));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 112), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 112) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 48 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 128), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 128) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 144);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 144), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 144) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 3));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 3));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 3));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 3));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 160), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 160) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 176), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 176) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 112 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 192);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 192), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 192) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 4));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 4));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 4));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 4));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 208), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 208) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 224), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 224) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 240);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 240), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 240) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 176 + skew);
+                            previous = value3;
+                        }
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 5));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 5));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 5));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 5));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 256), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 256) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 272), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 272) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 288);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 288), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 288) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 6));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 6));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 6));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 6));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 304), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 304) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 240 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 320), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 320) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 336);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 336), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 336) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 7));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 7));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 7));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 7));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 352), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 352) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 368), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 368) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 304 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 384);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 384), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 384) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 8));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 8));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 8));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 8));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 400), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 400) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 416), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 416) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 432);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 432), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 432) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 368 + skew);
+                            previous = value3;
+                        }
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 9));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 9));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 9));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 9));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 448), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 448) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 464), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 464) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 480);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 480), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 480) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 10));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 10));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 10));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 10));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 496), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 496) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 432 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 512), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 512) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 528);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 528), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 528) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 11));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 11));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 11));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 11));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 544), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 544) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 560), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 560) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 496 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 576);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 576), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 576) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 12));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 12));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 12));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 12));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 592), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 592) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 608), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 608) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 624);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 624), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 624) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 560 + skew);
+                            previous = value3;
+                        }
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 13));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 13));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 13));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 13));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 640), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 640) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 656), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 656) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 672);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 672), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 672) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 14));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 14));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 14));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 14));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 688), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 688) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 624 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 704), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 704) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 720);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            aVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(aChannels, lanes);
+                            bVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(bChannels, lanes);
+                            cVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 720), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 720) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 15));
+                            aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 15));
+                            bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 15));
+                            cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 15));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 736), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 736) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 752), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 752) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 688 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + 768), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 768) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref dx, first + 752 + skew);
+                            previous = value0;
+                        }
+                        continue;
+                    }
+
+                    // The first and the last period: the vectors the ends above did not compute.
                     // This period's share of the sample's vectors 2 to 1566 (0, 1 and 1567 were computed above).
                     nuint k = (nuint)global::System.Math.Clamp(2 - (period * 49), 0, 49);
                     nuint end = (nuint)global::System.Math.Clamp(1567 - (period * 49), 0, 49);
@@ -2358,6 +3661,183 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> bChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b, (nuint)(period * 8));
                     global::System.Runtime.Intrinsics.Vector256<float> cChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c, (nuint)(period * 8));
                     nuint first = (nuint)(period * 392);
+                    if (period != 0 && period != 63)
+                    {
+                        nuint channel = (nuint)(period * 8);
+                        global::System.Runtime.Intrinsics.Vector256<int> lanes;
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector, aVector, bVector, cVector;
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                            aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 0));
+                            bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 0));
+                            cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 0));
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 0), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 0) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 8), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 8) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 16), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 16) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 24), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 24) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first - 8 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 32), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 32) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 40), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 40) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 48);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                            bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                            cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 48), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 48) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1));
+                            aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 1));
+                            bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 1));
+                            cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 1));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 56), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 56) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 24 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 64), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 64) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 72), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 72) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 80), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 80) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 88), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 88) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 56 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 96);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                            bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                            cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 96), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 96) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 2));
+                            aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 2));
+                            bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 2));
+                            cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 2));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 104), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 104) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 112), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 112) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 120), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 120) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 88 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 128), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 128) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 136), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 136) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 144);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                            bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                            cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 144), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 144) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 3));
+                            aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 3));
+                            bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 3));
+                            cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 3));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 152), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 152) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 120 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 160), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 160) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 168), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 168) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 176), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 176) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 184), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 184) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 152 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 192);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                            bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                            cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 192), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 192) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 4));
+                            aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 4));
+                            bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 4));
+                            cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 4));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 200), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 200) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 208), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 208) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 216), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 216) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 184 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 224), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 224) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 232), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 232) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 240);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                            bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                            cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 240), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 240) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 5));
+                            aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 5));
+                            bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 5));
+                            cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 5));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 248), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 248) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 216 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 256), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 256) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 264), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 264) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 272), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 272) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 280), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 280) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 248 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 288);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                            bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                            cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 288), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 288) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 6));
+                            aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 6));
+                            bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 6));
+                            cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 6));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 296), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 296) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 304), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 304) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 312), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 312) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 280 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 320), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 320) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 328), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 328) - shiftVector, bVector, cVector));
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 336);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            aVector = global::NormGen.SimdMath.Permute(aChannels, lanes);
+                            bVector = global::NormGen.SimdMath.Permute(bChannels, lanes);
+                            cVector = global::NormGen.SimdMath.Permute(cChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 336), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 336) - shiftVector, bVector, cVector));
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 7));
+                            aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 7));
+                            bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 7));
+                            cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 7));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 344), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 344) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 312 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 352), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 352) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 360), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 360) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 368), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 368) - shiftVector, bVector, cVector));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 376), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 376) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + 344 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + 384), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 384) - shiftVector, bVector, cVector));
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref dx, first + 376 + skew);
+                            previous = value0;
+                        }
+                        continue;
+                    }
+
+                    // The first and the last period: the vectors the ends above did not compute.
                     // This period's share of the sample's vectors 2 to 3134 (0, 1 and 3135 were computed above).
                     nuint k = (nuint)global::System.Math.Clamp(2 - (period * 49), 0, 49);
                     nuint end = (nuint)global::System.Math.Clamp(3135 - (period * 49), 0, 49);

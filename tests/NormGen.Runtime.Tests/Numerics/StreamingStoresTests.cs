@@ -53,6 +53,23 @@ public partial class Bn2dStreamingSmallPlanes : IStreamingLayer
     static int IStreamingLayer.Elements => SampleSize;
 }
 
+/// <summary>
+/// (N, 20, 14, 14): the planes of <see cref="Bn2dStreamingPermuted"/> in 5 periods (10 on Vector256), so the streaming
+/// kernels write their inner periods out vector by vector (broadcast coefficients within a channel, permuted across two).
+/// </summary>
+[BatchNorm2d(20, 14, 14)]
+public partial class Bn2dStreamingPermutedPeriods : IStreamingLayer
+{
+    static int IStreamingLayer.Elements => SampleSize;
+}
+
+/// <summary>(N, 48, 7, 7): the planes of <see cref="Bn2dStreamingSmallPlanes"/> in 3 periods (6 on Vector256), inner periods written out.</summary>
+[BatchNorm2d(48, 7, 7)]
+public partial class Bn2dStreamingSmallPlanesPeriods : IStreamingLayer
+{
+    static int IStreamingLayer.Elements => SampleSize;
+}
+
 /// <summary>(N, 64, 16): small planes of one vector each, so a period (one channel) is a single vector.</summary>
 [BatchNorm1d(64, Length = 16)]
 public partial class Bn1dStreamingSmallPlanes : IStreamingLayer
@@ -127,7 +144,7 @@ public sealed class StreamingStoresTests
 
     public static TheoryData<string> LayerNames() => new(Layers);
 
-    private static readonly string[] Layers = [nameof(Bn2dStreaming), nameof(Bn2dStreamingPermuted), nameof(Bn2dStreamingSmallPlanes), nameof(Bn1dStreamingSmallPlanes), nameof(Bn2dStreamingSamples), nameof(Bn1dStreamingSamples)];
+    private static readonly string[] Layers = [nameof(Bn2dStreaming), nameof(Bn2dStreamingPermuted), nameof(Bn2dStreamingPermutedPeriods), nameof(Bn2dStreamingSmallPlanes), nameof(Bn2dStreamingSmallPlanesPeriods), nameof(Bn1dStreamingSmallPlanes), nameof(Bn2dStreamingSamples), nameof(Bn1dStreamingSamples)];
 
     [Theory]
     [MemberData(nameof(Offsets))]
@@ -265,7 +282,9 @@ public sealed class StreamingStoresTests
     {
         nameof(Bn2dStreaming) => Bn2dStreaming.SampleSize,
         nameof(Bn2dStreamingPermuted) => Bn2dStreamingPermuted.SampleSize,
+        nameof(Bn2dStreamingPermutedPeriods) => Bn2dStreamingPermutedPeriods.SampleSize,
         nameof(Bn2dStreamingSmallPlanes) => Bn2dStreamingSmallPlanes.SampleSize,
+        nameof(Bn2dStreamingSmallPlanesPeriods) => Bn2dStreamingSmallPlanesPeriods.SampleSize,
         nameof(Bn1dStreamingSmallPlanes) => Bn1dStreamingSmallPlanes.SampleSize,
         nameof(Bn2dStreamingSamples) => Bn2dStreamingSamples.SampleSize,
         _ => Bn1dStreamingSamples.SampleSize,
@@ -275,7 +294,9 @@ public sealed class StreamingStoresTests
     {
         nameof(Bn2dStreaming) => TrainingStep.Run<Runner<Bn2dStreaming>>(batch, inputOffset, outputOffset, inPlace),
         nameof(Bn2dStreamingPermuted) => TrainingStep.Run<Runner<Bn2dStreamingPermuted>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(Bn2dStreamingPermutedPeriods) => TrainingStep.Run<Runner<Bn2dStreamingPermutedPeriods>>(batch, inputOffset, outputOffset, inPlace),
         nameof(Bn2dStreamingSmallPlanes) => TrainingStep.Run<Runner<Bn2dStreamingSmallPlanes>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(Bn2dStreamingSmallPlanesPeriods) => TrainingStep.Run<Runner<Bn2dStreamingSmallPlanesPeriods>>(batch, inputOffset, outputOffset, inPlace),
         nameof(Bn1dStreamingSmallPlanes) => TrainingStep.Run<Runner<Bn1dStreamingSmallPlanes>>(batch, inputOffset, outputOffset, inPlace),
         nameof(Bn2dStreamingSamples) => TrainingStep.Run<Runner<Bn2dStreamingSamples>>(batch, inputOffset, outputOffset, inPlace),
         _ => TrainingStep.Run<Runner<Bn1dStreamingSamples>>(batch, inputOffset, outputOffset, inPlace),
@@ -293,7 +314,7 @@ public sealed class StreamingStoresTests
         {
             StreamingStores.MinBytes = streaming ? 0 : long.MaxValue;
             StreamingRunner.LastStreaming = null;
-            TrainingStep.Results results = step(layer is nameof(Bn2dStreamingSmallPlanes) or nameof(Bn1dStreamingSmallPlanes) ? 37 : Batch);
+            TrainingStep.Results results = step(layer is nameof(Bn2dStreamingSmallPlanes) or nameof(Bn2dStreamingSmallPlanesPeriods) or nameof(Bn1dStreamingSmallPlanes) ? 37 : Batch);
             Assert.Equal(streaming, StreamingRunner.LastStreaming);
             return results;
         }
