@@ -854,6 +854,7 @@ internal static partial class KernelEmitter
     {
         int lanes = v.Lanes;
         string Join(string lower, string upper) => $"global::NormGen.SimdMath.Join({lower}, {upper}, join)";
+        string LineAt(int vector) => vector == 0 ? $"first - {Literals.Int(lanes)} + skew" : $"first + {Literals.Int((vector - 1) * lanes)} + skew"; // the line joining vectors vector - 1 and vector
         w.WriteLine($"nuint channel = (nuint)(period * {Literals.Int(vectors * lanes / planeLength)});");
         if (planeLength % lanes != 0)
         {
@@ -898,18 +899,16 @@ internal static partial class KernelEmitter
                     continue;
                 }
 
-                string at = group == 0 ? $"first - {Literals.Int(lanes)} + skew" : $"first + {Literals.Int((group - 1) * lanes)} + skew";
                 if (count == Unroll)
                 {
-                    w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value0")}, {Join("value0", "value1")}, {Join("value1", "value2")}, {Join("value2", "value3")}, ref {destination}, {at});");
+                    w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value0")}, {Join("value0", "value1")}, {Join("value1", "value2")}, {Join("value2", "value3")}, ref {destination}, {LineAt(group)});");
                     w.WriteLine("previous = value3;");
                 }
                 else
                 {
                     for (int u = 0; u < count; u++)
                     {
-                        string line = group + u == 0 ? $"first - {Literals.Int(lanes)} + skew" : $"first + {Literals.Int((group + u - 1) * lanes)} + skew";
-                        w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join(u == 0 ? "previous" : "value" + (u - 1), "value" + u)}, ref {destination}, {line});");
+                        w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join(u == 0 ? "previous" : "value" + (u - 1), "value" + u)}, ref {destination}, {LineAt(group + u)});");
                     }
 
                     w.WriteLine($"previous = value{count - 1};");
