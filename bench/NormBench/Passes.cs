@@ -193,7 +193,7 @@ public abstract class PassBreakdown<TLayer>
     public void Forward2Threads()
     {
         NormGen.NormThreads.MaxThreads = 2;
-        Layer.Forward(X, Y);
+        Forward();
         NormGen.NormThreads.MaxThreads = 1;
     }
 
@@ -202,7 +202,7 @@ public abstract class PassBreakdown<TLayer>
     public void Backward2Threads()
     {
         NormGen.NormThreads.MaxThreads = 2;
-        Layer.Backward(X, GradOutput, GradInput);
+        Backward();
         NormGen.NormThreads.MaxThreads = 1;
     }
 
@@ -211,8 +211,7 @@ public abstract class PassBreakdown<TLayer>
     public void ForwardBackward2Threads()
     {
         NormGen.NormThreads.MaxThreads = 2;
-        Layer.Forward(X, Y);
-        Layer.Backward(X, GradOutput, GradInput);
+        ForwardBackward();
         NormGen.NormThreads.MaxThreads = 1;
     }
 

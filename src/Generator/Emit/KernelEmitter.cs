@@ -656,10 +656,15 @@ internal static partial class KernelEmitter
             void Body(VectorWidth v, string table)
             {
                 (int channels, int vectors) = Period(v);
-                w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({table});");
+                bool permutes = !unrolled || planeLength % v.Lanes != 0; // an unrolled period of whole vectors only broadcasts
+                if (permutes)
+                {
+                    w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({table});");
+                }
+
                 using (w.Block($"for (int period = 0; period < {slots / channels}; period++)"))
                 {
-                    if (!unrolled || planeLength % v.Lanes != 0) // an unrolled period of whole vectors only broadcasts
+                    if (permutes)
                     {
                         WritePeriodChannels(w, v, coefficients, false, $"(nuint)(period * {channels})");
                     }

@@ -1152,7 +1152,6 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
                 for (int period = 0; period < 64; period++)
                 {
                     nuint first = (nuint)(period * 16);
@@ -1170,7 +1169,6 @@ namespace Models
             }
 
             {
-                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex256);
                 for (int period = 0; period < 64; period++)
                 {
                     nuint first = (nuint)(period * 16);
@@ -1928,7 +1926,6 @@ namespace Models
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
                 for (int period = 0; period < 64; period++)
                 {
                     nuint first = (nuint)(period * 16);
@@ -1947,7 +1944,6 @@ namespace Models
             }
 
             {
-                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex256);
                 for (int period = 0; period < 64; period++)
                 {
                     nuint first = (nuint)(period * 16);
