@@ -6,7 +6,7 @@ using System.Threading;
 namespace NormGen;
 
 /// <summary>
-/// The process-wide size from which generated BatchNorm layers write their outputs with streaming (non-temporal) stores:
+/// The process-wide size from which generated BatchNorm and GroupNorm layers write their outputs with streaming (non-temporal) stores:
 /// the input gradient, and the normalization when the call runs on one thread. A streaming store writes a whole cache
 /// line to memory without reading it first and without evicting other data from the cache. A training step reads x
 /// twice and writes y, then reads x and dy twice and writes dx: once those four tensors exceed the last-level cache,
@@ -18,9 +18,14 @@ namespace NormGen;
 public static class StreamingStores
 {
     /// <summary>
-    /// The default of <see cref="MinBytes"/>: a quarter of the last-level cache (four tensors of that size fill it), as
-    /// Linux reports the cache (<c>/sys/devices/system/cpu/cpu0/cache</c>, its highest level); <see cref="long.MaxValue"/>
-    /// (never) where the size is not known.
+    /// The default of <see cref="MinBytes"/>: an eighth of the last-level cache, as Linux reports the cache
+    /// (<c>/sys/devices/system/cpu/cpu0/cache</c>, its highest level); <see cref="long.MaxValue"/> (never) where the size is
+    /// not known. Four tensors of that size fill half the reported cache: the share a process can use of a last-level
+    /// cache shared with other cores (and, in a virtual machine, other guests) is smaller than its size. On the AMD EPYC
+    /// guest of docs/performance.md (32 MiB reported) a copy ran at 81 GB/s for 4 MiB tensors, 51 at 12 MiB and 41 at
+    /// 16 MiB, and GroupNorm(32, 256)'s training step on 6.4 MB tensors went from 7.95x to 5.66x a copy with streaming
+    /// stores, its forward alone unchanged (bench/results/ab-gn-streaming-slots); a quarter of the cache (8 MiB) left it
+    /// unstreamed.
     /// </summary>
     public static long DefaultMinBytes { get; } = FromCacheSize(LastLevelCacheBytes("/sys/devices/system/cpu/cpu0/cache"));
 
@@ -51,7 +56,7 @@ public static class StreamingStores
     public static bool Use(long bytes) => bytes >= MinBytes;
 
     /// <summary>The default threshold for a last-level cache of <paramref name="cacheBytes"/> (null: unknown).</summary>
-    internal static long FromCacheSize(long? cacheBytes) => cacheBytes is > 0 ? cacheBytes.Value / 4 : long.MaxValue;
+    internal static long FromCacheSize(long? cacheBytes) => cacheBytes is > 0 ? cacheBytes.Value / 8 : long.MaxValue;
 
     /// <summary>
     /// The size of the highest cache level under <paramref name="directory"/> (Linux's <c>index*/level</c> and

@@ -20,6 +20,14 @@ internal static partial class KernelEmitter
     public static bool HasSlotKernels(int planeLength, int planes) =>
         planes > 1 && planes <= SlotKernelMaxPlanes && planeLength >= SlotKernelMinPlane && ((long)planeLength * planes) % 16 == 0;
 
+    /// <summary>
+    /// Whether the slot kernels also get a streaming variant (<c>{name}Streaming</c>): slots of at least
+    /// <see cref="StreamingMinLength"/> floats, in planes of at least three vectors, so that the first and the last aligned
+    /// vector of a slot (stored plain with its unaligned ends) lie in its first and its last plane.
+    /// </summary>
+    public static bool HasSlotStreaming(int planeLength, int planes) =>
+        HasSlotKernels(planeLength, planes) && planeLength >= 48 && (long)planeLength * planes >= StreamingMinLength;
+
     /// <summary>Most planes per slot for the slot kernels: their callers keep the per-plane coefficients on the stack (8 KB at most).</summary>
     public const int SlotKernelMaxPlanes = 1024;
 
@@ -28,7 +36,7 @@ internal static partial class KernelEmitter
     /// <c>y = (x - shift) * scale[p] + offset[p]</c> over one slot of <paramref name="planes"/> planes of
     /// <paramref name="planeLength"/> floats, p the plane of each element (see <see cref="WriteSlotElementwise"/>).
     /// </summary>
-    public static void WriteSlotNormalize(IndentedWriter w, string name, int planeLength, int planes) => WriteSlotElementwise(
+    public static void WriteSlotNormalize(IndentedWriter w, string name, int planeLength, int planes, bool streaming) => WriteSlotElementwise(
         w,
         name,
         "ref float x, ref float y, float shift, ref float scale, ref float offset",
@@ -40,13 +48,14 @@ internal static partial class KernelEmitter
         new[] { "scale", "offset" },
         (v, at, c) => $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, {c("scale")}, {c("offset")})",
         $"{Unsafe}.Add(ref y, i) = ({Unsafe}.Add(ref x, i) - shift) * planeScale + planeOffset;",
-        prefetch: null);
+        prefetch: null,
+        streaming);
 
     /// <summary>
     /// <c>static void {name}(ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy)</c>:
     /// <c>dx = dy * a[p] + (x - shift) * b + c</c> over one slot (see <see cref="WriteSlotElementwise"/>).
     /// </summary>
-    public static void WriteSlotGradInput(IndentedWriter w, string name, int planeLength, int planes) => WriteSlotElementwise(
+    public static void WriteSlotGradInput(IndentedWriter w, string name, int planeLength, int planes, bool streaming) => WriteSlotElementwise(
         w,
         name,
         "ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy",
@@ -58,7 +67,8 @@ internal static partial class KernelEmitter
         new[] { "a" },
         (v, at, c) => $"{v.Type}.MultiplyAddEstimate({Load(v, "dy", at)}, {c("a")}, {v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - center, vb, vc))",
         $"{Unsafe}.Add(ref dx, i) = ({Unsafe}.Add(ref dy, i) * planeA) + ((({Unsafe}.Add(ref x, i) - shift) * b) + c);",
-        new[] { "nextX", "nextDy" });
+        new[] { "nextX", "nextDy" },
+        streaming);
 
     /// <summary>
     /// An element-wise kernel over one slot of <paramref name="planes"/> planes with per-plane coefficients (arrays of one
@@ -85,7 +95,8 @@ internal static partial class KernelEmitter
         string[] coefficients,
         Func<VectorWidth, string, Func<string, string>, string> value,
         string scalarStatement,
-        string[]? prefetch)
+        string[]? prefetch,
+        bool streaming)
     {
         if (!HasSlotKernels(planeLength, planes))
         {
@@ -98,7 +109,7 @@ internal static partial class KernelEmitter
             parameters,
             summary,
             planeLength,
-            v => WriteSlotBody(w, v, planeLength, planes, destination, prologue(v), coefficients, value, prefetch),
+            v => WriteSlotBody(w, v, planeLength, planes, destination, prologue(v), coefficients, value, prefetch, streaming: false),
             () =>
             {
                 using (w.Block($"for (int p = 0; p < {Literals.Int(planes)}; p++)"))
@@ -114,8 +125,32 @@ internal static partial class KernelEmitter
                     }
                 }
             });
+
+        if (streaming)
+        {
+            if (!HasSlotStreaming(planeLength, planes))
+            {
+                throw new ArgumentOutOfRangeException(nameof(planeLength), planeLength, "No streaming slot kernel for this plane length and plane count.");
+            }
+
+            w.WriteLine();
+            w.WriteLine($"/// <summary><see cref=\"{name}\"/> with streaming stores for the slot's lines but the first two and the last two (Vector512 only: the caller checks <c>SimdMath.Use512</c>).</summary>");
+            w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+            using (w.Block($"private static void {name}Streaming({parameters})"))
+            {
+                WriteSlotBody(w, VectorWidth.All[0], planeLength, planes, destination, prologue(VectorWidth.All[0]), coefficients, value, prefetch, streaming: true);
+            }
+        }
     }
 
+    /// <summary>
+    /// One width's body of <see cref="WriteSlotElementwise"/>. With <paramref name="streaming"/> (Vector512 only) the
+    /// vectors at aligned addresses are written with <c>NormGen.SimdMath.StoreStreaming</c> except the first and the last:
+    /// those share their lines with the unaligned head and last vectors (and, through them, with the neighbouring slots'
+    /// ends), so all four are computed before any store and written last with plain stores, and no cache line gets both
+    /// kinds of store (a line written partly streamed and partly plain is flushed as a partial line: measured far slower,
+    /// bench/results/ab-gn-naive-streaming). The walk aligns to whole 64-byte lines in both forms.
+    /// </summary>
     private static void WriteSlotBody(
         IndentedWriter w,
         VectorWidth v,
@@ -125,7 +160,8 @@ internal static partial class KernelEmitter
         string[] prologue,
         string[] coefficients,
         Func<VectorWidth, string, Func<string, string>, string> value,
-        string[]? prefetch)
+        string[]? prefetch,
+        bool streaming)
     {
         int lanes = v.Lanes;
         int slotLength = planeLength * planes;
@@ -135,10 +171,33 @@ internal static partial class KernelEmitter
         }
 
         string Broadcast(string c, string plane) => $"{v.Type}.Create({Unsafe}.Add(ref {c}, {plane}))";
+        void Prefetches(string at)
+        {
+            if (prefetch is not null)
+            {
+                foreach (string row in prefetch)
+                {
+                    w.WriteLine($"global::NormGen.SimdMath.Prefetch(ref {row}, {at});");
+                }
+            }
+        }
+
         w.WriteLine($"// The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.");
         w.WriteLine($"{v.Float} head = {value(v, "0", c => Broadcast(c, "0"))};");
         w.WriteLine($"{v.Float} last = {value(v, Literals.Int(slotLength - lanes), c => Broadcast(c, Literals.Int(planes - 1)))};");
         w.WriteLine($"nuint at = global::NormGen.AlignedStores.Skew(ref {destination}, {Literals.Int(lanes)}); // the first element at an aligned address, then the first not yet stored");
+        if (streaming)
+        {
+            w.WriteLine("// The first and the last aligned vector share lines with head and last: plain stores, computed now and stored last.");
+            w.WriteLine("nuint headAt = at;");
+            w.WriteLine($"nuint lastAt = {Literals.Int(slotLength - lanes)} - (({Literals.Int(lanes)} - at) & {Literals.Int(lanes - 1)});");
+            w.WriteLine($"{v.Float} headLine = {value(v, "headAt", c => Broadcast(c, "0"))};");
+            Prefetches("headAt");
+            w.WriteLine($"{v.Float} lastLine = {value(v, "lastAt", c => Broadcast(c, Literals.Int(planes - 1)))};");
+            Prefetches("lastAt");
+            w.WriteLine($"at += {Literals.Int(lanes)};");
+        }
+
         using (w.Block($"for (int p = 0; p < {Literals.Int(planes)}; p++)"))
         {
             foreach (string c in coefficients)
@@ -146,25 +205,43 @@ internal static partial class KernelEmitter
                 w.WriteLine($"{v.Float} {c}Plane = {Broadcast(c, "p")};");
             }
 
-            w.WriteLine($"nuint end = (nuint)((p + 1) * {Literals.Int(planeLength)});");
+            w.WriteLine(streaming
+                ? $"nuint end = p < {Literals.Int(planes - 1)} ? (nuint)((p + 1) * {Literals.Int(planeLength)}) : lastAt; // the last plane stops at lastLine"
+                : $"nuint end = (nuint)((p + 1) * {Literals.Int(planeLength)});");
             void Vector(string at, bool prefetches, Func<string, string> coefficient)
             {
-                w.WriteLine(Store(v, value(v, at, coefficient), destination, at));
-                if (prefetches && prefetch is not null)
+                w.WriteLine(streaming
+                    ? $"global::NormGen.SimdMath.StoreStreaming({value(v, at, coefficient)}, ref {destination}, {at});"
+                    : Store(v, value(v, at, coefficient), destination, at));
+                if (prefetches)
                 {
-                    foreach (string row in prefetch)
-                    {
-                        w.WriteLine($"global::NormGen.SimdMath.Prefetch(ref {row}, {at});");
-                    }
+                    Prefetches(at);
                 }
             }
 
             using (w.Block($"for (; at + {Literals.Int(Unroll * lanes)} <= end; at += {Literals.Int(Unroll * lanes)})"))
             {
-                for (int k = 0; k < Unroll; k++)
+                if (streaming)
                 {
-                    // One prefetch per 16 floats: every vector of Vector512, every other of Vector256, every fourth of Vector128.
-                    Vector(Offset("at", k * lanes), (k * lanes) % 16 == 0, c => c + "Plane");
+                    // Four whole lines with one pin (SimdMath.StoreStreaming's four-vector overload matches Unroll = 4).
+                    for (int k = 0; k < Unroll; k++)
+                    {
+                        w.WriteLine($"{v.Float} value{k} = {value(v, Offset("at", k * lanes), c => c + "Plane")};");
+                    }
+
+                    w.WriteLine($"global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref {destination}, at);");
+                    for (int k = 0; k < Unroll; k++)
+                    {
+                        Prefetches(Offset("at", k * lanes));
+                    }
+                }
+                else
+                {
+                    for (int k = 0; k < Unroll; k++)
+                    {
+                        // One prefetch per 16 floats: every vector of Vector512, every other of Vector256, every fourth of Vector128.
+                        Vector(Offset("at", k * lanes), (k * lanes) % 16 == 0, c => c + "Plane");
+                    }
                 }
             }
 
@@ -186,6 +263,12 @@ internal static partial class KernelEmitter
                 Vector("at", true, c => c + "Across");
                 w.WriteLine($"at += {Literals.Int(lanes)};");
             }
+        }
+
+        if (streaming)
+        {
+            w.WriteLine(Store(v, "headLine", destination, "headAt"));
+            w.WriteLine(Store(v, "lastLine", destination, "lastAt"));
         }
 
         w.WriteLine(Store(v, "head", destination, "0"));

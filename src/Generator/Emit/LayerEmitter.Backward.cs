@@ -464,6 +464,10 @@ internal static partial class LayerEmitter
                 w.WriteLine($"global::System.Span<double> planeSumDy = stackalloc double[{Literals.Int(blocks)}]; // per plane of a slot, from GradientSumsSlot");
                 w.WriteLine($"global::System.Span<double> planeSumDyX = stackalloc double[{Literals.Int(blocks)}];");
                 w.WriteLine($"global::System.Span<float> planeA = stackalloc float[{Literals.Int(blocks)}]; // per plane of a slot, for GradInputSlot");
+                if (m.StreamingSlots)
+                {
+                    w.WriteLine("bool streams = _streaming && global::NormGen.SimdMath.Use512; // GradInputSlotStreaming (see LayerModel.StreamingSlots)");
+                }
             }
 
             using (w.Block(firstToLast ? "for (int n = start; n < end; n++)" : "for (int n = end - 1; n >= start; n--)"))
@@ -497,7 +501,9 @@ internal static partial class LayerEmitter
                     w.WriteLine("double sumG = 0, sumGXmu = 0;");
                     if (m.SlotKernels)
                     {
-                        w.WriteLine($"GradientSumsSlot(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), shift, ref {Unsafe}.Add(ref dx, first), ref planeSumDy[0], ref planeSumDyX[0]);");
+                        w.WriteLine(m.StreamingSlots
+                            ? $"GradientSumsSlot(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), shift, ref {Unsafe}.Add(ref streams ? ref x : ref dx, first), ref planeSumDy[0], ref planeSumDyX[0]); // streamed: no prefetch of dx (its lines are written without being read), x instead, already being read"
+                            : $"GradientSumsSlot(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), shift, ref {Unsafe}.Add(ref dx, first), ref planeSumDy[0], ref planeSumDyX[0]);");
                     }
 
                     using (w.Block($"for (int part = 0; part < {blocks}; part++)"))
@@ -542,7 +548,23 @@ internal static partial class LayerEmitter
                             w.WriteLine(p.HasAffine ? $"planeA[part] = (float)(invStd * weight[(s * {blocks}) + part]);" : "planeA[part] = (float)invStd;");
                         }
 
-                        w.WriteLine($"GradInputSlot(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), shift, ref planeA[0], (float)b, (float)c0, ref {Unsafe}.Add(ref x, next), ref {Unsafe}.Add(ref dy, next));");
+                        string call = $"(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), shift, ref planeA[0], (float)b, (float)c0, ref {Unsafe}.Add(ref x, next), ref {Unsafe}.Add(ref dy, next));";
+                        if (m.StreamingSlots)
+                        {
+                            using (w.Block("if (streams)"))
+                            {
+                                w.WriteLine("GradInputSlotStreaming" + call);
+                            }
+
+                            using (w.Block("else"))
+                            {
+                                w.WriteLine("GradInputSlot" + call);
+                            }
+                        }
+                        else
+                        {
+                            w.WriteLine("GradInputSlot" + call);
+                        }
                     }
                     else
                     {
@@ -554,6 +576,15 @@ internal static partial class LayerEmitter
                             w.WriteLine($"GradInputPlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref dy, at), ref {Unsafe}.Add(ref dx, at), shift, (float)a, (float)b, (float)c0{nextParts});");
                         }
                     }
+                }
+            }
+
+            if (m.StreamingSlots)
+            {
+                w.WriteLine();
+                using (w.Block("if (streams)"))
+                {
+                    w.WriteLine("global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends");
                 }
             }
         }
@@ -587,7 +618,7 @@ internal static partial class LayerEmitter
             w.WriteLine();
             if (m.SlotKernels)
             {
-                KernelEmitter.WriteSlotGradInput(w, "GradInputSlot", p.AffineBlock, blocks);
+                KernelEmitter.WriteSlotGradInput(w, "GradInputSlot", p.AffineBlock, blocks, m.StreamingSlots);
             }
             else
             {

@@ -122,7 +122,7 @@ internal static partial class LayerEmitter
         if (m.SlotKernels)
         {
             w.WriteLine();
-            KernelEmitter.WriteSlotNormalize(w, "NormalizeSlot", p.AffineBlock, p.SlotLength / p.AffineBlock);
+            KernelEmitter.WriteSlotNormalize(w, "NormalizeSlot", p.AffineBlock, p.SlotLength / p.AffineBlock, m.StreamingSlots);
         }
         else if (!m.ElementwiseAffine || tracks)
         {
@@ -158,6 +158,10 @@ internal static partial class LayerEmitter
             {
                 w.WriteLine($"global::System.Span<float> planeScale = stackalloc float[{Literals.Int(blocks)}]; // per plane of a slot, for NormalizeSlot");
                 w.WriteLine($"global::System.Span<float> planeOffset = stackalloc float[{Literals.Int(blocks)}];");
+                if (m.StreamingSlots)
+                {
+                    w.WriteLine("bool streams = _streaming && _threads == 1 && global::NormGen.SimdMath.Use512; // NormalizeSlotStreaming (see LayerModel.StreamingSlots)");
+                }
             }
 
             using (w.Block("for (int n = start; n < end; n++)"))
@@ -237,7 +241,23 @@ internal static partial class LayerEmitter
                         w.WriteLine("planeOffset[b] = (float)offset;");
                     }
 
-                    w.WriteLine($"NormalizeSlot(ref slot, ref {Unsafe}.Add(ref y, first), shift, ref planeScale[0], ref planeOffset[0]);");
+                    string call = $"(ref slot, ref {Unsafe}.Add(ref y, first), shift, ref planeScale[0], ref planeOffset[0]);";
+                    if (m.StreamingSlots)
+                    {
+                        using (w.Block("if (streams)"))
+                        {
+                            w.WriteLine("NormalizeSlotStreaming" + call);
+                        }
+
+                        using (w.Block("else"))
+                        {
+                            w.WriteLine("NormalizeSlot" + call);
+                        }
+                    }
+                    else
+                    {
+                        w.WriteLine("NormalizeSlot" + call);
+                    }
                 }
                 else
                 {
@@ -250,6 +270,15 @@ internal static partial class LayerEmitter
                             ? $"NormalizePlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), shift, (float)scale, (float)offset, ref {Unsafe}.Add(ref x, next + (b * {p.AffineBlock})));"
                             : $"NormalizePlane(ref {Unsafe}.Add(ref x, at), ref {Unsafe}.Add(ref y, at), shift, (float)scale, (float)offset);");
                     }
+                }
+            }
+
+            if (m.StreamingSlots)
+            {
+                w.WriteLine();
+                using (w.Block("if (streams)"))
+                {
+                    w.WriteLine("global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends");
                 }
             }
         }

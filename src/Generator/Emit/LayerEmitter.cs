@@ -50,9 +50,11 @@ internal static partial class LayerEmitter
                     break;
                 case StatisticsScope.Sample:
                     WriteSampleScopeForward(w, layer);
+                    w.WriteLine();
                     break;
                 default:
                     WriteChannelWindowForward(w, layer);
+                    w.WriteLine();
                     break;
             }
 
@@ -184,8 +186,16 @@ internal static partial class LayerEmitter
         public bool StreamingSamples => Strategy == BatchStrategy.Planes && Plan.Scope == StatisticsScope.Batch && !PermutedElementwise
             && Plan.SlotLength % 16 == 0 && SampleSize >= KernelEmitter.StreamingMinLength;
 
-        /// <summary>Whether the element-wise passes have streaming kernels (<see cref="StreamingPermuted"/> or <see cref="StreamingSamples"/>).</summary>
-        public bool Streaming => StreamingPermuted || StreamingSamples;
+        /// <summary>
+        /// GroupNorm slot kernels (<see cref="SlotKernels"/>) with a streaming variant
+        /// (<see cref="KernelEmitter.HasSlotStreaming"/>), used as for <see cref="StreamingSamples"/>: the input gradient
+        /// whenever the call's tensor is at least <c>NormGen.StreamingStores.MinBytes</c>, the normalization only when the
+        /// call also runs on one thread.
+        /// </summary>
+        public bool StreamingSlots => SlotKernels && KernelEmitter.HasSlotStreaming(Plan.AffineBlock, Plan.SlotLength / Plan.AffineBlock);
+
+        /// <summary>Whether the element-wise passes have streaming kernels (<see cref="StreamingPermuted"/>, <see cref="StreamingSamples"/> or <see cref="StreamingSlots"/>).</summary>
+        public bool Streaming => StreamingPermuted || StreamingSamples || StreamingSlots;
 
         /// <summary>Whether normalization and the input gradient use per-element coefficient arrays (one flat kernel per sample).</summary>
         public bool ExpandedCoefficients => Strategy != BatchStrategy.Planes;

@@ -59,6 +59,15 @@ internal sealed class IndentedWriter
         return new Scope(this, closing);
     }
 
+    /// <summary>Removes blank lines at the end, so that a block never ends with one (the closing brace follows its last line).</summary>
+    private void TrimBlankLines()
+    {
+        while (_builder.Length >= 2 && _builder[_builder.Length - 1] == '\n' && _builder[_builder.Length - 2] == '\n')
+        {
+            _builder.Length--;
+        }
+    }
+
     public override string ToString()
     {
         if (_indent != 0)
@@ -83,6 +92,7 @@ internal sealed class IndentedWriter
         public void Dispose()
         {
             _writer.Unindent();
+            _writer.TrimBlankLines();
             _writer.WriteLine(_closing);
         }
     }

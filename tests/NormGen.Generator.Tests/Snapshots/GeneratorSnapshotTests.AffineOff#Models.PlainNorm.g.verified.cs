@@ -1805,6 +1805,5 @@ namespace Models
                 }
             }
         }
-
     }
 }

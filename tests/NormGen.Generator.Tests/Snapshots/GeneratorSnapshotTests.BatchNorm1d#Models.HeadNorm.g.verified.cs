@@ -1914,6 +1914,5 @@ namespace Models
                 }
             }
         }
-
     }
 }

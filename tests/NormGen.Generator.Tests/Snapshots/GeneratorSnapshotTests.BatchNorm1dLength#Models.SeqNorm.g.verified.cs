@@ -2237,6 +2237,5 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 1016);
             }
         }
-
     }
 }

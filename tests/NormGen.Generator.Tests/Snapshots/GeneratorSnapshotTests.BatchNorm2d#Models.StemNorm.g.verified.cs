@@ -1362,6 +1362,5 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 65528);
             }
         }
-
     }
 }

@@ -3889,6 +3889,5 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 25080);
             }
         }
-
     }
 }

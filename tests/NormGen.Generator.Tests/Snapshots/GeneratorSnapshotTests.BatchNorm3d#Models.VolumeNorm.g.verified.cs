@@ -1598,6 +1598,5 @@ namespace Models
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 4088);
             }
         }
-
     }
 }

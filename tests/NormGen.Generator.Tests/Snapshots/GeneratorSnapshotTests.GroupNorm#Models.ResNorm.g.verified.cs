@@ -79,6 +79,10 @@ namespace Models
         private double[] _partialA = [];
         private double[] _partialB = [];
 
+        // Whether this call writes with streaming stores (global::NormGen.StreamingStores): the input gradient, and the
+        // normalization when the call runs on one thread.
+        private bool _streaming;
+
         /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
         private void PlanBlocks(int batch)
         {
@@ -86,6 +90,7 @@ namespace Models
             _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
             _blocks = (batch + _blockSamples - 1) / _blockSamples;
             _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));
             if (_partialA.Length < _blocks * PartialLength)
             {
                 _partialA = new double[_blocks * PartialLength];
@@ -252,6 +257,7 @@ namespace Models
             global::System.Span<float> bias = Bias.DataSpan;
             global::System.Span<float> planeScale = stackalloc float[8]; // per plane of a slot, for NormalizeSlot
             global::System.Span<float> planeOffset = stackalloc float[8];
+            bool streams = _streaming && _threads == 1 && global::NormGen.SimdMath.Use512; // NormalizeSlotStreaming (see LayerModel.StreamingSlots)
             for (int n = start; n < end; n++)
             {
                 for (int s = 0; s < Slots; s++)
@@ -284,8 +290,20 @@ namespace Models
                         planeScale[b] = (float)scale;
                         planeOffset[b] = (float)offset;
                     }
-                    NormalizeSlot(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, ref planeScale[0], ref planeOffset[0]);
+                    if (streams)
+                    {
+                        NormalizeSlotStreaming(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, ref planeScale[0], ref planeOffset[0]);
+                    }
+                    else
+                    {
+                        NormalizeSlot(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, ref planeScale[0], ref planeOffset[0]);
+                    }
                 }
+            }
+
+            if (streams)
+            {
+                global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
             }
         }
 
@@ -834,6 +852,55 @@ namespace Models
                 }
             }
         }
+
+        /// <summary><see cref="NormalizeSlot"/> with streaming stores for the slot's lines but the first two and the last two (Vector512 only: the caller checks <c>SimdMath.Use512</c>).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void NormalizeSlotStreaming(ref float x, ref float y, float shift, ref float scale, ref float offset)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1552) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+            nuint at = global::NormGen.AlignedStores.Skew(ref y, 16); // the first element at an aligned address, then the first not yet stored
+            // The first and the last aligned vector share lines with head and last: plain stores, computed now and stored last.
+            nuint headAt = at;
+            nuint lastAt = 1552 - ((16 - at) & 15);
+            global::System.Runtime.Intrinsics.Vector512<float> headLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, headAt) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+            global::System.Runtime.Intrinsics.Vector512<float> lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastAt) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+            at += 16;
+            for (int p = 0; p < 8; p++)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> scalePlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetPlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p));
+                nuint end = p < 7 ? (nuint)((p + 1) * 196) : lastAt; // the last plane stops at lastLine
+                for (; at + 64 <= end; at += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane);
+                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center, scalePlane, offsetPlane);
+                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center, scalePlane, offsetPlane);
+                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center, scalePlane, offsetPlane);
+                    global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, at);
+                }
+                for (; at + 16 <= end; at += 16)
+                {
+                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane), ref y, at);
+                }
+                if (at < end && p < 7)
+                {
+                    // Its first end - at lanes are this plane's, the rest the next plane's.
+                    global::System.Runtime.Intrinsics.Vector512<float> ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, scalePlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p + 1)));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, offsetPlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p + 1)));
+                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scaleAcross, offsetAcross), ref y, at);
+                    at += 16;
+                }
+            }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(headLine, ref y, headAt);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref y, lastAt);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 1552);
+        }
+
         /// <summary>
         /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
         /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output. Adds the parameter gradients into <c>Weight.Grad</c> and <c>Bias.Grad</c>, as PyTorch's autograd accumulates.
@@ -898,6 +965,7 @@ namespace Models
             global::System.Span<double> planeSumDy = stackalloc double[8]; // per plane of a slot, from GradientSumsSlot
             global::System.Span<double> planeSumDyX = stackalloc double[8];
             global::System.Span<float> planeA = stackalloc float[8]; // per plane of a slot, for GradInputSlot
+            bool streams = _streaming && global::NormGen.SimdMath.Use512; // GradInputSlotStreaming (see LayerModel.StreamingSlots)
             for (int n = end - 1; n >= start; n--)
             {
                 for (int s = 0; s < Slots; s++)
@@ -908,7 +976,7 @@ namespace Models
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
                     double sumG = 0, sumGXmu = 0;
-                    GradientSumsSlot(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), shift, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref planeSumDy[0], ref planeSumDyX[0]);
+                    GradientSumsSlot(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), shift, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref streams ? ref x : ref dx, first), ref planeSumDy[0], ref planeSumDyX[0]); // streamed: no prefetch of dx (its lines are written without being read), x instead, already being read
                     for (int part = 0; part < 8; part++)
                     {
                         double sumDy = planeSumDy[part], sumDyX = planeSumDyX[part];
@@ -926,8 +994,20 @@ namespace Models
                     {
                         planeA[part] = (float)(invStd * weight[(s * 8) + part]);
                     }
-                    GradInputSlot(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), shift, ref planeA[0], (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next));
+                    if (streams)
+                    {
+                        GradInputSlotStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), shift, ref planeA[0], (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next));
+                    }
+                    else
+                    {
+                        GradInputSlot(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), shift, ref planeA[0], (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next));
+                    }
                 }
+            }
+
+            if (streams)
+            {
+                global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
             }
         }
 
@@ -1415,5 +1495,68 @@ namespace Models
             }
         }
 
+        /// <summary><see cref="GradInputSlot"/> with streaming stores for the slot's lines but the first two and the last two (Vector512 only: the caller checks <c>SimdMath.Use512</c>).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void GradInputSlotStreaming(ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy)
+        {
+            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
+            global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
+            // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, vb, vc));
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 1552), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1552) - center, vb, vc));
+            nuint at = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first element at an aligned address, then the first not yet stored
+            // The first and the last aligned vector share lines with head and last: plain stores, computed now and stored last.
+            nuint headAt = at;
+            nuint lastAt = 1552 - ((16 - at) & 15);
+            global::System.Runtime.Intrinsics.Vector512<float> headLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, headAt), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, headAt) - center, vb, vc));
+            global::NormGen.SimdMath.Prefetch(ref nextX, headAt);
+            global::NormGen.SimdMath.Prefetch(ref nextDy, headAt);
+            global::System.Runtime.Intrinsics.Vector512<float> lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, lastAt), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastAt) - center, vb, vc));
+            global::NormGen.SimdMath.Prefetch(ref nextX, lastAt);
+            global::NormGen.SimdMath.Prefetch(ref nextDy, lastAt);
+            at += 16;
+            for (int p = 0; p < 8; p++)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> aPlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p));
+                nuint end = p < 7 ? (nuint)((p + 1) * 196) : lastAt; // the last plane stops at lastLine
+                for (; at + 64 <= end; at += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 16), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 32), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 48), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center, vb, vc));
+                    global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 48);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 48);
+                }
+                for (; at + 16 <= end; at += 16)
+                {
+                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                }
+                if (at < end && p < 7)
+                {
+                    // Its first end - at lanes are this plane's, the rest the next plane's.
+                    global::System.Runtime.Intrinsics.Vector512<float> ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
+                    global::System.Runtime.Intrinsics.Vector512<float> aAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, aPlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p + 1)));
+                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aAcross, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    at += 16;
+                }
+            }
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(headLine, ref dx, headAt);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref dx, lastAt);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 1552);
+        }
     }
 }

@@ -158,6 +158,7 @@ namespace Models
                 }
             }
         }
+
         /// <summary>
         /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
         /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output.
@@ -239,6 +240,5 @@ namespace Models
                 }
             }
         }
-
     }
 }

@@ -503,6 +503,7 @@ namespace Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * invStd) + center) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i);
             }
         }
+
         /// <summary>
         /// Backward pass of the last Forward: writes the gradient of the loss with respect to <paramref name="input"/> into
         /// <paramref name="gradInput"/> (overwritten), given the gradient <paramref name="gradOutput"/> of the output. Adds the parameter gradients into <c>Weight.Grad</c>, as PyTorch's autograd accumulates.
@@ -914,6 +915,5 @@ namespace Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (g * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i) * r) + ((centered * b) + c);
             }
         }
-
     }
 }

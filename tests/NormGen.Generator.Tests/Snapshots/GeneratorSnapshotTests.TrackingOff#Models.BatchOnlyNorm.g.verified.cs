@@ -1758,6 +1758,5 @@ namespace Models
                 }
             }
         }
-
     }
 }

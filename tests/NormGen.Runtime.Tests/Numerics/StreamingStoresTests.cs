@@ -95,6 +95,48 @@ public partial class Bn1dStreamingSamples : IStreamingLayer
     static int IStreamingLayer.Elements => SampleSize;
 }
 
+/// <summary>The members of a generated GroupNorm layer that <see cref="StreamingStoresTests"/> calls (no running statistics).</summary>
+public interface IStreamingGroupLayer : IModule
+{
+    /// <summary>Elements per sample (the generated <c>SampleSize</c> constant).</summary>
+    static abstract int Elements { get; }
+
+    Parameter Weight { get; }
+
+    Parameter Bias { get; }
+
+    void Forward(ReadOnlySpan<float> input, Span<float> output);
+
+    void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput);
+}
+
+/// <summary>
+/// GroupNorm(4, 32) on (N, 32, 14, 14): slots of 8 planes of 196 floats (1568 floats, whole cache lines), whose slot kernels
+/// have streaming variants (<c>NormalizeSlotStreaming</c>, <c>GradInputSlotStreaming</c>): GroupNorm(32, 256)'s slots.
+/// </summary>
+[GroupNorm(4, 32, 14, 14)]
+public partial class GnStreamingSlots : IStreamingGroupLayer
+{
+    static int IStreamingGroupLayer.Elements => SampleSize;
+}
+
+/// <summary>
+/// GroupNorm(2, 64) on (N, 64, 7, 7): slots of 32 planes of 49 floats, near the shortest plane with streaming slot
+/// kernels (48: the first and the last aligned vector must lie in the first and the last plane).
+/// </summary>
+[GroupNorm(2, 64, 7, 7)]
+public partial class GnStreamingShortPlanes : IStreamingGroupLayer
+{
+    static int IStreamingGroupLayer.Elements => SampleSize;
+}
+
+/// <summary>GroupNorm(2, 4) on (N, 4, 16, 32): slots of 2 planes of 512 floats (whole vectors, no vector across planes).</summary>
+[GroupNorm(2, 4, 16, 32)]
+public partial class GnStreamingWholePlanes : IStreamingGroupLayer
+{
+    static int IStreamingGroupLayer.Elements => SampleSize;
+}
+
 /// <summary>
 /// BatchNorm layers whose samples are at least 1024 floats write their input gradient, and on one thread their
 /// normalization, with streaming stores when the tensor is at least <see cref="StreamingStores.MinBytes"/>, on Vector512
@@ -105,7 +147,8 @@ public partial class Bn1dStreamingSamples : IStreamingLayer
 /// of them (<see cref="SimdMath.Join(System.Runtime.Intrinsics.Vector512{float}, System.Runtime.Intrinsics.Vector512{float}, System.Runtime.Intrinsics.Vector512{int})"/>), the sample's end lines stored plainly. Each element
 /// is the same expression on either path, so the results must be bit-for-bit those of plain stores, wherever the tensors
 /// start (the kernels split each sample at the destination's first whole cache line), in place, and on two
-/// threads (each worker fences its own streaming stores). The tests in this class are the only ones that change the process-wide
+/// threads (each worker fences its own streaming stores). GroupNorm's slot kernels of slots of at least 1024 floats
+/// stream too (Vector512 only: their first and last aligned vectors stored plainly with the slot's unaligned ends). The tests in this class are the only ones that change the process-wide
 /// setting, and they run one after the other; other tests running meanwhile get the same bits on either path.
 /// </summary>
 public sealed class StreamingStoresTests
@@ -144,7 +187,7 @@ public sealed class StreamingStoresTests
 
     public static TheoryData<string> LayerNames() => new(Layers);
 
-    private static readonly string[] Layers = [nameof(Bn2dStreaming), nameof(Bn2dStreamingPermuted), nameof(Bn2dStreamingPermutedPeriods), nameof(Bn2dStreamingSmallPlanes), nameof(Bn2dStreamingSmallPlanesPeriods), nameof(Bn1dStreamingSmallPlanes), nameof(Bn2dStreamingSamples), nameof(Bn1dStreamingSamples)];
+    private static readonly string[] Layers = [nameof(Bn2dStreaming), nameof(Bn2dStreamingPermuted), nameof(Bn2dStreamingPermutedPeriods), nameof(Bn2dStreamingSmallPlanes), nameof(Bn2dStreamingSmallPlanesPeriods), nameof(Bn1dStreamingSmallPlanes), nameof(Bn2dStreamingSamples), nameof(Bn1dStreamingSamples), nameof(GnStreamingSlots), nameof(GnStreamingShortPlanes), nameof(GnStreamingWholePlanes)];
 
     [Theory]
     [MemberData(nameof(Offsets))]
@@ -200,7 +243,7 @@ public sealed class StreamingStoresTests
     }
 
     [Fact]
-    public void TheDefaultIsAQuarterOfTheLastLevelCache()
+    public void TheDefaultIsAnEighthOfTheLastLevelCache()
     {
         string root = Path.Combine(Path.GetTempPath(), "normgen-cache-" + Guid.NewGuid().ToString("N"));
         try
@@ -210,7 +253,7 @@ public sealed class StreamingStoresTests
             WriteCache(root, "index2", "2", "2048K");
             WriteCache(root, "index3", "3", "32768K");
             Assert.Equal(32L << 20, StreamingStores.LastLevelCacheBytes(root));
-            Assert.Equal(8L << 20, StreamingStores.FromCacheSize(StreamingStores.LastLevelCacheBytes(root)));
+            Assert.Equal(4L << 20, StreamingStores.FromCacheSize(StreamingStores.LastLevelCacheBytes(root)));
 
             // An unreadable level is skipped; with no cache directory at all, streaming stays off.
             File.WriteAllText(Path.Combine(root, "index3", "size"), "large");
@@ -287,6 +330,9 @@ public sealed class StreamingStoresTests
         nameof(Bn2dStreamingSmallPlanesPeriods) => Bn2dStreamingSmallPlanesPeriods.SampleSize,
         nameof(Bn1dStreamingSmallPlanes) => Bn1dStreamingSmallPlanes.SampleSize,
         nameof(Bn2dStreamingSamples) => Bn2dStreamingSamples.SampleSize,
+        nameof(GnStreamingSlots) => GnStreamingSlots.SampleSize,
+        nameof(GnStreamingShortPlanes) => GnStreamingShortPlanes.SampleSize,
+        nameof(GnStreamingWholePlanes) => GnStreamingWholePlanes.SampleSize,
         _ => Bn1dStreamingSamples.SampleSize,
     };
 
@@ -299,6 +345,9 @@ public sealed class StreamingStoresTests
         nameof(Bn2dStreamingSmallPlanesPeriods) => TrainingStep.Run<Runner<Bn2dStreamingSmallPlanesPeriods>>(batch, inputOffset, outputOffset, inPlace),
         nameof(Bn1dStreamingSmallPlanes) => TrainingStep.Run<Runner<Bn1dStreamingSmallPlanes>>(batch, inputOffset, outputOffset, inPlace),
         nameof(Bn2dStreamingSamples) => TrainingStep.Run<Runner<Bn2dStreamingSamples>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(GnStreamingSlots) => TrainingStep.Run<GroupRunner<GnStreamingSlots>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(GnStreamingShortPlanes) => TrainingStep.Run<GroupRunner<GnStreamingShortPlanes>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(GnStreamingWholePlanes) => TrainingStep.Run<GroupRunner<GnStreamingWholePlanes>>(batch, inputOffset, outputOffset, inPlace),
         _ => TrainingStep.Run<Runner<Bn1dStreamingSamples>>(batch, inputOffset, outputOffset, inPlace),
     };
 
@@ -354,5 +403,44 @@ public sealed class StreamingStoresTests
 
         public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
             (_layer.Weight.GradSpan.ToArray(), _layer.Bias.GradSpan.ToArray(), TensorExtensions.AsSpan(_layer.RunningMean).ToArray(), TensorExtensions.AsSpan(_layer.RunningVar).ToArray());
+    }
+
+    /// <summary><see cref="Runner{TLayer}"/> for GroupNorm, which has no running statistics (empty in the results).</summary>
+    private sealed class GroupRunner<TLayer> : TrainingStep.IRunner
+        where TLayer : IStreamingGroupLayer, new()
+    {
+        private static readonly FieldInfo StreamingField = typeof(TLayer).GetField("_streaming", BindingFlags.Instance | BindingFlags.NonPublic)
+            ?? throw new MissingFieldException(typeof(TLayer).Name, "_streaming");
+
+        private readonly TLayer _layer = new();
+
+        /// <summary>A weight and a bias that differ per channel: with the defaults (1 and 0) every plane of a slot would have the same coefficients.</summary>
+        public GroupRunner()
+        {
+            Span<float> weight = _layer.Weight.DataSpan;
+            Span<float> bias = _layer.Bias.DataSpan;
+            for (int c = 0; c < weight.Length; c++)
+            {
+                weight[c] = 0.5f + (0.125f * (c % 7));
+                bias[c] = (0.25f * (c % 5)) - 0.5f;
+            }
+        }
+
+        public int SampleSize => TLayer.Elements;
+
+        public void Forward(ReadOnlySpan<float> input, Span<float> output, bool training)
+        {
+            _layer.Train(training);
+            _layer.Forward(input, output);
+        }
+
+        public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
+        {
+            _layer.Backward(input, gradOutput, gradInput);
+            StreamingRunner.LastStreaming = (bool)StreamingField.GetValue(_layer)!;
+        }
+
+        public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
+            (_layer.Weight.GradSpan.ToArray(), _layer.Bias.GradSpan.ToArray(), [], []);
     }
 }
