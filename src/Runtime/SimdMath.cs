@@ -48,6 +48,33 @@ public static class SimdMath
         };
     }
 
+    /// <summary>
+    /// The mean of the 16 floats from <paramref name="start"/>, added in double on the widest enabled vectors: the shift
+    /// estimate of the per-sample layers' one-pass statistics, inlined where a <c>TensorPrimitives.Sum</c> call per slot
+    /// cost a call, a span and a dispatch. An Inf or NaN among them gives a non-finite mean.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Mean16(ref float start)
+    {
+        if (Use512)
+        {
+            return (float)(SumToDouble(Vector512.LoadUnsafe(ref start)) / 16);
+        }
+
+        if (Use256)
+        {
+            return (float)((SumToDouble(Vector256.LoadUnsafe(ref start)) + SumToDouble(Vector256.LoadUnsafe(ref start, 8))) / 16);
+        }
+
+        double sum = 0;
+        for (nuint i = 0; i < 16; i++)
+        {
+            sum += Unsafe.Add(ref start, i);
+        }
+
+        return (float)(sum / 16);
+    }
+
     /// <summary>Sum of the lanes, added in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumToDouble(Vector512<float> value)

@@ -174,7 +174,9 @@ internal static partial class LayerEmitter
                     int estimate = System.Math.Min(16, p.SlotLength);
                     w.WriteLine($"// One pass, shifted by the mean of the slot's first {estimate} values; redone in two passes (the plain sum's mean as");
                     w.WriteLine("// the shift) when that shift is farther than a standard deviation from the mean, or the sums are not finite.");
-                    w.WriteLine($"float shift = global::System.Numerics.Tensors.TensorPrimitives.Sum({MemoryMarshal}.CreateReadOnlySpan(ref slot, {estimate})) / {estimate};");
+                    w.WriteLine(estimate == 16
+                        ? "float shift = global::NormGen.SimdMath.Mean16(ref slot);"
+                        : $"float shift = global::System.Numerics.Tensors.TensorPrimitives.Sum({MemoryMarshal}.CreateReadOnlySpan(ref slot, {estimate})) / {estimate};");
                     w.WriteLine("SumDeviations(ref slot, shift, out double deviation, out double squares);");
                     w.WriteLine("double sum = 0; // the plain sum: computed (and needed) only for a slot that is redone");
                     using (w.Block("if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * SlotLength))"))

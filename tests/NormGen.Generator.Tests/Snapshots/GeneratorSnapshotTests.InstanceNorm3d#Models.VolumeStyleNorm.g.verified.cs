@@ -243,7 +243,7 @@ namespace Models
                     ref float slot = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first);
                     // One pass, shifted by the mean of the slot's first 16 values; redone in two passes (the plain sum's mean as
                     // the shift) when that shift is farther than a standard deviation from the mean, or the sums are not finite.
-                    float shift = global::System.Numerics.Tensors.TensorPrimitives.Sum(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref slot, 16)) / 16;
+                    float shift = global::NormGen.SimdMath.Mean16(ref slot);
                     SumDeviations(ref slot, shift, out double deviation, out double squares);
                     double sum = 0; // the plain sum: computed (and needed) only for a slot that is redone
                     if (!(double.IsFinite(squares) && 2 * deviation * deviation <= squares * SlotLength))
