@@ -134,22 +134,23 @@ internal static partial class KernelEmitter
             }
 
             w.WriteLine();
-            w.WriteLine($"/// <summary><see cref=\"{name}\"/> with streaming stores for the slot's lines but the first two and the last two (Vector512 only: the caller checks <c>SimdMath.Use512</c>).</summary>");
+            w.WriteLine($"/// <summary><see cref=\"{name}\"/> with streaming stores for the slot's cache lines but the first two and the last two (Vector512 or Vector256: the caller checks <c>SimdMath.Use512 || SimdMath.Use256</c>).</summary>");
             w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
             using (w.Block($"private static void {name}Streaming({parameters})"))
             {
-                WriteSlotBody(w, VectorWidth.All[0], planeLength, planes, destination, prologue(VectorWidth.All[0]), coefficients, value, prefetch, streaming: true);
+                WriteWideThenNarrow(w, v => WriteSlotBody(w, v, planeLength, planes, destination, prologue(v), coefficients, value, prefetch, streaming: true));
             }
         }
     }
 
     /// <summary>
-    /// One width's body of <see cref="WriteSlotElementwise"/>. With <paramref name="streaming"/> (Vector512 only) the
-    /// vectors at aligned addresses are written with <c>NormGen.SimdMath.StoreStreaming</c> except the first and the last:
-    /// those share their lines with the unaligned head and last vectors (and, through them, with the neighbouring slots'
-    /// ends), so all four are computed before any store and written last with plain stores, and no cache line gets both
-    /// kinds of store (a line written partly streamed and partly plain is flushed as a partial line: measured far slower,
-    /// bench/results/ab-gn-naive-streaming). The walk aligns to whole 64-byte lines in both forms.
+    /// One width's body of <see cref="WriteSlotElementwise"/>. With <paramref name="streaming"/> (Vector512 or Vector256)
+    /// the walk aligns to whole 64-byte lines, and the lines at aligned addresses are written with
+    /// <c>NormGen.SimdMath.StoreStreaming</c> except the first and the last: those share cache lines with the slot's
+    /// unaligned first and last line (and, through them, with the neighbouring slots' ends), so all four are computed
+    /// before any store and written last with plain stores, and no cache line gets both kinds of store (a line written
+    /// partly streamed and partly plain is flushed as a partial line: measured far slower,
+    /// bench/results/ab-gn-naive-streaming). Without it the walk aligns to the vector width.
     /// </summary>
     private static void WriteSlotBody(
         IndentedWriter w,
@@ -182,20 +183,45 @@ internal static partial class KernelEmitter
             }
         }
 
-        w.WriteLine($"// The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.");
-        w.WriteLine($"{v.Float} head = {value(v, "0", c => Broadcast(c, "0"))};");
-        w.WriteLine($"{v.Float} last = {value(v, Literals.Int(slotLength - lanes), c => Broadcast(c, Literals.Int(planes - 1)))};");
-        w.WriteLine($"nuint at = global::NormGen.AlignedStores.Skew(ref {destination}, {Literals.Int(lanes)}); // the first element at an aligned address, then the first not yet stored");
+        // Streaming works in whole 64-byte lines: the slot's first and last line (one Vector512, two Vector256 each) are
+        // stored plain, and so are the first and the last aligned line, which share cache lines with them.
+        int perLine = streaming ? 16 / lanes : 1;
+        int span = perLine * lanes;
+        string Named(string name, int k) => perLine == 1 ? name : name + Literals.Int(k);
+        w.WriteLine(streaming && perLine > 1
+            ? "// The first and the last line of the slot (in its first and its last plane), computed before any store and stored last."
+            : "// The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.");
+        for (int k = 0; k < perLine; k++)
+        {
+            w.WriteLine($"{v.Float} {Named("head", k)} = {value(v, Literals.Int(k * lanes), c => Broadcast(c, "0"))};");
+        }
+
+        for (int k = 0; k < perLine; k++)
+        {
+            w.WriteLine($"{v.Float} {Named("last", k)} = {value(v, Literals.Int(slotLength - span + (k * lanes)), c => Broadcast(c, Literals.Int(planes - 1)))};");
+        }
+
+        w.WriteLine($"nuint at = global::NormGen.AlignedStores.Skew(ref {destination}, {Literals.Int(span)}); // the first element at an aligned address, then the first not yet stored");
         if (streaming)
         {
-            w.WriteLine("// The first and the last aligned vector share lines with head and last: plain stores, computed now and stored last.");
+            w.WriteLine(perLine == 1
+                ? "// The first and the last aligned vector share lines with head and last: plain stores, computed now and stored last."
+                : "// The first and the last aligned line share cache lines with head and last: plain stores, computed now and stored last.");
             w.WriteLine("nuint headAt = at;");
-            w.WriteLine($"nuint lastAt = {Literals.Int(slotLength - lanes)} - (({Literals.Int(lanes)} - at) & {Literals.Int(lanes - 1)});");
-            w.WriteLine($"{v.Float} headLine = {value(v, "headAt", c => Broadcast(c, "0"))};");
+            w.WriteLine($"nuint lastAt = {Literals.Int(slotLength - span)} - (({Literals.Int(span)} - at) & {Literals.Int(span - 1)});");
+            for (int k = 0; k < perLine; k++)
+            {
+                w.WriteLine($"{v.Float} {Named("headLine", k)} = {value(v, Offset("headAt", k * lanes), c => Broadcast(c, "0"))};");
+            }
+
             Prefetches("headAt");
-            w.WriteLine($"{v.Float} lastLine = {value(v, "lastAt", c => Broadcast(c, Literals.Int(planes - 1)))};");
+            for (int k = 0; k < perLine; k++)
+            {
+                w.WriteLine($"{v.Float} {Named("lastLine", k)} = {value(v, Offset("lastAt", k * lanes), c => Broadcast(c, Literals.Int(planes - 1)))};");
+            }
+
             Prefetches("lastAt");
-            w.WriteLine($"at += {Literals.Int(lanes)};");
+            w.WriteLine($"at += {Literals.Int(span)};");
         }
 
         using (w.Block($"for (int p = 0; p < {Literals.Int(planes)}; p++)"))
@@ -223,7 +249,7 @@ internal static partial class KernelEmitter
             {
                 if (streaming)
                 {
-                    // Four whole lines with one pin (SimdMath.StoreStreaming's four-vector overload matches Unroll = 4).
+                    // Four vectors with one pin (SimdMath.StoreStreaming's four-vector overload matches Unroll = 4): four lines, or two on Vector256.
                     for (int k = 0; k < Unroll; k++)
                     {
                         w.WriteLine($"{v.Float} value{k} = {value(v, Offset("at", k * lanes), c => c + "Plane")};");
@@ -232,7 +258,10 @@ internal static partial class KernelEmitter
                     w.WriteLine($"global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref {destination}, at);");
                     for (int k = 0; k < Unroll; k++)
                     {
-                        Prefetches(Offset("at", k * lanes));
+                        if ((k * lanes) % 16 == 0)
+                        {
+                            Prefetches(Offset("at", k * lanes)); // once per 16 floats
+                        }
                     }
                 }
                 else
@@ -267,12 +296,26 @@ internal static partial class KernelEmitter
 
         if (streaming)
         {
-            w.WriteLine(Store(v, "headLine", destination, "headAt"));
-            w.WriteLine(Store(v, "lastLine", destination, "lastAt"));
+            for (int k = 0; k < perLine; k++)
+            {
+                w.WriteLine(Store(v, Named("headLine", k), destination, Offset("headAt", k * lanes)));
+            }
+
+            for (int k = 0; k < perLine; k++)
+            {
+                w.WriteLine(Store(v, Named("lastLine", k), destination, Offset("lastAt", k * lanes)));
+            }
         }
 
-        w.WriteLine(Store(v, "head", destination, "0"));
-        w.WriteLine(Store(v, "last", destination, Literals.Int(slotLength - lanes)));
+        for (int k = 0; k < perLine; k++)
+        {
+            w.WriteLine(Store(v, Named("head", k), destination, Literals.Int(k * lanes)));
+        }
+
+        for (int k = 0; k < perLine; k++)
+        {
+            w.WriteLine(Store(v, Named("last", k), destination, Literals.Int(slotLength - span + (k * lanes))));
+        }
     }
 
     /// <summary>

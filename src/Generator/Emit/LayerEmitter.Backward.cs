@@ -466,7 +466,7 @@ internal static partial class LayerEmitter
                 w.WriteLine($"global::System.Span<float> planeA = stackalloc float[{Literals.Int(blocks)}]; // per plane of a slot, for GradInputSlot");
                 if (m.StreamingSlots)
                 {
-                    w.WriteLine("bool streams = _streaming && global::NormGen.SimdMath.Use512; // GradInputSlotStreaming (see LayerModel.StreamingSlots)");
+                    w.WriteLine("bool streams = _streaming && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // GradInputSlotStreaming (see LayerModel.StreamingSlots)");
                 }
             }
 

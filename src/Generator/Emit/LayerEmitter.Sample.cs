@@ -160,7 +160,7 @@ internal static partial class LayerEmitter
                 w.WriteLine($"global::System.Span<float> planeOffset = stackalloc float[{Literals.Int(blocks)}];");
                 if (m.StreamingSlots)
                 {
-                    w.WriteLine("bool streams = _streaming && _threads == 1 && global::NormGen.SimdMath.Use512; // NormalizeSlotStreaming (see LayerModel.StreamingSlots)");
+                    w.WriteLine("bool streams = _streaming && _threads == 1 && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // NormalizeSlotStreaming (see LayerModel.StreamingSlots)");
                 }
             }
 

@@ -257,7 +257,7 @@ namespace Models
             global::System.Span<float> bias = Bias.DataSpan;
             global::System.Span<float> planeScale = stackalloc float[8]; // per plane of a slot, for NormalizeSlot
             global::System.Span<float> planeOffset = stackalloc float[8];
-            bool streams = _streaming && _threads == 1 && global::NormGen.SimdMath.Use512; // NormalizeSlotStreaming (see LayerModel.StreamingSlots)
+            bool streams = _streaming && _threads == 1 && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // NormalizeSlotStreaming (see LayerModel.StreamingSlots)
             for (int n = start; n < end; n++)
             {
                 for (int s = 0; s < Slots; s++)
@@ -853,52 +853,109 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="NormalizeSlot"/> with streaming stores for the slot's lines but the first two and the last two (Vector512 only: the caller checks <c>SimdMath.Use512</c>).</summary>
+        /// <summary><see cref="NormalizeSlot"/> with streaming stores for the slot's cache lines but the first two and the last two (Vector512 or Vector256: the caller checks <c>SimdMath.Use512 || SimdMath.Use256</c>).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void NormalizeSlotStreaming(ref float x, ref float y, float shift, ref float scale, ref float offset)
         {
-            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-            // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
-            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
-            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1552) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
-            nuint at = global::NormGen.AlignedStores.Skew(ref y, 16); // the first element at an aligned address, then the first not yet stored
-            // The first and the last aligned vector share lines with head and last: plain stores, computed now and stored last.
-            nuint headAt = at;
-            nuint lastAt = 1552 - ((16 - at) & 15);
-            global::System.Runtime.Intrinsics.Vector512<float> headLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, headAt) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
-            global::System.Runtime.Intrinsics.Vector512<float> lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastAt) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
-            at += 16;
-            for (int p = 0; p < 8; p++)
+            if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> scalePlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p));
-                global::System.Runtime.Intrinsics.Vector512<float> offsetPlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p));
-                nuint end = p < 7 ? (nuint)((p + 1) * 196) : lastAt; // the last plane stops at lastLine
-                for (; at + 64 <= end; at += 64)
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
+                global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+                global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1552) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+                nuint at = global::NormGen.AlignedStores.Skew(ref y, 16); // the first element at an aligned address, then the first not yet stored
+                // The first and the last aligned vector share lines with head and last: plain stores, computed now and stored last.
+                nuint headAt = at;
+                nuint lastAt = 1552 - ((16 - at) & 15);
+                global::System.Runtime.Intrinsics.Vector512<float> headLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, headAt) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+                global::System.Runtime.Intrinsics.Vector512<float> lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastAt) - center, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+                at += 16;
+                for (int p = 0; p < 8; p++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane);
-                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center, scalePlane, offsetPlane);
-                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center, scalePlane, offsetPlane);
-                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center, scalePlane, offsetPlane);
-                    global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> scalePlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetPlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p));
+                    nuint end = p < 7 ? (nuint)((p + 1) * 196) : lastAt; // the last plane stops at lastLine
+                    for (; at + 64 <= end; at += 64)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center, scalePlane, offsetPlane);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center, scalePlane, offsetPlane);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center, scalePlane, offsetPlane);
+                        global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, at);
+                    }
+                    for (; at + 16 <= end; at += 16)
+                    {
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane), ref y, at);
+                    }
+                    if (at < end && p < 7)
+                    {
+                        // Its first end - at lanes are this plane's, the rest the next plane's.
+                        global::System.Runtime.Intrinsics.Vector512<float> ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
+                        global::System.Runtime.Intrinsics.Vector512<float> scaleAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, scalePlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p + 1)));
+                        global::System.Runtime.Intrinsics.Vector512<float> offsetAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, offsetPlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p + 1)));
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scaleAcross, offsetAcross), ref y, at);
+                        at += 16;
+                    }
                 }
-                for (; at + 16 <= end; at += 16)
-                {
-                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane), ref y, at);
-                }
-                if (at < end && p < 7)
-                {
-                    // Its first end - at lanes are this plane's, the rest the next plane's.
-                    global::System.Runtime.Intrinsics.Vector512<float> ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
-                    global::System.Runtime.Intrinsics.Vector512<float> scaleAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, scalePlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p + 1)));
-                    global::System.Runtime.Intrinsics.Vector512<float> offsetAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, offsetPlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p + 1)));
-                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, scaleAcross, offsetAcross), ref y, at);
-                    at += 16;
-                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(headLine, ref y, headAt);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref y, lastAt);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 1552);
+                return;
             }
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(headLine, ref y, headAt);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref y, lastAt);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 1552);
+
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                // The first and the last line of the slot (in its first and its last plane), computed before any store and stored last.
+                global::System.Runtime.Intrinsics.Vector256<float> head0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+                global::System.Runtime.Intrinsics.Vector256<float> head1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8) - center, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+                global::System.Runtime.Intrinsics.Vector256<float> last0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 1552) - center, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+                global::System.Runtime.Intrinsics.Vector256<float> last1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 1560) - center, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+                nuint at = global::NormGen.AlignedStores.Skew(ref y, 16); // the first element at an aligned address, then the first not yet stored
+                // The first and the last aligned line share cache lines with head and last: plain stores, computed now and stored last.
+                nuint headAt = at;
+                nuint lastAt = 1552 - ((16 - at) & 15);
+                global::System.Runtime.Intrinsics.Vector256<float> headLine0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, headAt) - center, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+                global::System.Runtime.Intrinsics.Vector256<float> headLine1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, headAt + 8) - center, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0)), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0)));
+                global::System.Runtime.Intrinsics.Vector256<float> lastLine0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, lastAt) - center, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+                global::System.Runtime.Intrinsics.Vector256<float> lastLine1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, lastAt + 8) - center, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 7)), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 7)));
+                at += 16;
+                for (int p = 0; p < 8; p++)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> scalePlane = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p));
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetPlane = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p));
+                    nuint end = p < 7 ? (nuint)((p + 1) * 196) : lastAt; // the last plane stops at lastLine
+                    for (; at + 32 <= end; at += 32)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 8) - center, scalePlane, offsetPlane);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 16) - center, scalePlane, offsetPlane);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 24) - center, scalePlane, offsetPlane);
+                        global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, at);
+                    }
+                    for (; at + 8 <= end; at += 8)
+                    {
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, scalePlane, offsetPlane), ref y, at);
+                    }
+                    if (at < end && p < 7)
+                    {
+                        // Its first end - at lanes are this plane's, the rest the next plane's.
+                        global::System.Runtime.Intrinsics.Vector256<float> ours = global::NormGen.SimdMath.FirstLanes256((int)(end - at));
+                        global::System.Runtime.Intrinsics.Vector256<float> scaleAcross = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, scalePlane, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, p + 1)));
+                        global::System.Runtime.Intrinsics.Vector256<float> offsetAcross = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, offsetPlane, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, p + 1)));
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, scaleAcross, offsetAcross), ref y, at);
+                        at += 8;
+                    }
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(headLine0, ref y, headAt);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(headLine1, ref y, headAt + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastLine0, ref y, lastAt);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastLine1, ref y, lastAt + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head0, ref y, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head1, ref y, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last0, ref y, 1552);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last1, ref y, 1560);
+            }
         }
 
         /// <summary>
@@ -965,7 +1022,7 @@ namespace Models
             global::System.Span<double> planeSumDy = stackalloc double[8]; // per plane of a slot, from GradientSumsSlot
             global::System.Span<double> planeSumDyX = stackalloc double[8];
             global::System.Span<float> planeA = stackalloc float[8]; // per plane of a slot, for GradInputSlot
-            bool streams = _streaming && global::NormGen.SimdMath.Use512; // GradInputSlotStreaming (see LayerModel.StreamingSlots)
+            bool streams = _streaming && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // GradInputSlotStreaming (see LayerModel.StreamingSlots)
             for (int n = end - 1; n >= start; n--)
             {
                 for (int s = 0; s < Slots; s++)
@@ -1495,68 +1552,137 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="GradInputSlot"/> with streaming stores for the slot's lines but the first two and the last two (Vector512 only: the caller checks <c>SimdMath.Use512</c>).</summary>
+        /// <summary><see cref="GradInputSlot"/> with streaming stores for the slot's cache lines but the first two and the last two (Vector512 or Vector256: the caller checks <c>SimdMath.Use512 || SimdMath.Use256</c>).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void GradInputSlotStreaming(ref float x, ref float dy, ref float dx, float shift, ref float a, float b, float c, ref float nextX, ref float nextDy)
         {
-            global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-            global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
-            global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
-            // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
-            global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, vb, vc));
-            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 1552), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1552) - center, vb, vc));
-            nuint at = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first element at an aligned address, then the first not yet stored
-            // The first and the last aligned vector share lines with head and last: plain stores, computed now and stored last.
-            nuint headAt = at;
-            nuint lastAt = 1552 - ((16 - at) & 15);
-            global::System.Runtime.Intrinsics.Vector512<float> headLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, headAt), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, headAt) - center, vb, vc));
-            global::NormGen.SimdMath.Prefetch(ref nextX, headAt);
-            global::NormGen.SimdMath.Prefetch(ref nextDy, headAt);
-            global::System.Runtime.Intrinsics.Vector512<float> lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, lastAt), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastAt) - center, vb, vc));
-            global::NormGen.SimdMath.Prefetch(ref nextX, lastAt);
-            global::NormGen.SimdMath.Prefetch(ref nextDy, lastAt);
-            at += 16;
-            for (int p = 0; p < 8; p++)
+            if (global::NormGen.SimdMath.Use512)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> aPlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p));
-                nuint end = p < 7 ? (nuint)((p + 1) * 196) : lastAt; // the last plane stops at lastLine
-                for (; at + 64 <= end; at += 64)
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
+                global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
+                // The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.
+                global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 1552), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 1552) - center, vb, vc));
+                nuint at = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first element at an aligned address, then the first not yet stored
+                // The first and the last aligned vector share lines with head and last: plain stores, computed now and stored last.
+                nuint headAt = at;
+                nuint lastAt = 1552 - ((16 - at) & 15);
+                global::System.Runtime.Intrinsics.Vector512<float> headLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, headAt), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, headAt) - center, vb, vc));
+                global::NormGen.SimdMath.Prefetch(ref nextX, headAt);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, headAt);
+                global::System.Runtime.Intrinsics.Vector512<float> lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, lastAt), global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastAt) - center, vb, vc));
+                global::NormGen.SimdMath.Prefetch(ref nextX, lastAt);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, lastAt);
+                at += 16;
+                for (int p = 0; p < 8; p++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 16), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 32), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center, vb, vc));
-                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 48), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center, vb, vc));
-                    global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref dx, at);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 16);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 16);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 32);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 32);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 48);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 48);
+                    global::System.Runtime.Intrinsics.Vector512<float> aPlane = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p));
+                    nuint end = p < 7 ? (nuint)((p + 1) * 196) : lastAt; // the last plane stops at lastLine
+                    for (; at + 64 <= end; at += 64)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 16), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center, vb, vc));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 32), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center, vb, vc));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 48), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center, vb, vc));
+                        global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref dx, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextX, at + 16);
+                        global::NormGen.SimdMath.Prefetch(ref nextDy, at + 16);
+                        global::NormGen.SimdMath.Prefetch(ref nextX, at + 32);
+                        global::NormGen.SimdMath.Prefetch(ref nextDy, at + 32);
+                        global::NormGen.SimdMath.Prefetch(ref nextX, at + 48);
+                        global::NormGen.SimdMath.Prefetch(ref nextDy, at + 48);
+                    }
+                    for (; at + 16 <= end; at += 16)
+                    {
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    }
+                    if (at < end && p < 7)
+                    {
+                        // Its first end - at lanes are this plane's, the rest the next plane's.
+                        global::System.Runtime.Intrinsics.Vector512<float> ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
+                        global::System.Runtime.Intrinsics.Vector512<float> aAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, aPlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p + 1)));
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aAcross, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                        at += 16;
+                    }
                 }
-                for (; at + 16 <= end; at += 16)
-                {
-                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
-                }
-                if (at < end && p < 7)
-                {
-                    // Its first end - at lanes are this plane's, the rest the next plane's.
-                    global::System.Runtime.Intrinsics.Vector512<float> ours = global::NormGen.SimdMath.FirstLanes512((int)(end - at));
-                    global::System.Runtime.Intrinsics.Vector512<float> aAcross = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(ours, aPlane, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p + 1)));
-                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aAcross, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
-                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
-                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
-                    at += 16;
-                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(headLine, ref dx, headAt);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref dx, lastAt);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 1552);
+                return;
             }
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(headLine, ref dx, headAt);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref dx, lastAt);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 1552);
+
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
+                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
+                // The first and the last line of the slot (in its first and its last plane), computed before any store and stored last.
+                global::System.Runtime.Intrinsics.Vector256<float> head0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> head1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 8), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> last0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 1552), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 1552) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> last1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 1560), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 1560) - center, vb, vc));
+                nuint at = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first element at an aligned address, then the first not yet stored
+                // The first and the last aligned line share cache lines with head and last: plain stores, computed now and stored last.
+                nuint headAt = at;
+                nuint lastAt = 1552 - ((16 - at) & 15);
+                global::System.Runtime.Intrinsics.Vector256<float> headLine0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, headAt), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, headAt) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> headLine1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, headAt + 8), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0)), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, headAt + 8) - center, vb, vc));
+                global::NormGen.SimdMath.Prefetch(ref nextX, headAt);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, headAt);
+                global::System.Runtime.Intrinsics.Vector256<float> lastLine0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, lastAt), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, lastAt) - center, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> lastLine1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, lastAt + 8), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 7)), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, lastAt + 8) - center, vb, vc));
+                global::NormGen.SimdMath.Prefetch(ref nextX, lastAt);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, lastAt);
+                at += 16;
+                for (int p = 0; p < 8; p++)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> aPlane = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p));
+                    nuint end = p < 7 ? (nuint)((p + 1) * 196) : lastAt; // the last plane stops at lastLine
+                    for (; at + 32 <= end; at += 32)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, vb, vc));
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 8), aPlane, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 8) - center, vb, vc));
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 16), aPlane, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 16) - center, vb, vc));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 24), aPlane, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 24) - center, vb, vc));
+                        global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref dx, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextX, at + 16);
+                        global::NormGen.SimdMath.Prefetch(ref nextDy, at + 16);
+                    }
+                    for (; at + 8 <= end; at += 8)
+                    {
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aPlane, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    }
+                    if (at < end && p < 7)
+                    {
+                        // Its first end - at lanes are this plane's, the rest the next plane's.
+                        global::System.Runtime.Intrinsics.Vector256<float> ours = global::NormGen.SimdMath.FirstLanes256((int)(end - at));
+                        global::System.Runtime.Intrinsics.Vector256<float> aAcross = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(ours, aPlane, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, p + 1)));
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aAcross, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center, vb, vc)), ref dx, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                        global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                        at += 8;
+                    }
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(headLine0, ref dx, headAt);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(headLine1, ref dx, headAt + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastLine0, ref dx, lastAt);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastLine1, ref dx, lastAt + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head0, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head1, ref dx, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last0, ref dx, 1552);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last1, ref dx, 1560);
+            }
         }
     }
 }
