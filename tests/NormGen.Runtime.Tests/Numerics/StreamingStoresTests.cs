@@ -148,7 +148,7 @@ public partial class GnStreamingWholePlanes : IStreamingGroupLayer
 /// is the same expression on either path, so the results must be bit-for-bit those of plain stores, wherever the tensors
 /// start (the kernels split each sample at the destination's first whole cache line), in place, and on two
 /// threads (each worker fences its own streaming stores). GroupNorm's slot kernels of slots of at least 1024 floats
-/// stream too (Vector512 only: their first and last aligned vectors stored plainly with the slot's unaligned ends). The tests in this class are the only ones that change the process-wide
+/// stream too (Vector512 and Vector256, in whole 64-byte lines: their first and last aligned line stored plainly with the slot's unaligned ends). The tests in this class are the only ones that change the process-wide
 /// setting, and they run one after the other; other tests running meanwhile get the same bits on either path.
 /// </summary>
 public sealed class StreamingStoresTests
