@@ -22,8 +22,8 @@ internal static partial class KernelEmitter
 
     /// <summary>
     /// Whether the slot kernels also get a streaming variant (<c>{name}Streaming</c>): slots of at least
-    /// <see cref="StreamingMinLength"/> floats, in planes of at least three vectors, so that the first and the last aligned
-    /// vector of a slot (stored plain with its unaligned ends) lie in its first and its last plane.
+    /// <see cref="StreamingMinLength"/> floats, in planes of at least three 16-float lines, so that the first and the last
+    /// aligned line of a slot (stored plain with its unaligned ends) lie in its first and its last plane.
     /// </summary>
     public static bool HasSlotStreaming(int planeLength, int planes) =>
         HasSlotKernels(planeLength, planes) && planeLength >= 48 && (long)planeLength * planes >= StreamingMinLength;
