@@ -6,7 +6,7 @@ using Xunit;
 
 namespace NormGen.Runtime.Tests.Numerics;
 
-/// <summary>The members of a generated BatchNorm layer that <see cref="StreamingStoresTests"/> calls (the generated ones implement it).</summary>
+/// <summary>The members of a generated layer that <see cref="StreamingStoresTests"/> calls (the generated ones implement them).</summary>
 public interface IStreamingLayer : IModule
 {
     /// <summary>Elements per sample (the generated <c>SampleSize</c> constant).</summary>
@@ -16,13 +16,17 @@ public interface IStreamingLayer : IModule
 
     Parameter Bias { get; }
 
-    System.Numerics.Tensors.Tensor<float> RunningMean { get; }
-
-    System.Numerics.Tensors.Tensor<float> RunningVar { get; }
-
     void Forward(ReadOnlySpan<float> input, Span<float> output);
 
     void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput);
+}
+
+/// <summary><see cref="IStreamingLayer"/> with BatchNorm's running statistics.</summary>
+public interface IStreamingBatchLayer : IStreamingLayer
+{
+    System.Numerics.Tensors.Tensor<float> RunningMean { get; }
+
+    System.Numerics.Tensors.Tensor<float> RunningVar { get; }
 }
 
 /// <summary>
@@ -31,7 +35,7 @@ public interface IStreamingLayer : IModule
 /// this class compares its streaming path with it.
 /// </summary>
 [BatchNorm2d(3, 32, 32)]
-public partial class Bn2dStreaming : IStreamingLayer
+public partial class Bn2dStreaming : IStreamingBatchLayer
 {
     static int IStreamingLayer.Elements => SampleSize;
 }
@@ -41,14 +45,14 @@ public partial class Bn2dStreaming : IStreamingLayer
 /// floats (4 channels in 49 vectors per period), whose streaming variants form each line from two vectors.
 /// </summary>
 [BatchNorm2d(8, 14, 14)]
-public partial class Bn2dStreamingPermuted : IStreamingLayer
+public partial class Bn2dStreamingPermuted : IStreamingBatchLayer
 {
     static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>(N, 32, 7, 7): small planes (column statistics) with the permuted kernels (16 channels in 49 vectors per period).</summary>
 [BatchNorm2d(32, 7, 7)]
-public partial class Bn2dStreamingSmallPlanes : IStreamingLayer
+public partial class Bn2dStreamingSmallPlanes : IStreamingBatchLayer
 {
     static int IStreamingLayer.Elements => SampleSize;
 }
@@ -58,21 +62,21 @@ public partial class Bn2dStreamingSmallPlanes : IStreamingLayer
 /// kernels write their inner periods out vector by vector (broadcast coefficients within a channel, permuted across two).
 /// </summary>
 [BatchNorm2d(20, 14, 14)]
-public partial class Bn2dStreamingPermutedPeriods : IStreamingLayer
+public partial class Bn2dStreamingPermutedPeriods : IStreamingBatchLayer
 {
     static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>(N, 48, 7, 7): the planes of <see cref="Bn2dStreamingSmallPlanes"/> in 3 periods (6 on Vector256), inner periods written out.</summary>
 [BatchNorm2d(48, 7, 7)]
-public partial class Bn2dStreamingSmallPlanesPeriods : IStreamingLayer
+public partial class Bn2dStreamingSmallPlanesPeriods : IStreamingBatchLayer
 {
     static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>(N, 64, 16): small planes of one vector each, so a period (one channel) is a single vector.</summary>
 [BatchNorm1d(64, Length = 16)]
-public partial class Bn1dStreamingSmallPlanes : IStreamingLayer
+public partial class Bn1dStreamingSmallPlanes : IStreamingBatchLayer
 {
     static int IStreamingLayer.Elements => SampleSize;
 }
@@ -83,31 +87,16 @@ public partial class Bn1dStreamingSmallPlanes : IStreamingLayer
 /// channel's coefficients broadcast per plane, each line joined from two vectors).
 /// </summary>
 [BatchNorm2d(8, 16, 16)]
-public partial class Bn2dStreamingSamples : IStreamingLayer
+public partial class Bn2dStreamingSamples : IStreamingBatchLayer
 {
     static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>(N, 5, 208): planes of 13 vectors in samples of 1040 floats (an odd number of vectors), the sample kernels.</summary>
 [BatchNorm1d(5, Length = 208)]
-public partial class Bn1dStreamingSamples : IStreamingLayer
+public partial class Bn1dStreamingSamples : IStreamingBatchLayer
 {
     static int IStreamingLayer.Elements => SampleSize;
-}
-
-/// <summary>The members of a generated GroupNorm layer that <see cref="StreamingStoresTests"/> calls (no running statistics).</summary>
-public interface IStreamingGroupLayer : IModule
-{
-    /// <summary>Elements per sample (the generated <c>SampleSize</c> constant).</summary>
-    static abstract int Elements { get; }
-
-    Parameter Weight { get; }
-
-    Parameter Bias { get; }
-
-    void Forward(ReadOnlySpan<float> input, Span<float> output);
-
-    void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput);
 }
 
 /// <summary>
@@ -115,9 +104,9 @@ public interface IStreamingGroupLayer : IModule
 /// have streaming variants (<c>NormalizeSlotStreaming</c>, <c>GradInputSlotStreaming</c>): GroupNorm(32, 256)'s slots.
 /// </summary>
 [GroupNorm(4, 32, 14, 14)]
-public partial class GnStreamingSlots : IStreamingGroupLayer
+public partial class GnStreamingSlots : IStreamingLayer
 {
-    static int IStreamingGroupLayer.Elements => SampleSize;
+    static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>
@@ -125,16 +114,16 @@ public partial class GnStreamingSlots : IStreamingGroupLayer
 /// kernels (48: the first and the last aligned vector must lie in the first and the last plane).
 /// </summary>
 [GroupNorm(2, 64, 7, 7)]
-public partial class GnStreamingShortPlanes : IStreamingGroupLayer
+public partial class GnStreamingShortPlanes : IStreamingLayer
 {
-    static int IStreamingGroupLayer.Elements => SampleSize;
+    static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>GroupNorm(2, 4) on (N, 4, 16, 32): slots of 2 planes of 512 floats (whole vectors, no vector across planes).</summary>
 [GroupNorm(2, 4, 16, 32)]
-public partial class GnStreamingWholePlanes : IStreamingGroupLayer
+public partial class GnStreamingWholePlanes : IStreamingLayer
 {
-    static int IStreamingGroupLayer.Elements => SampleSize;
+    static int IStreamingLayer.Elements => SampleSize;
 }
 
 /// <summary>
@@ -379,46 +368,48 @@ public sealed class StreamingStoresTests
         public static bool? LastStreaming { get; set; }
     }
 
-    private sealed class Runner<TLayer> : TrainingStep.IRunner
+    /// <summary>One generated layer behind <see cref="TrainingStep.IRunner"/>, recording its <c>_streaming</c> flag after each backward.</summary>
+    private abstract class RunnerBase<TLayer> : TrainingStep.IRunner
         where TLayer : IStreamingLayer, new()
     {
         private static readonly FieldInfo StreamingField = typeof(TLayer).GetField("_streaming", BindingFlags.Instance | BindingFlags.NonPublic)
             ?? throw new MissingFieldException(typeof(TLayer).Name, "_streaming");
 
-        private readonly TLayer _layer = new();
+        protected TLayer Layer { get; } = new();
 
         public int SampleSize => TLayer.Elements;
 
         public void Forward(ReadOnlySpan<float> input, Span<float> output, bool training)
         {
-            _layer.Train(training);
-            _layer.Forward(input, output);
+            Layer.Train(training);
+            Layer.Forward(input, output);
         }
 
         public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
         {
-            _layer.Backward(input, gradOutput, gradInput);
-            StreamingRunner.LastStreaming = (bool)StreamingField.GetValue(_layer)!;
+            Layer.Backward(input, gradOutput, gradInput);
+            StreamingRunner.LastStreaming = (bool)StreamingField.GetValue(Layer)!;
         }
 
-        public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
-            (_layer.Weight.GradSpan.ToArray(), _layer.Bias.GradSpan.ToArray(), TensorExtensions.AsSpan(_layer.RunningMean).ToArray(), TensorExtensions.AsSpan(_layer.RunningVar).ToArray());
+        public abstract (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State();
+    }
+
+    private sealed class Runner<TLayer> : RunnerBase<TLayer>
+        where TLayer : IStreamingBatchLayer, new()
+    {
+        public override (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
+            (Layer.Weight.GradSpan.ToArray(), Layer.Bias.GradSpan.ToArray(), TensorExtensions.AsSpan(Layer.RunningMean).ToArray(), TensorExtensions.AsSpan(Layer.RunningVar).ToArray());
     }
 
     /// <summary><see cref="Runner{TLayer}"/> for GroupNorm, which has no running statistics (empty in the results).</summary>
-    private sealed class GroupRunner<TLayer> : TrainingStep.IRunner
-        where TLayer : IStreamingGroupLayer, new()
+    private sealed class GroupRunner<TLayer> : RunnerBase<TLayer>
+        where TLayer : IStreamingLayer, new()
     {
-        private static readonly FieldInfo StreamingField = typeof(TLayer).GetField("_streaming", BindingFlags.Instance | BindingFlags.NonPublic)
-            ?? throw new MissingFieldException(typeof(TLayer).Name, "_streaming");
-
-        private readonly TLayer _layer = new();
-
         /// <summary>A weight and a bias that differ per channel: with the defaults (1 and 0) every plane of a slot would have the same coefficients.</summary>
         public GroupRunner()
         {
-            Span<float> weight = _layer.Weight.DataSpan;
-            Span<float> bias = _layer.Bias.DataSpan;
+            Span<float> weight = Layer.Weight.DataSpan;
+            Span<float> bias = Layer.Bias.DataSpan;
             for (int c = 0; c < weight.Length; c++)
             {
                 weight[c] = 0.5f + (0.125f * (c % 7));
@@ -426,21 +417,7 @@ public sealed class StreamingStoresTests
             }
         }
 
-        public int SampleSize => TLayer.Elements;
-
-        public void Forward(ReadOnlySpan<float> input, Span<float> output, bool training)
-        {
-            _layer.Train(training);
-            _layer.Forward(input, output);
-        }
-
-        public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput)
-        {
-            _layer.Backward(input, gradOutput, gradInput);
-            StreamingRunner.LastStreaming = (bool)StreamingField.GetValue(_layer)!;
-        }
-
-        public (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
-            (_layer.Weight.GradSpan.ToArray(), _layer.Bias.GradSpan.ToArray(), [], []);
+        public override (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
+            (Layer.Weight.GradSpan.ToArray(), Layer.Bias.GradSpan.ToArray(), [], []);
     }
 }
