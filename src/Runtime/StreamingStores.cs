@@ -6,13 +6,15 @@ using System.Threading;
 namespace NormGen;
 
 /// <summary>
-/// The process-wide size from which generated BatchNorm and GroupNorm layers write their outputs with streaming (non-temporal) stores:
-/// the input gradient, and the normalization when the call runs on one thread. A streaming store writes a whole cache
+/// The process-wide size from which generated layers write their outputs with streaming (non-temporal) stores: the
+/// input gradient of BatchNorm and GroupNorm, and the normalization of BatchNorm, GroupNorm and the per-element affine
+/// layers (LayerNorm, RMSNorm), the latter on more than one thread only from <see cref="ParallelFactor"/> times the size. A streaming store writes a whole cache
 /// line to memory without reading it first and without evicting other data from the cache. A training step reads x
 /// twice and writes y, then reads x and dy twice and writes dx: once those four tensors exceed the last-level cache,
 /// streaming y and dx keeps x and dy in it for the passes that read them again. A smaller output is better written into
 /// the cache, where the next reader finds it; and two threads streaming to memory at once measured slower than two
-/// threads writing into the cache, so the normalization streams only on one thread. The choice never changes a result:
+/// threads writing into the cache while the forward's input and output fit in it, so on more than one thread the
+/// normalization streams only for larger tensors (<see cref="UseForNormalization"/>). The choice never changes a result:
 /// the same values are stored either way.
 /// </summary>
 public static class StreamingStores
@@ -54,6 +56,22 @@ public static class StreamingStores
 
     /// <summary>Whether the outputs of a call on a tensor of <paramref name="bytes"/> bytes are written with streaming stores.</summary>
     public static bool Use(long bytes) => bytes >= MinBytes;
+
+    /// <summary>
+    /// How many times <see cref="MinBytes"/> a tensor must be for its normalization to stream when the call runs on more
+    /// than one thread: 4, by default half the reported last-level cache, where the forward's input and output together
+    /// exceed it. On the AMD EPYC guest of docs/performance.md (32 MiB reported) streaming on two threads made the
+    /// training forward slower for tensors of 8.4 and 12.8 MB (BatchNorm1d (64, 128, 256) 0.90x to 1.50x a copy,
+    /// bench/results/ab-two-thread-normalize-streaming) and faster for LayerNorm(768)'s 25 MB (bench/results/ab-ln-streaming-rows).
+    /// </summary>
+    public const int ParallelFactor = 4;
+
+    /// <summary>
+    /// Whether the normalization of a call on a tensor of <paramref name="bytes"/> bytes, run on
+    /// <paramref name="threads"/> threads, writes with streaming stores: from <see cref="MinBytes"/> on one thread, from
+    /// <see cref="ParallelFactor"/> times it on more (0 still means always and <see cref="long.MaxValue"/> never).
+    /// </summary>
+    public static bool UseForNormalization(long bytes, int threads) => threads <= 1 ? Use(bytes) : bytes / ParallelFactor >= MinBytes;
 
     /// <summary>The default threshold for a last-level cache of <paramref name="cacheBytes"/> (null: unknown).</summary>
     internal static long FromCacheSize(long? cacheBytes) => cacheBytes is > 0 ? cacheBytes.Value / 8 : long.MaxValue;

@@ -188,9 +188,10 @@ internal static partial class KernelEmitter
         int perLine = streaming ? 16 / lanes : 1;
         int span = perLine * lanes;
         string Named(string name, int k) => perLine == 1 ? name : name + Literals.Int(k);
+        string where = planes > 1 ? "of the slot (in its first and its last plane)" : "of the row";
         w.WriteLine(streaming && perLine > 1
-            ? "// The first and the last line of the slot (in its first and its last plane), computed before any store and stored last."
-            : "// The first and the last vector of the slot (in its first and its last plane), computed before any store and stored last.");
+            ? $"// The first and the last line {where}, computed before any store and stored last."
+            : $"// The first and the last vector {where}, computed before any store and stored last.");
         for (int k = 0; k < perLine; k++)
         {
             w.WriteLine($"{v.Float} {Named("head", k)} = {value(v, Literals.Int(k * lanes), c => Broadcast(c, "0"))};");
@@ -224,16 +225,21 @@ internal static partial class KernelEmitter
             w.WriteLine($"at += {Literals.Int(span)};");
         }
 
-        using (w.Block($"for (int p = 0; p < {Literals.Int(planes)}; p++)"))
+        // One run (planes == 1: a row of per-element coefficients) is walked in one scope, without the plane loop.
+        using (w.Block(planes > 1 ? $"for (int p = 0; p < {Literals.Int(planes)}; p++)" : ""))
         {
             foreach (string c in coefficients)
             {
                 w.WriteLine($"{v.Float} {c}Plane = {Broadcast(c, "p")};");
             }
 
-            w.WriteLine(streaming
-                ? $"nuint end = p < {Literals.Int(planes - 1)} ? (nuint)((p + 1) * {Literals.Int(planeLength)}) : lastAt; // the last plane stops at lastLine"
-                : $"nuint end = (nuint)((p + 1) * {Literals.Int(planeLength)});");
+            w.WriteLine((planes > 1, streaming) switch
+            {
+                (true, true) => $"nuint end = p < {Literals.Int(planes - 1)} ? (nuint)((p + 1) * {Literals.Int(planeLength)}) : lastAt; // the last plane stops at lastLine",
+                (true, false) => $"nuint end = (nuint)((p + 1) * {Literals.Int(planeLength)});",
+                (false, true) => "nuint end = lastAt; // the run stops at lastLine",
+                (false, false) => $"nuint end = {Literals.Int(slotLength)};",
+            });
             void Vector(string at, bool prefetches, Func<string, string> coefficient)
             {
                 w.WriteLine(streaming
@@ -279,18 +285,21 @@ internal static partial class KernelEmitter
                 Vector("at", true, c => c + "Plane");
             }
 
-            // A vector across the end of a plane but the last (whose rest, if the slot is not aligned, is the last vector's).
-            using (w.Block($"if (at < end && p < {Literals.Int(planes - 1)})"))
+            if (planes > 1)
             {
-                w.WriteLine("// Its first end - at lanes are this plane's, the rest the next plane's.");
-                w.WriteLine($"{v.Float} ours = {v.FirstLanes}((int)(end - at));");
-                foreach (string c in coefficients)
+                // A vector across the end of a plane but the last (whose rest, if the slot is not aligned, is the last vector's).
+                using (w.Block($"if (at < end && p < {Literals.Int(planes - 1)})"))
                 {
-                    w.WriteLine($"{v.Float} {c}Across = {v.Type}.ConditionalSelect(ours, {c}Plane, {Broadcast(c, "p + 1")});");
-                }
+                    w.WriteLine("// Its first end - at lanes are this plane's, the rest the next plane's.");
+                    w.WriteLine($"{v.Float} ours = {v.FirstLanes}((int)(end - at));");
+                    foreach (string c in coefficients)
+                    {
+                        w.WriteLine($"{v.Float} {c}Across = {v.Type}.ConditionalSelect(ours, {c}Plane, {Broadcast(c, "p + 1")});");
+                    }
 
-                Vector("at", true, c => c + "Across");
-                w.WriteLine($"at += {Literals.Int(lanes)};");
+                    Vector("at", true, c => c + "Across");
+                    w.WriteLine($"at += {Literals.Int(lanes)};");
+                }
             }
         }
 

@@ -514,18 +514,23 @@ internal static partial class KernelEmitter
             length,
             $"y = ((x - shift) * invStd + center) * weight{(hasBias ? " + bias" : "")} element-wise over one row of {length} elements.",
             "y",
-            v => new[] { $"{v.Float} shiftVector = {v.Type}.Create(shift);", $"{v.Float} factor = {v.Type}.Create(invStd);", $"{v.Float} addend = {v.Type}.Create(center);" },
-            (v, at) =>
-            {
-                string row = $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - shiftVector, factor, addend)";
-                return hasBias
-                    ? $"{v.Type}.MultiplyAddEstimate({row}, {Load(v, "weight", at)}, {Load(v, "bias", at)})"
-                    : $"({row} * {Load(v, "weight", at)})";
-            },
+            ElementwiseAffinePrologue,
+            (v, at) => ElementwiseAffineValue(v, at, hasBias),
             hasBias
                 ? $"{Unsafe}.Add(ref y, i) = ({normalized} * {Unsafe}.Add(ref weight, i)) + {Unsafe}.Add(ref bias, i);"
                 : $"{Unsafe}.Add(ref y, i) = {normalized} * {Unsafe}.Add(ref weight, i);",
             prefetch: prefetch);
+    }
+
+    private static string[] ElementwiseAffinePrologue(VectorWidth v) =>
+        new[] { $"{v.Float} shiftVector = {v.Type}.Create(shift);", $"{v.Float} factor = {v.Type}.Create(invStd);", $"{v.Float} addend = {v.Type}.Create(center);" };
+
+    private static string ElementwiseAffineValue(VectorWidth v, string at, bool hasBias)
+    {
+        string row = $"{v.Type}.MultiplyAddEstimate({Load(v, "x", at)} - shiftVector, factor, addend)";
+        return hasBias
+            ? $"{v.Type}.MultiplyAddEstimate({row}, {Load(v, "weight", at)}, {Load(v, "bias", at)})"
+            : $"({row} * {Load(v, "weight", at)})";
     }
 
     /// <summary>

@@ -88,14 +88,24 @@ internal static partial class LayerEmitter
         }
 
         string slots = m.Strategy == BatchStrategy.SmallPlanes ? "\nprivate double[][] _workerTotals = [];" : "";
+        if (m.StreamingGradInput)
+        {
+            slots += """
+
+
+                // Whether this call writes its input gradient with streaming stores (global::NormGen.StreamingStores.Use).
+                private bool _streaming;
+                """;
+        }
+
         if (m.Streaming)
         {
             slots += """
 
 
-                // Whether this call writes with streaming stores (global::NormGen.StreamingStores): the input gradient, and the
-                // normalization when the call runs on one thread.
-                private bool _streaming;
+                // Whether this call writes its normalization with streaming stores (global::NormGen.StreamingStores.UseForNormalization:
+                // on more than one thread only for larger tensors).
+                private bool _streamingNormalize;
                 """;
         }
 
@@ -109,7 +119,8 @@ internal static partial class LayerEmitter
                 private readonly double[] _totalB = new double[PartialLength];
                 """;
         }
-        string streaming = m.Streaming ? "\n    _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));" : "";
+        string streaming = (m.StreamingGradInput ? "\n    _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));" : "")
+            + (m.Streaming ? "\n    _streamingNormalize = global::NormGen.StreamingStores.UseForNormalization((long)batch * SampleSize * sizeof(float), _threads);" : "");
         w.WriteLine($$"""
             private readonly NormGenBlockRunner _blockRunner;
             private int _runBatch;

@@ -117,6 +117,11 @@ internal static partial class LayerEmitter
         {
             w.WriteLine();
             KernelEmitter.WriteElementwiseAffine(w, "NormalizeElementwise", p.SlotLength, p.HasBias, NextSlotPrefetch);
+            if (m.StreamingRows)
+            {
+                w.WriteLine();
+                KernelEmitter.WriteElementwiseAffineStreaming(w, "NormalizeElementwise", p.SlotLength, p.HasBias, NextSlotPrefetch);
+            }
         }
 
         if (m.SlotKernels)
@@ -154,13 +159,18 @@ internal static partial class LayerEmitter
                 w.WriteLine("varSum.Clear();");
             }
 
+            if (m.StreamingRows)
+            {
+                w.WriteLine("bool streams = _streamingNormalize && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // NormalizeElementwiseStreaming (see LayerModel.StreamingRows)");
+            }
+
             if (m.SlotKernels)
             {
                 w.WriteLine($"global::System.Span<float> planeScale = stackalloc float[{Literals.Int(blocks)}]; // per plane of a slot, for NormalizeSlot");
                 w.WriteLine($"global::System.Span<float> planeOffset = stackalloc float[{Literals.Int(blocks)}];");
                 if (m.StreamingSlots)
                 {
-                    w.WriteLine("bool streams = _streaming && _threads == 1 && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // NormalizeSlotStreaming (see LayerModel.StreamingSlots)");
+                    w.WriteLine("bool streams = _streamingNormalize && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // NormalizeSlotStreaming (see LayerModel.StreamingSlots)");
                 }
             }
 
@@ -226,7 +236,23 @@ internal static partial class LayerEmitter
                 {
                     string weight = $"ref weight[s * SlotLength]";
                     string bias = p.HasBias ? ", ref bias[s * SlotLength]" : "";
-                    w.WriteLine($"NormalizeElementwise(ref slot, ref {Unsafe}.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), {weight}{bias}{ahead});");
+                    string call = $"(ref slot, ref {Unsafe}.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), {weight}{bias}{ahead});";
+                    if (m.StreamingRows)
+                    {
+                        using (w.Block("if (streams)"))
+                        {
+                            w.WriteLine("NormalizeElementwiseStreaming" + call);
+                        }
+
+                        using (w.Block("else"))
+                        {
+                            w.WriteLine("NormalizeElementwise" + call);
+                        }
+                    }
+                    else
+                    {
+                        w.WriteLine("NormalizeElementwise" + call);
+                    }
                 }
                 else if (blocks == 1)
                 {
@@ -275,7 +301,7 @@ internal static partial class LayerEmitter
                 }
             }
 
-            if (m.StreamingSlots)
+            if (m.StreamingSlots || m.StreamingRows)
             {
                 w.WriteLine();
                 using (w.Block("if (streams)"))

@@ -196,8 +196,19 @@ internal static partial class LayerEmitter
         /// </summary>
         public bool StreamingSlots => SlotKernels && KernelEmitter.HasSlotStreaming(Plan.AffineBlock, Plan.SlotLength / Plan.AffineBlock);
 
-        /// <summary>Whether the element-wise passes have streaming kernels (<see cref="StreamingPermuted"/>, <see cref="StreamingSamples"/> or <see cref="StreamingSlots"/>).</summary>
-        public bool Streaming => StreamingPermuted || StreamingSamples || StreamingSlots;
+        /// <summary>
+        /// Per-sample layers with per-element weight and bias (LayerNorm, RMSNorm, GroupNorm without spatial dimensions)
+        /// whose rows get a streaming normalization (<see cref="KernelEmitter.HasRowStreaming"/>), used when the call's
+        /// tensor is at least <c>NormGen.StreamingStores.MinBytes</c> and the call runs on one thread. The input gradient
+        /// of these layers (which also accumulates the weight and bias gradients per element) has no streaming variant.
+        /// </summary>
+        public bool StreamingRows => Plan.Scope == StatisticsScope.Sample && ElementwiseAffine && KernelEmitter.HasRowStreaming(Plan.SlotLength);
+
+        /// <summary>Whether the input gradient has a streaming kernel (<see cref="StreamingPermuted"/>, <see cref="StreamingSamples"/> or <see cref="StreamingSlots"/>).</summary>
+        public bool StreamingGradInput => StreamingPermuted || StreamingSamples || StreamingSlots;
+
+        /// <summary>Whether the normalization has a streaming kernel (<see cref="StreamingGradInput"/> or <see cref="StreamingRows"/>).</summary>
+        public bool Streaming => StreamingGradInput || StreamingRows;
 
         /// <summary>Whether normalization and the input gradient use per-element coefficient arrays (one flat kernel per sample).</summary>
         public bool ExpandedCoefficients => Strategy != BatchStrategy.Planes;

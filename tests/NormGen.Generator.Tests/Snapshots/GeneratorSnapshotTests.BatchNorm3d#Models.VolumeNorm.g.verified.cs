@@ -106,9 +106,12 @@ namespace Models
         private double[] _partialA = [];
         private double[] _partialB = [];
 
-        // Whether this call writes with streaming stores (global::NormGen.StreamingStores): the input gradient, and the
-        // normalization when the call runs on one thread.
+        // Whether this call writes its input gradient with streaming stores (global::NormGen.StreamingStores.Use).
         private bool _streaming;
+
+        // Whether this call writes its normalization with streaming stores (global::NormGen.StreamingStores.UseForNormalization:
+        // on more than one thread only for larger tensors).
+        private bool _streamingNormalize;
 
         // The two partial sums added over the blocks (per channel, or per element for columns), between the passes.
         private readonly double[] _totalA = new double[PartialLength];
@@ -122,6 +125,7 @@ namespace Models
             _blocks = (batch + _blockSamples - 1) / _blockSamples;
             _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
             _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));
+            _streamingNormalize = global::NormGen.StreamingStores.UseForNormalization((long)batch * SampleSize * sizeof(float), _threads);
             if (_partialA.Length < _blocks * PartialLength)
             {
                 _partialA = new double[_blocks * PartialLength];
@@ -443,7 +447,7 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            if (global::NormGen.SimdMath.Use512 && _streaming && _threads == 1)
+            if (global::NormGen.SimdMath.Use512 && _streamingNormalize)
             {
                 for (int n = end - 1; n >= start; n--)
                 {

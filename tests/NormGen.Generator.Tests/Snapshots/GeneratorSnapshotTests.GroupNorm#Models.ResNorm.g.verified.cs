@@ -79,9 +79,12 @@ namespace Models
         private double[] _partialA = [];
         private double[] _partialB = [];
 
-        // Whether this call writes with streaming stores (global::NormGen.StreamingStores): the input gradient, and the
-        // normalization when the call runs on one thread.
+        // Whether this call writes its input gradient with streaming stores (global::NormGen.StreamingStores.Use).
         private bool _streaming;
+
+        // Whether this call writes its normalization with streaming stores (global::NormGen.StreamingStores.UseForNormalization:
+        // on more than one thread only for larger tensors).
+        private bool _streamingNormalize;
 
         /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
         private void PlanBlocks(int batch)
@@ -91,6 +94,7 @@ namespace Models
             _blocks = (batch + _blockSamples - 1) / _blockSamples;
             _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
             _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));
+            _streamingNormalize = global::NormGen.StreamingStores.UseForNormalization((long)batch * SampleSize * sizeof(float), _threads);
             if (_partialA.Length < _blocks * PartialLength)
             {
                 _partialA = new double[_blocks * PartialLength];
@@ -257,7 +261,7 @@ namespace Models
             global::System.Span<float> bias = Bias.DataSpan;
             global::System.Span<float> planeScale = stackalloc float[8]; // per plane of a slot, for NormalizeSlot
             global::System.Span<float> planeOffset = stackalloc float[8];
-            bool streams = _streaming && _threads == 1 && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // NormalizeSlotStreaming (see LayerModel.StreamingSlots)
+            bool streams = _streamingNormalize && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // NormalizeSlotStreaming (see LayerModel.StreamingSlots)
             for (int n = start; n < end; n++)
             {
                 for (int s = 0; s < Slots; s++)

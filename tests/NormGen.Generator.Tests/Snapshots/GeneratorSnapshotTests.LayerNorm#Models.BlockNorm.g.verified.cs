@@ -73,6 +73,10 @@ namespace Models
         private double[] _partialA = [];
         private double[] _partialB = [];
 
+        // Whether this call writes its normalization with streaming stores (global::NormGen.StreamingStores.UseForNormalization:
+        // on more than one thread only for larger tensors).
+        private bool _streamingNormalize;
+
         /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
         private void PlanBlocks(int batch)
         {
@@ -80,6 +84,7 @@ namespace Models
             _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
             _blocks = (batch + _blockSamples - 1) / _blockSamples;
             _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            _streamingNormalize = global::NormGen.StreamingStores.UseForNormalization((long)batch * SampleSize * sizeof(float), _threads);
             if (_partialA.Length < _blocks * PartialLength)
             {
                 _partialA = new double[_blocks * PartialLength];
@@ -244,6 +249,7 @@ namespace Models
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             global::System.Span<float> weight = Weight.DataSpan;
             global::System.Span<float> bias = Bias.DataSpan;
+            bool streams = _streamingNormalize && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // NormalizeElementwiseStreaming (see LayerModel.StreamingRows)
             for (int n = start; n < end; n++)
             {
                 for (int s = 0; s < Slots; s++)
@@ -269,8 +275,20 @@ namespace Models
                     _saveMean[(n * Slots) + s] = mean;
                     _saveInvStd[(n * Slots) + s] = invStd;
                     int next = (n + 1 < end || s + 1 < Slots) ? first + SlotLength : first; // the slot after this one, prefetched while this one is written
-                    NormalizeElementwise(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), ref weight[s * SlotLength], ref bias[s * SlotLength], ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next));
+                    if (streams)
+                    {
+                        NormalizeElementwiseStreaming(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), ref weight[s * SlotLength], ref bias[s * SlotLength], ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next));
+                    }
+                    else
+                    {
+                        NormalizeElementwise(ref slot, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), ref weight[s * SlotLength], ref bias[s * SlotLength], ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next));
+                    }
                 }
+            }
+
+            if (streams)
+            {
+                global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
             }
         }
 
@@ -664,6 +682,103 @@ namespace Models
             for (int i = 0; i < 768; i++)
             {
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = ((((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift) * invStd) + center) * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i)) + global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, i);
+            }
+        }
+
+        /// <summary><see cref="NormalizeElementwise"/> with streaming stores for the row's cache lines but the first two and the last two (Vector512 or Vector256: the caller checks <c>SimdMath.Use512 || SimdMath.Use256</c>).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void NormalizeElementwiseStreaming(ref float x, ref float y, float shift, float invStd, float center, ref float weight, ref float bias, ref float next)
+        {
+            if (global::NormGen.SimdMath.Use512)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                global::System.Runtime.Intrinsics.Vector512<float> factor = global::System.Runtime.Intrinsics.Vector512.Create(invStd);
+                global::System.Runtime.Intrinsics.Vector512<float> addend = global::System.Runtime.Intrinsics.Vector512.Create(center);
+                // The first and the last vector of the row, computed before any store and stored last.
+                global::System.Runtime.Intrinsics.Vector512<float> head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, 0));
+                global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 752) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, 752), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, 752));
+                nuint at = global::NormGen.AlignedStores.Skew(ref y, 16); // the first element at an aligned address, then the first not yet stored
+                // The first and the last aligned vector share lines with head and last: plain stores, computed now and stored last.
+                nuint headAt = at;
+                nuint lastAt = 752 - ((16 - at) & 15);
+                global::System.Runtime.Intrinsics.Vector512<float> headLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, headAt) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, headAt), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, headAt));
+                global::NormGen.SimdMath.Prefetch(ref next, headAt);
+                global::System.Runtime.Intrinsics.Vector512<float> lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastAt) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, lastAt), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, lastAt));
+                global::NormGen.SimdMath.Prefetch(ref next, lastAt);
+                at += 16;
+                {
+                    nuint end = lastAt; // the run stops at lastLine
+                    for (; at + 64 <= end; at += 64)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, at), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, at));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, at + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, at + 16));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, at + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, at + 32));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, at + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, at + 48));
+                        global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, at);
+                        global::NormGen.SimdMath.Prefetch(ref next, at);
+                        global::NormGen.SimdMath.Prefetch(ref next, at + 16);
+                        global::NormGen.SimdMath.Prefetch(ref next, at + 32);
+                        global::NormGen.SimdMath.Prefetch(ref next, at + 48);
+                    }
+                    for (; at + 16 <= end; at += 16)
+                    {
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, at), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, at)), ref y, at);
+                        global::NormGen.SimdMath.Prefetch(ref next, at);
+                    }
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(headLine, ref y, headAt);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref y, lastAt);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 752);
+                return;
+            }
+
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<float> factor = global::System.Runtime.Intrinsics.Vector256.Create(invStd);
+                global::System.Runtime.Intrinsics.Vector256<float> addend = global::System.Runtime.Intrinsics.Vector256.Create(center);
+                // The first and the last line of the row, computed before any store and stored last.
+                global::System.Runtime.Intrinsics.Vector256<float> head0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, 0));
+                global::System.Runtime.Intrinsics.Vector256<float> head1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, 8));
+                global::System.Runtime.Intrinsics.Vector256<float> last0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 752) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 752), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, 752));
+                global::System.Runtime.Intrinsics.Vector256<float> last1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 760) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 760), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, 760));
+                nuint at = global::NormGen.AlignedStores.Skew(ref y, 16); // the first element at an aligned address, then the first not yet stored
+                // The first and the last aligned line share cache lines with head and last: plain stores, computed now and stored last.
+                nuint headAt = at;
+                nuint lastAt = 752 - ((16 - at) & 15);
+                global::System.Runtime.Intrinsics.Vector256<float> headLine0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, headAt) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, headAt), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, headAt));
+                global::System.Runtime.Intrinsics.Vector256<float> headLine1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, headAt + 8) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, headAt + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, headAt + 8));
+                global::NormGen.SimdMath.Prefetch(ref next, headAt);
+                global::System.Runtime.Intrinsics.Vector256<float> lastLine0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, lastAt) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, lastAt), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, lastAt));
+                global::System.Runtime.Intrinsics.Vector256<float> lastLine1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, lastAt + 8) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, lastAt + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, lastAt + 8));
+                global::NormGen.SimdMath.Prefetch(ref next, lastAt);
+                at += 16;
+                {
+                    nuint end = lastAt; // the run stops at lastLine
+                    for (; at + 32 <= end; at += 32)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, at), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, at));
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 8) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, at + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, at + 8));
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 16) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, at + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, at + 16));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 24) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, at + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, at + 24));
+                        global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, at);
+                        global::NormGen.SimdMath.Prefetch(ref next, at);
+                        global::NormGen.SimdMath.Prefetch(ref next, at + 16);
+                    }
+                    for (; at + 8 <= end; at += 8)
+                    {
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, factor, addend), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, at), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, at)), ref y, at);
+                        global::NormGen.SimdMath.Prefetch(ref next, at);
+                    }
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(headLine0, ref y, headAt);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(headLine1, ref y, headAt + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastLine0, ref y, lastAt);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastLine1, ref y, lastAt + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head0, ref y, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head1, ref y, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last0, ref y, 752);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last1, ref y, 760);
             }
         }
 

@@ -14,7 +14,8 @@ public interface IStreamingLayer : IModule
 
     Parameter Weight { get; }
 
-    Parameter Bias { get; }
+    /// <summary>The bias; null for layers without one (RMSNorm).</summary>
+    Parameter? Bias { get; }
 
     void Forward(ReadOnlySpan<float> input, Span<float> output);
 
@@ -127,6 +128,39 @@ public partial class GnStreamingWholePlanes : IStreamingLayer
 }
 
 /// <summary>
+/// LayerNorm(768): rows of 48 cache lines with per-element weight and bias, whose normalization has a streaming variant
+/// (<c>NormalizeElementwiseStreaming</c>: one run per row, its end lines stored plainly).
+/// </summary>
+[LayerNorm(768)]
+public partial class LnStreamingRows : IStreamingLayer
+{
+    static int IStreamingLayer.Elements => SampleSize;
+}
+
+/// <summary>LayerNorm over (2, 256): rows of 512 floats, the shortest with the streaming variant (KernelEmitter.RowStreamingMinLength).</summary>
+[LayerNorm(2, 256)]
+public partial class LnStreamingShortRows : IStreamingLayer
+{
+    static int IStreamingLayer.Elements => SampleSize;
+}
+
+/// <summary>RMSNorm(1024): the streaming row kernel without a bias and with the shift fixed at 0.</summary>
+[RmsNorm(1024)]
+public partial class RmsStreamingRows : IStreamingLayer
+{
+    static int IStreamingLayer.Elements => SampleSize;
+
+    Parameter? IStreamingLayer.Bias => null;
+}
+
+/// <summary>GroupNorm(2, 1024) on (N, 1024): no spatial dimensions, so per-element coefficients over slots (rows) of 512 floats.</summary>
+[GroupNorm(2, 1024)]
+public partial class GnStreamingRows : IStreamingLayer
+{
+    static int IStreamingLayer.Elements => SampleSize;
+}
+
+/// <summary>
 /// BatchNorm layers whose samples are at least 1024 floats write their input gradient, and on one thread their
 /// normalization, with streaming stores when the tensor is at least <see cref="StreamingStores.MinBytes"/>, on Vector512
 /// and Vector256 (whole 64-byte lines, or 32-byte halves of lines; Vector128 calls the plain kernels): planes of whole vectors through one kernel per sample
@@ -137,7 +171,9 @@ public partial class GnStreamingWholePlanes : IStreamingLayer
 /// is the same expression on either path, so the results must be bit-for-bit those of plain stores, wherever the tensors
 /// start (the kernels split each sample at the destination's first whole cache line), in place, and on two
 /// threads (each worker fences its own streaming stores). GroupNorm's slot kernels of slots of at least 1024 floats
-/// stream too (Vector512 and Vector256, in whole 64-byte lines: their first and last aligned line stored plainly with the slot's unaligned ends). The tests in this class are the only ones that change the process-wide
+/// stream too (Vector512 and Vector256, in whole 64-byte lines: their first and last aligned line stored plainly with the slot's unaligned ends), and
+/// so does, on one thread, the normalization of the per-sample layers with per-element coefficients (LayerNorm, RMSNorm, GroupNorm without spatial
+/// dimensions) over rows of at least 512 floats. The tests in this class are the only ones that change the process-wide
 /// setting, and they run one after the other; other tests running meanwhile get the same bits on either path.
 /// </summary>
 public sealed class StreamingStoresTests
@@ -176,7 +212,7 @@ public sealed class StreamingStoresTests
 
     public static TheoryData<string> LayerNames() => new(Layers);
 
-    private static readonly string[] Layers = [nameof(Bn2dStreaming), nameof(Bn2dStreamingPermuted), nameof(Bn2dStreamingPermutedPeriods), nameof(Bn2dStreamingSmallPlanes), nameof(Bn2dStreamingSmallPlanesPeriods), nameof(Bn1dStreamingSmallPlanes), nameof(Bn2dStreamingSamples), nameof(Bn1dStreamingSamples), nameof(GnStreamingSlots), nameof(GnStreamingShortPlanes), nameof(GnStreamingWholePlanes)];
+    private static readonly string[] Layers = [nameof(Bn2dStreaming), nameof(Bn2dStreamingPermuted), nameof(Bn2dStreamingPermutedPeriods), nameof(Bn2dStreamingSmallPlanes), nameof(Bn2dStreamingSmallPlanesPeriods), nameof(Bn1dStreamingSmallPlanes), nameof(Bn2dStreamingSamples), nameof(Bn1dStreamingSamples), nameof(GnStreamingSlots), nameof(GnStreamingShortPlanes), nameof(GnStreamingWholePlanes), nameof(LnStreamingRows), nameof(LnStreamingShortRows), nameof(RmsStreamingRows), nameof(GnStreamingRows)];
 
     [Theory]
     [MemberData(nameof(Offsets))]
@@ -292,6 +328,30 @@ public sealed class StreamingStoresTests
     }
 
     [Fact]
+    public void TheNormalizationOnMoreThanOneThreadStreamsFromFourTimesTheSetting()
+    {
+        long saved = StreamingStores.MinBytes;
+        try
+        {
+            StreamingStores.MinBytes = 4096;
+            Assert.True(StreamingStores.UseForNormalization(4096, threads: 1));
+            Assert.False(StreamingStores.UseForNormalization(4095, threads: 1));
+            Assert.True(StreamingStores.UseForNormalization(4 * 4096, threads: 2));
+            Assert.False(StreamingStores.UseForNormalization((4 * 4096) - 1, threads: 2));
+            Assert.True(StreamingStores.UseForNormalization(8 * 4096, threads: 1));
+            StreamingStores.MinBytes = long.MaxValue;
+            Assert.False(StreamingStores.UseForNormalization(long.MaxValue, threads: 2));
+            Assert.False(StreamingStores.UseForNormalization(long.MaxValue - 1, threads: 1));
+            StreamingStores.MinBytes = 0;
+            Assert.True(StreamingStores.UseForNormalization(0, threads: 2));
+        }
+        finally
+        {
+            StreamingStores.MinBytes = saved;
+        }
+    }
+
+    [Fact]
     public void ANegativeMinimumIsRefusedAndTheSettingKept()
     {
         long saved = StreamingStores.MinBytes;
@@ -322,6 +382,10 @@ public sealed class StreamingStoresTests
         nameof(GnStreamingSlots) => GnStreamingSlots.SampleSize,
         nameof(GnStreamingShortPlanes) => GnStreamingShortPlanes.SampleSize,
         nameof(GnStreamingWholePlanes) => GnStreamingWholePlanes.SampleSize,
+        nameof(LnStreamingRows) => LnStreamingRows.SampleSize,
+        nameof(LnStreamingShortRows) => LnStreamingShortRows.SampleSize,
+        nameof(RmsStreamingRows) => RmsStreamingRows.SampleSize,
+        nameof(GnStreamingRows) => GnStreamingRows.SampleSize,
         _ => Bn1dStreamingSamples.SampleSize,
     };
 
@@ -334,9 +398,13 @@ public sealed class StreamingStoresTests
         nameof(Bn2dStreamingSmallPlanesPeriods) => TrainingStep.Run<Runner<Bn2dStreamingSmallPlanesPeriods>>(batch, inputOffset, outputOffset, inPlace),
         nameof(Bn1dStreamingSmallPlanes) => TrainingStep.Run<Runner<Bn1dStreamingSmallPlanes>>(batch, inputOffset, outputOffset, inPlace),
         nameof(Bn2dStreamingSamples) => TrainingStep.Run<Runner<Bn2dStreamingSamples>>(batch, inputOffset, outputOffset, inPlace),
-        nameof(GnStreamingSlots) => TrainingStep.Run<GroupRunner<GnStreamingSlots>>(batch, inputOffset, outputOffset, inPlace),
-        nameof(GnStreamingShortPlanes) => TrainingStep.Run<GroupRunner<GnStreamingShortPlanes>>(batch, inputOffset, outputOffset, inPlace),
-        nameof(GnStreamingWholePlanes) => TrainingStep.Run<GroupRunner<GnStreamingWholePlanes>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(GnStreamingSlots) => TrainingStep.Run<SampleRunner<GnStreamingSlots>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(GnStreamingShortPlanes) => TrainingStep.Run<SampleRunner<GnStreamingShortPlanes>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(GnStreamingWholePlanes) => TrainingStep.Run<SampleRunner<GnStreamingWholePlanes>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(LnStreamingRows) => TrainingStep.Run<SampleRunner<LnStreamingRows>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(LnStreamingShortRows) => TrainingStep.Run<SampleRunner<LnStreamingShortRows>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(RmsStreamingRows) => TrainingStep.Run<SampleRunner<RmsStreamingRows>>(batch, inputOffset, outputOffset, inPlace),
+        nameof(GnStreamingRows) => TrainingStep.Run<SampleRunner<GnStreamingRows>>(batch, inputOffset, outputOffset, inPlace),
         _ => TrainingStep.Run<Runner<Bn1dStreamingSamples>>(batch, inputOffset, outputOffset, inPlace),
     };
 
@@ -372,7 +440,9 @@ public sealed class StreamingStoresTests
     private abstract class RunnerBase<TLayer> : TrainingStep.IRunner
         where TLayer : IStreamingLayer, new()
     {
+        // The input gradient's flag, or for the layers whose input gradient has no streaming variant (LayerNorm, RMSNorm), the normalization's.
         private static readonly FieldInfo StreamingField = typeof(TLayer).GetField("_streaming", BindingFlags.Instance | BindingFlags.NonPublic)
+            ?? typeof(TLayer).GetField("_streamingNormalize", BindingFlags.Instance | BindingFlags.NonPublic)
             ?? throw new MissingFieldException(typeof(TLayer).Name, "_streaming");
 
         protected TLayer Layer { get; } = new();
@@ -398,26 +468,29 @@ public sealed class StreamingStoresTests
         where TLayer : IStreamingBatchLayer, new()
     {
         public override (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
-            (Layer.Weight.GradSpan.ToArray(), Layer.Bias.GradSpan.ToArray(), TensorExtensions.AsSpan(Layer.RunningMean).ToArray(), TensorExtensions.AsSpan(Layer.RunningVar).ToArray());
+            (Layer.Weight.GradSpan.ToArray(), Layer.Bias!.GradSpan.ToArray(), TensorExtensions.AsSpan(Layer.RunningMean).ToArray(), TensorExtensions.AsSpan(Layer.RunningVar).ToArray());
     }
 
-    /// <summary><see cref="Runner{TLayer}"/> for GroupNorm, which has no running statistics (empty in the results).</summary>
-    private sealed class GroupRunner<TLayer> : RunnerBase<TLayer>
+    /// <summary><see cref="Runner{TLayer}"/> for the per-sample layers (GroupNorm, LayerNorm, RMSNorm), which have no running statistics (empty in the results).</summary>
+    private sealed class SampleRunner<TLayer> : RunnerBase<TLayer>
         where TLayer : IStreamingLayer, new()
     {
-        /// <summary>A weight and a bias that differ per channel: with the defaults (1 and 0) every plane of a slot would have the same coefficients.</summary>
-        public GroupRunner()
+        /// <summary>A weight and a bias that differ per channel (or element): with the defaults (1 and 0) every plane of a slot would have the same coefficients.</summary>
+        public SampleRunner()
         {
             Span<float> weight = Layer.Weight.DataSpan;
-            Span<float> bias = Layer.Bias.DataSpan;
+            Span<float> bias = Layer.Bias is { } b ? b.DataSpan : default;
             for (int c = 0; c < weight.Length; c++)
             {
                 weight[c] = 0.5f + (0.125f * (c % 7));
-                bias[c] = (0.25f * (c % 5)) - 0.5f;
+                if (!bias.IsEmpty)
+                {
+                    bias[c] = (0.25f * (c % 5)) - 0.5f;
+                }
             }
         }
 
         public override (float[] WeightGrad, float[] BiasGrad, float[] RunningMean, float[] RunningVar) State() =>
-            (Layer.Weight.GradSpan.ToArray(), Layer.Bias.GradSpan.ToArray(), [], []);
+            (Layer.Weight.GradSpan.ToArray(), Layer.Bias?.GradSpan.ToArray() ?? [], [], []);
     }
 }
