@@ -6,10 +6,10 @@ using System.Threading;
 namespace NormGen;
 
 /// <summary>
-/// The process-wide size from which generated layers write their outputs with streaming (non-temporal) stores: the
-/// input gradient of BatchNorm and GroupNorm, and the normalization of BatchNorm, GroupNorm and the per-element affine
-/// layers (LayerNorm, RMSNorm), the latter on more than one thread only from <see cref="ParallelFactor"/> times the size. A streaming store writes a whole cache
-/// line to memory without reading it first and without evicting other data from the cache. A training step reads x
+/// The process-wide size from which generated layers (BatchNorm, GroupNorm, LayerNorm, RMSNorm, where their shape has
+/// streaming kernels) write their outputs, the normalization and the input gradient, with streaming (non-temporal)
+/// stores; the normalization of a call on more than one thread only from <see cref="ParallelFactor"/> times the size.
+/// A streaming store writes a whole cache line to memory without reading it first and without evicting other data from the cache. A training step reads x
 /// twice and writes y, then reads x and dy twice and writes dx: once those four tensors exceed the last-level cache,
 /// streaming y and dx keeps x and dy in it for the passes that read them again. A smaller output is better written into
 /// the cache, where the next reader finds it; and two threads streaming to memory at once measured slower than two

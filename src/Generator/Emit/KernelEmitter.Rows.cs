@@ -57,4 +57,144 @@ internal static partial class KernelEmitter
                 streaming: true));
         }
     }
+
+    /// <summary>
+    /// <c>{name}Streaming</c>: <see cref="WriteRowBackward"/>'s kernel with streaming stores of <c>dx</c> for the row's
+    /// cache lines but the first two and the last two (Vector512 or Vector256; the caller checks <c>SimdMath.Use512 ||
+    /// SimdMath.Use256</c>). The row is walked at 64-byte aligned addresses of <c>dx</c>, as
+    /// <see cref="WriteElementwiseAffineStreaming"/>: its first and last vector (<c>head</c>, <c>last</c>, over the partial
+    /// lines shared with the neighbouring rows) and the whole lines beside them (<c>headLine</c>, <c>lastLine</c>) are
+    /// computed first and their <c>dx</c> stored last with plain stores. Those four overlap where the row is not aligned,
+    /// so the parameter gradients, which are read, modified and written, take from <c>head</c> only its lanes before the
+    /// first aligned element and from <c>last</c> only its lanes after <c>lastLine</c> (<c>ConditionalSelect</c> with the
+    /// old values: every element is added once, in the same expression as in <c>{name}</c>, so the bits are the same).
+    /// Every position reads x and dy before any store that can reach it: safe in place.
+    /// </summary>
+    public static void WriteRowBackwardStreaming(IndentedWriter w, string name, int length, bool hasBias, string[]? prefetch)
+    {
+        if (!HasRowStreaming(length))
+        {
+            throw new System.ArgumentOutOfRangeException(nameof(length), length, "No streaming row kernel for this length.");
+        }
+
+        string bias = hasBias ? ", ref float gradBias" : "";
+        string ahead = prefetch is null ? "" : string.Concat(Map(prefetch, other => $", ref float {other}"));
+        w.WriteLine($"/// <summary><see cref=\"{name}\"/> with streaming stores of dx for the row's cache lines but the first two and the last two (Vector512 or Vector256: the caller checks <c>SimdMath.Use512 || SimdMath.Use256</c>).</summary>");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+        using (w.Block($"private static void {name}Streaming(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight{bias}, float shift, float r, float cw, float b, float c{ahead})"))
+        {
+            WriteWideThenNarrow(w, v => WriteRowBackwardStreamingBody(w, v, length, hasBias, prefetch));
+        }
+    }
+
+    private static string Minus(string value, int delta) => delta == 0 ? value : $"{value} - {Literals.Int(delta)}";
+
+    private static void WriteRowBackwardStreamingBody(IndentedWriter w, VectorWidth v, int length, bool hasBias, string[]? prefetch)
+    {
+        int lanes = v.Lanes;
+        int perLine = 16 / lanes;
+        string Named(string stem, int k) => perLine == 1 ? stem : stem + Literals.Int(k);
+        void Prefetches(string at)
+        {
+            foreach (string row in prefetch ?? System.Array.Empty<string>())
+            {
+                w.WriteLine($"global::NormGen.SimdMath.Prefetch(ref {row}, {at});");
+            }
+        }
+
+        // The gradients of one vector: all lanes, or (mask) only the lanes the rest of the walk does not cover.
+        void Gradients(string suffix, string at, string? mask)
+        {
+            w.WriteLine($"{v.Float} g{suffix} = {Load(v, "dy", at)};");
+            w.WriteLine($"{v.Float} centered{suffix} = {Load(v, "x", at)} - center;");
+            string weightGrad = $"{v.Type}.MultiplyAddEstimate(g{suffix}, {v.Type}.MultiplyAddEstimate(centered{suffix}, vr, vcw), {Load(v, "gradWeight", at)})";
+            string biasGrad = $"{Load(v, "gradBias", at)} + g{suffix}";
+            w.WriteLine(Store(v, mask is null ? weightGrad : $"{v.Type}.ConditionalSelect({mask}, {weightGrad}, {Load(v, "gradWeight", at)})", "gradWeight", at));
+            if (hasBias)
+            {
+                w.WriteLine(Store(v, mask is null ? biasGrad : $"{v.Type}.ConditionalSelect({mask}, {biasGrad}, {Load(v, "gradBias", at)})", "gradBias", at));
+            }
+
+            w.WriteLine($"{v.Float} dx{suffix} = {v.Type}.MultiplyAddEstimate(g{suffix} * {Load(v, "weight", at)}, vr, {v.Type}.MultiplyAddEstimate(centered{suffix}, vb, vc));");
+        }
+
+        w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
+        w.WriteLine($"{v.Float} vr = {v.Type}.Create(r);");
+        w.WriteLine($"{v.Float} vcw = {v.Type}.Create(cw);");
+        w.WriteLine($"{v.Float} vb = {v.Type}.Create(b);");
+        w.WriteLine($"{v.Float} vc = {v.Type}.Create(c);");
+        w.WriteLine("nuint at = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first element at an aligned address of dx");
+        w.WriteLine("nuint headAt = at; // the first whole line, stored plainly (it shares a line with head where at > 0)");
+        w.WriteLine($"nuint lastAt = {Literals.Int(length - 16)} - ((16 - at) & 15); // the last whole line, stored plainly");
+        w.WriteLine("int after = at == 0 ? 0 : 16 - (int)at; // elements of the row after lastLine (in last's lanes)");
+        w.WriteLine("// The lines at both ends first (every read before any store of dx), their gradients added once each.");
+        for (int k = 0; k < perLine; k++)
+        {
+            Gradients(Named("HeadLine", k), Offset("headAt", k * lanes), null);
+        }
+
+        for (int k = 0; k < perLine; k++)
+        {
+            // head: the elements before headAt.
+            Gradients(Named("Head", k), Literals.Int(k * lanes), $"{v.FirstLanes}({Minus("(int)at", k * lanes)})");
+        }
+
+        for (int k = 0; k < perLine; k++)
+        {
+            Gradients(Named("LastLine", k), Offset("lastAt", k * lanes), null);
+        }
+
+        for (int k = 0; k < perLine; k++)
+        {
+            // last: the elements after lastLine.
+            Gradients(Named("Last", k), Literals.Int(length - 16 + (k * lanes)), $"{v.LastLanes}({Minus("after", (perLine - 1 - k) * lanes)})");
+        }
+
+        Prefetches("headAt");
+        Prefetches("lastAt");
+        using (w.Block($"for (at += 16; at + {Literals.Int(Unroll * lanes)} <= lastAt; at += {Literals.Int(Unroll * lanes)})"))
+        {
+            for (int k = 0; k < Unroll; k++)
+            {
+                Gradients(Literals.Int(k), Offset("at", k * lanes), null);
+            }
+
+            w.WriteLine($"global::NormGen.SimdMath.StoreStreaming(dx0, dx1, dx2, dx3, ref dx, at);");
+            for (int k = 0; k < Unroll; k++)
+            {
+                if ((k * lanes) % 16 == 0)
+                {
+                    Prefetches(Offset("at", k * lanes)); // once per 16 floats
+                }
+            }
+        }
+
+        using (w.Block($"for (; at < lastAt; at += {Literals.Int(lanes)})"))
+        {
+            Gradients("Rest", "at", null);
+            w.WriteLine("global::NormGen.SimdMath.StoreStreaming(dxRest, ref dx, at);");
+            if (lanes == 16)
+            {
+                Prefetches("at");
+            }
+        }
+
+        foreach (string stem in new[] { "HeadLine", "LastLine" })
+        {
+            for (int k = 0; k < perLine; k++)
+            {
+                w.WriteLine(Store(v, "dx" + Named(stem, k), "dx", Offset(stem == "HeadLine" ? "headAt" : "lastAt", k * lanes)));
+            }
+        }
+
+        for (int k = 0; k < perLine; k++)
+        {
+            w.WriteLine(Store(v, "dx" + Named("Head", k), "dx", Literals.Int(k * lanes)));
+        }
+
+        for (int k = 0; k < perLine; k++)
+        {
+            w.WriteLine(Store(v, "dx" + Named("Last", k), "dx", Literals.Int(length - 16 + (k * lanes))));
+        }
+    }
 }

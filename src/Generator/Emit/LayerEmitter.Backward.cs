@@ -459,6 +459,11 @@ internal static partial class LayerEmitter
                 }
             }
 
+            if (m.StreamingRows)
+            {
+                w.WriteLine("bool streams = _streaming && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // RowBackwardStreaming (see LayerModel.StreamingRows)");
+            }
+
             if (m.SlotKernels)
             {
                 w.WriteLine($"global::System.Span<double> planeSumDy = stackalloc double[{Literals.Int(blocks)}]; // per plane of a slot, from GradientSumsSlot");
@@ -488,13 +493,35 @@ internal static partial class LayerEmitter
                 w.WriteLine("float shift = (float)mean;");
                 if (m.ElementwiseAffine)
                 {
-                    w.WriteLine($"WeightedGradientSums(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref weight[s * SlotLength], shift, ref {Unsafe}.Add(ref dx, first), out double sumG, out double sumGX);");
+                    w.WriteLine(m.StreamingRows
+                        ? $"WeightedGradientSums(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref weight[s * SlotLength], shift, ref {Unsafe}.Add(ref streams ? ref x : ref dx, first), out double sumG, out double sumGX); // streamed: no prefetch of dx (its lines are written without being read), x instead, already being read"
+                        : $"WeightedGradientSums(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref weight[s * SlotLength], shift, ref {Unsafe}.Add(ref dx, first), out double sumG, out double sumGX);");
                     w.WriteLine("double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)");
                     WriteSlotCoefficients(w, p);
 
                     string biasGrad = p.HasBias ? ", ref biasGrad[s * SlotLength]" : "";
-                    w.WriteLine($"RowBackward(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength]{biasGrad},");
-                    w.WriteLine($"    shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0, ref {Unsafe}.Add(ref x, next), ref {Unsafe}.Add(ref dy, next));");
+                    void RowCall(string kernel)
+                    {
+                        w.WriteLine($"{kernel}(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength]{biasGrad},");
+                        w.WriteLine($"    shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0, ref {Unsafe}.Add(ref x, next), ref {Unsafe}.Add(ref dy, next));");
+                    }
+
+                    if (m.StreamingRows)
+                    {
+                        using (w.Block("if (streams)"))
+                        {
+                            RowCall("RowBackwardStreaming");
+                        }
+
+                        using (w.Block("else"))
+                        {
+                            RowCall("RowBackward");
+                        }
+                    }
+                    else
+                    {
+                        RowCall("RowBackward");
+                    }
                 }
                 else
                 {
@@ -579,7 +606,7 @@ internal static partial class LayerEmitter
                 }
             }
 
-            if (m.StreamingSlots)
+            if (m.StreamingSlots || m.StreamingRows)
             {
                 w.WriteLine();
                 using (w.Block("if (streams)"))
@@ -596,6 +623,11 @@ internal static partial class LayerEmitter
             w.WriteLine();
             KernelEmitter.WriteRowBackward(w, "RowBackward", p.SlotLength, p.HasBias, NextSlotInputs);
             w.WriteLine();
+            if (m.StreamingRows)
+            {
+                KernelEmitter.WriteRowBackwardStreaming(w, "RowBackward", p.SlotLength, p.HasBias, NextSlotInputs);
+                w.WriteLine();
+            }
         }
 
         bool planes = !m.ElementwiseAffine || p.TracksRunningStats;

@@ -176,9 +176,9 @@ internal static partial class LayerEmitter
         /// BatchNorm planes of whole vectors (a multiple of 16 floats) in samples of at least
         /// <see cref="KernelEmitter.StreamingMinLength"/> floats, whose element-wise kernels have a streaming variant over
         /// whole samples (<see cref="KernelEmitter.WriteSampleStreaming"/>), used when the call's tensor is at least
-        /// <c>NormGen.StreamingStores.MinBytes</c>: the input gradient whenever the size says so, the normalization only when
-        /// the call runs on one thread (two threads streaming to memory measured slower than two threads writing into the
-        /// cache). One call per sample, every line between the sample's ends streamed, replaced one streaming call per
+        /// <c>NormGen.StreamingStores.MinBytes</c>: the input gradient whenever the size says so, the normalization when
+        /// <c>NormGen.StreamingStores.UseForNormalization</c> says so (on more than one thread only from four times that size:
+        /// below it two threads streaming to memory measured slower than two threads writing into the cache). One call per sample, every line between the sample's ends streamed, replaced one streaming call per
         /// plane (plain stores for each plane's end lines): on the AMD EPYC machine of docs/performance.md the input
         /// gradient of (32, 64, 32, 32) went from 2.33x a copy to 1.29-1.44x (TensorPrimitives.Add of the same tensors:
         /// 1.27-1.38x), and (64, 128, 256), whose 256-float planes had no streaming at all, from 2.60x to 1.43x.
@@ -189,8 +189,8 @@ internal static partial class LayerEmitter
         /// <summary>
         /// GroupNorm slot kernels (<see cref="SlotKernels"/>) with a streaming variant
         /// (<see cref="KernelEmitter.HasSlotStreaming"/>), used as for <see cref="StreamingSamples"/>: the input gradient
-        /// whenever the call's tensor is at least <c>NormGen.StreamingStores.MinBytes</c>, the normalization only when the
-        /// call also runs on one thread. On the AMD EPYC guest of docs/performance.md (2026-12-04) GroupNorm(32, 256)'s
+        /// whenever the call's tensor is at least <c>NormGen.StreamingStores.MinBytes</c>, the normalization as
+        /// <c>NormGen.StreamingStores.UseForNormalization</c> says. On the AMD EPYC guest of docs/performance.md (2026-12-04) GroupNorm(32, 256)'s
         /// forward+backward on (32, 256, 14, 14) went from 6.46x a copy to 4.67x, its training forward alone from 1.65x to
         /// 1.79x (bench/results/ab-gn-streaming-slots, round 5).
         /// </summary>
@@ -198,14 +198,13 @@ internal static partial class LayerEmitter
 
         /// <summary>
         /// Per-sample layers with per-element weight and bias (LayerNorm, RMSNorm, GroupNorm without spatial dimensions)
-        /// whose rows get a streaming normalization (<see cref="KernelEmitter.HasRowStreaming"/>), used when the call's
-        /// tensor is at least <c>NormGen.StreamingStores.MinBytes</c> and the call runs on one thread. The input gradient
-        /// of these layers (which also accumulates the weight and bias gradients per element) has no streaming variant.
+        /// whose rows get streaming variants of the normalization and of the one-pass input gradient
+        /// (<see cref="KernelEmitter.HasRowStreaming"/>), used as for <see cref="StreamingSamples"/>.
         /// </summary>
         public bool StreamingRows => Plan.Scope == StatisticsScope.Sample && ElementwiseAffine && KernelEmitter.HasRowStreaming(Plan.SlotLength);
 
-        /// <summary>Whether the input gradient has a streaming kernel (<see cref="StreamingPermuted"/>, <see cref="StreamingSamples"/> or <see cref="StreamingSlots"/>).</summary>
-        public bool StreamingGradInput => StreamingPermuted || StreamingSamples || StreamingSlots;
+        /// <summary>Whether the input gradient has a streaming kernel (<see cref="StreamingPermuted"/>, <see cref="StreamingSamples"/>, <see cref="StreamingSlots"/> or <see cref="StreamingRows"/>).</summary>
+        public bool StreamingGradInput => StreamingPermuted || StreamingSamples || StreamingSlots || StreamingRows;
 
         /// <summary>Whether the normalization has a streaming kernel (<see cref="StreamingGradInput"/> or <see cref="StreamingRows"/>).</summary>
         public bool Streaming => StreamingGradInput || StreamingRows;

@@ -73,6 +73,9 @@ namespace Models
         private double[] _partialA = [];
         private double[] _partialB = [];
 
+        // Whether this call writes its input gradient with streaming stores (global::NormGen.StreamingStores.Use).
+        private bool _streaming;
+
         // Whether this call writes its normalization with streaming stores (global::NormGen.StreamingStores.UseForNormalization:
         // on more than one thread only for larger tensors).
         private bool _streamingNormalize;
@@ -84,6 +87,7 @@ namespace Models
             _blockSamples = global::System.Math.Max(MinBlockSamples, (batch + MaxBlocks - 1) / MaxBlocks);
             _blocks = (batch + _blockSamples - 1) / _blockSamples;
             _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
+            _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));
             _streamingNormalize = global::NormGen.StreamingStores.UseForNormalization((long)batch * SampleSize * sizeof(float), _threads);
             if (_partialA.Length < _blocks * PartialLength)
             {
@@ -848,6 +852,7 @@ namespace Models
             weightGrad.Clear();
             global::System.Span<float> biasGrad = global::System.MemoryExtensions.AsSpan(_partialBiasGrad, block * SampleSize, SampleSize);
             biasGrad.Clear();
+            bool streams = _streaming && (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256); // RowBackwardStreaming (see LayerModel.StreamingRows)
             for (int n = start; n < end; n++)
             {
                 for (int s = 0; s < Slots; s++)
@@ -857,14 +862,27 @@ namespace Models
                     double mean = _saveMean[(n * Slots) + s];
                     double invStd = _saveInvStd[(n * Slots) + s];
                     float shift = (float)mean;
-                    WeightedGradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref weight[s * SlotLength], shift, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), out double sumG, out double sumGX);
+                    WeightedGradientSums(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref weight[s * SlotLength], shift, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref streams ? ref x : ref dx, first), out double sumG, out double sumGX); // streamed: no prefetch of dx (its lines are written without being read), x instead, already being read
                     double sumGXmu = sumGX - ((mean - shift) * sumG); // Σ g * (x - mean)
                     double meanGx = sumGXmu * invStd / SlotLength; // mean of g * x̂
                     double b = -invStd * invStd * meanGx;
                     double c0 = (-invStd * sumG / SlotLength) - (b * (mean - shift));
-                    RowBackward(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength], ref biasGrad[s * SlotLength],
-                        shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next));
+                    if (streams)
+                    {
+                        RowBackwardStreaming(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength], ref biasGrad[s * SlotLength],
+                            shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next));
+                    }
+                    else
+                    {
+                        RowBackward(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, first), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength], ref biasGrad[s * SlotLength],
+                            shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, next), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref dy, next));
+                    }
                 }
+            }
+
+            if (streams)
+            {
+                global::NormGen.SimdMath.StreamingFence(); // this thread's streaming stores before the pass ends
             }
         }
 
@@ -1249,6 +1267,199 @@ namespace Models
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradWeight, i) += g * ((centered * r) + cw);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBias, i) += g;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref dx, i) = (g * global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, i) * r) + ((centered * b) + c);
+            }
+        }
+
+        /// <summary><see cref="RowBackward"/> with streaming stores of dx for the row's cache lines but the first two and the last two (Vector512 or Vector256: the caller checks <c>SimdMath.Use512 || SimdMath.Use256</c>).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void RowBackwardStreaming(ref float x, ref float dy, ref float dx, ref float weight, ref float gradWeight, ref float gradBias, float shift, float r, float cw, float b, float c, ref float nextX, ref float nextDy)
+        {
+            if (global::NormGen.SimdMath.Use512)
+            {
+                global::System.Runtime.Intrinsics.Vector512<float> center = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+                global::System.Runtime.Intrinsics.Vector512<float> vr = global::System.Runtime.Intrinsics.Vector512.Create(r);
+                global::System.Runtime.Intrinsics.Vector512<float> vcw = global::System.Runtime.Intrinsics.Vector512.Create(cw);
+                global::System.Runtime.Intrinsics.Vector512<float> vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
+                global::System.Runtime.Intrinsics.Vector512<float> vc = global::System.Runtime.Intrinsics.Vector512.Create(c);
+                nuint at = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first element at an aligned address of dx
+                nuint headAt = at; // the first whole line, stored plainly (it shares a line with head where at > 0)
+                nuint lastAt = 752 - ((16 - at) & 15); // the last whole line, stored plainly
+                int after = at == 0 ? 0 : 16 - (int)at; // elements of the row after lastLine (in last's lanes)
+                // The lines at both ends first (every read before any store of dx), their gradients added once each.
+                global::System.Runtime.Intrinsics.Vector512<float> gHeadLine = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, headAt);
+                global::System.Runtime.Intrinsics.Vector512<float> centeredHeadLine = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, headAt) - center;
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHeadLine, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centeredHeadLine, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, headAt)), ref gradWeight, headAt);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, headAt) + gHeadLine, ref gradBias, headAt);
+                global::System.Runtime.Intrinsics.Vector512<float> dxHeadLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHeadLine * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, headAt), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centeredHeadLine, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512<float> gHead = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> centeredHead = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - center;
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::NormGen.SimdMath.FirstLanes512((int)at), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHead, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centeredHead, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, 0)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, 0)), ref gradWeight, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::NormGen.SimdMath.FirstLanes512((int)at), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, 0) + gHead, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, 0)), ref gradBias, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> dxHead = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gHead * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centeredHead, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512<float> gLastLine = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, lastAt);
+                global::System.Runtime.Intrinsics.Vector512<float> centeredLastLine = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, lastAt) - center;
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLastLine, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centeredLastLine, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, lastAt)), ref gradWeight, lastAt);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, lastAt) + gLastLine, ref gradBias, lastAt);
+                global::System.Runtime.Intrinsics.Vector512<float> dxLastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLastLine * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, lastAt), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centeredLastLine, vb, vc));
+                global::System.Runtime.Intrinsics.Vector512<float> gLast = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 752);
+                global::System.Runtime.Intrinsics.Vector512<float> centeredLast = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 752) - center;
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::NormGen.SimdMath.LastLanes512(after), global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLast, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centeredLast, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, 752)), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, 752)), ref gradWeight, 752);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::NormGen.SimdMath.LastLanes512(after), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, 752) + gLast, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, 752)), ref gradBias, 752);
+                global::System.Runtime.Intrinsics.Vector512<float> dxLast = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gLast * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, 752), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centeredLast, vb, vc));
+                global::NormGen.SimdMath.Prefetch(ref nextX, headAt);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, headAt);
+                global::NormGen.SimdMath.Prefetch(ref nextX, lastAt);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, lastAt);
+                for (at += 16; at + 64 <= lastAt; at += 64)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> centered0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, at)), ref gradWeight, at);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, at) + g0, ref gradBias, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> dx0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, at), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered0, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> centered1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - center;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, at + 16)), ref gradWeight, at + 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, at + 16) + g1, ref gradBias, at + 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> dx1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, at + 16), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered1, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> centered2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - center;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, at + 32)), ref gradWeight, at + 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, at + 32) + g2, ref gradBias, at + 32);
+                    global::System.Runtime.Intrinsics.Vector512<float> dx2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, at + 32), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered2, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 48);
+                    global::System.Runtime.Intrinsics.Vector512<float> centered3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - center;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, at + 48)), ref gradWeight, at + 48);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, at + 48) + g3, ref gradBias, at + 48);
+                    global::System.Runtime.Intrinsics.Vector512<float> dx3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, at + 48), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centered3, vb, vc));
+                    global::NormGen.SimdMath.StoreStreaming(dx0, dx1, dx2, dx3, ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 32);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 48);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 48);
+                }
+                for (; at < lastAt; at += 16)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> gRest = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> centeredRest = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - center;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gRest, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centeredRest, vr, vcw), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradWeight, at)), ref gradWeight, at);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBias, at) + gRest, ref gradBias, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> dxRest = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(gRest * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref weight, at), vr, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(centeredRest, vb, vc));
+                    global::NormGen.SimdMath.StoreStreaming(dxRest, ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dxHeadLine, ref dx, headAt);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dxLastLine, ref dx, lastAt);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dxHead, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(dxLast, ref dx, 752);
+                return;
+            }
+
+            {
+                global::System.Runtime.Intrinsics.Vector256<float> center = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+                global::System.Runtime.Intrinsics.Vector256<float> vr = global::System.Runtime.Intrinsics.Vector256.Create(r);
+                global::System.Runtime.Intrinsics.Vector256<float> vcw = global::System.Runtime.Intrinsics.Vector256.Create(cw);
+                global::System.Runtime.Intrinsics.Vector256<float> vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
+                global::System.Runtime.Intrinsics.Vector256<float> vc = global::System.Runtime.Intrinsics.Vector256.Create(c);
+                nuint at = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first element at an aligned address of dx
+                nuint headAt = at; // the first whole line, stored plainly (it shares a line with head where at > 0)
+                nuint lastAt = 752 - ((16 - at) & 15); // the last whole line, stored plainly
+                int after = at == 0 ? 0 : 16 - (int)at; // elements of the row after lastLine (in last's lanes)
+                // The lines at both ends first (every read before any store of dx), their gradients added once each.
+                global::System.Runtime.Intrinsics.Vector256<float> gHeadLine0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, headAt);
+                global::System.Runtime.Intrinsics.Vector256<float> centeredHeadLine0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, headAt) - center;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHeadLine0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredHeadLine0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, headAt)), ref gradWeight, headAt);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, headAt) + gHeadLine0, ref gradBias, headAt);
+                global::System.Runtime.Intrinsics.Vector256<float> dxHeadLine0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHeadLine0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, headAt), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredHeadLine0, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> gHeadLine1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, headAt + 8);
+                global::System.Runtime.Intrinsics.Vector256<float> centeredHeadLine1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, headAt + 8) - center;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHeadLine1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredHeadLine1, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, headAt + 8)), ref gradWeight, headAt + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, headAt + 8) + gHeadLine1, ref gradBias, headAt + 8);
+                global::System.Runtime.Intrinsics.Vector256<float> dxHeadLine1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHeadLine1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, headAt + 8), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredHeadLine1, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> gHead0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> centeredHead0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - center;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::NormGen.SimdMath.FirstLanes256((int)at), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHead0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredHead0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 0)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 0)), ref gradWeight, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::NormGen.SimdMath.FirstLanes256((int)at), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 0) + gHead0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 0)), ref gradBias, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> dxHead0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHead0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 0), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredHead0, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> gHead1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> centeredHead1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 8) - center;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::NormGen.SimdMath.FirstLanes256((int)at - 8), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHead1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredHead1, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 8)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 8)), ref gradWeight, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::NormGen.SimdMath.FirstLanes256((int)at - 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 8) + gHead1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 8)), ref gradBias, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> dxHead1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gHead1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 8), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredHead1, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> gLastLine0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, lastAt);
+                global::System.Runtime.Intrinsics.Vector256<float> centeredLastLine0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, lastAt) - center;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLastLine0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredLastLine0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, lastAt)), ref gradWeight, lastAt);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, lastAt) + gLastLine0, ref gradBias, lastAt);
+                global::System.Runtime.Intrinsics.Vector256<float> dxLastLine0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLastLine0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, lastAt), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredLastLine0, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> gLastLine1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, lastAt + 8);
+                global::System.Runtime.Intrinsics.Vector256<float> centeredLastLine1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, lastAt + 8) - center;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLastLine1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredLastLine1, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, lastAt + 8)), ref gradWeight, lastAt + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, lastAt + 8) + gLastLine1, ref gradBias, lastAt + 8);
+                global::System.Runtime.Intrinsics.Vector256<float> dxLastLine1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLastLine1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, lastAt + 8), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredLastLine1, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> gLast0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 752);
+                global::System.Runtime.Intrinsics.Vector256<float> centeredLast0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 752) - center;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::NormGen.SimdMath.LastLanes256(after - 8), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLast0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredLast0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 752)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 752)), ref gradWeight, 752);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::NormGen.SimdMath.LastLanes256(after - 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 752) + gLast0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 752)), ref gradBias, 752);
+                global::System.Runtime.Intrinsics.Vector256<float> dxLast0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLast0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 752), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredLast0, vb, vc));
+                global::System.Runtime.Intrinsics.Vector256<float> gLast1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 760);
+                global::System.Runtime.Intrinsics.Vector256<float> centeredLast1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 760) - center;
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::NormGen.SimdMath.LastLanes256(after), global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLast1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredLast1, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 760)), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, 760)), ref gradWeight, 760);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::NormGen.SimdMath.LastLanes256(after), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 760) + gLast1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, 760)), ref gradBias, 760);
+                global::System.Runtime.Intrinsics.Vector256<float> dxLast1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gLast1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, 760), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredLast1, vb, vc));
+                global::NormGen.SimdMath.Prefetch(ref nextX, headAt);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, headAt);
+                global::NormGen.SimdMath.Prefetch(ref nextX, lastAt);
+                global::NormGen.SimdMath.Prefetch(ref nextDy, lastAt);
+                for (at += 16; at + 32 <= lastAt; at += 32)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at);
+                    global::System.Runtime.Intrinsics.Vector256<float> centered0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, at)), ref gradWeight, at);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, at) + g0, ref gradBias, at);
+                    global::System.Runtime.Intrinsics.Vector256<float> dx0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, at), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered0, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> centered1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 8) - center;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered1, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, at + 8)), ref gradWeight, at + 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, at + 8) + g1, ref gradBias, at + 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> dx1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, at + 8), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered1, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> centered2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 16) - center;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered2, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, at + 16)), ref gradWeight, at + 16);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, at + 16) + g2, ref gradBias, at + 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> dx2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g2 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, at + 16), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered2, vb, vc));
+                    global::System.Runtime.Intrinsics.Vector256<float> g3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> centered3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 24) - center;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered3, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, at + 24)), ref gradWeight, at + 24);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, at + 24) + g3, ref gradBias, at + 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> dx3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(g3 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, at + 24), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centered3, vb, vc));
+                    global::NormGen.SimdMath.StoreStreaming(dx0, dx1, dx2, dx3, ref dx, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at);
+                    global::NormGen.SimdMath.Prefetch(ref nextX, at + 16);
+                    global::NormGen.SimdMath.Prefetch(ref nextDy, at + 16);
+                }
+                for (; at < lastAt; at += 8)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> gRest = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at);
+                    global::System.Runtime.Intrinsics.Vector256<float> centeredRest = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - center;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredRest, vr, vcw), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradWeight, at)), ref gradWeight, at);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBias, at) + gRest, ref gradBias, at);
+                    global::System.Runtime.Intrinsics.Vector256<float> dxRest = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(gRest * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref weight, at), vr, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(centeredRest, vb, vc));
+                    global::NormGen.SimdMath.StoreStreaming(dxRest, ref dx, at);
+                }
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dxHeadLine0, ref dx, headAt);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dxHeadLine1, ref dx, headAt + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dxLastLine0, ref dx, lastAt);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dxLastLine1, ref dx, lastAt + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dxHead0, ref dx, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dxHead1, ref dx, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dxLast0, ref dx, 752);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(dxLast1, ref dx, 760);
             }
         }
     }

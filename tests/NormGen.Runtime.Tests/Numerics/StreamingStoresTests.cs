@@ -128,8 +128,8 @@ public partial class GnStreamingWholePlanes : IStreamingLayer
 }
 
 /// <summary>
-/// LayerNorm(768): rows of 48 cache lines with per-element weight and bias, whose normalization has a streaming variant
-/// (<c>NormalizeElementwiseStreaming</c>: one run per row, its end lines stored plainly).
+/// LayerNorm(768): rows of 48 cache lines with per-element weight and bias, whose normalization and input gradient have
+/// streaming variants (<c>NormalizeElementwiseStreaming</c>, <c>RowBackwardStreaming</c>: one run per row, its end lines stored plainly).
 /// </summary>
 [LayerNorm(768)]
 public partial class LnStreamingRows : IStreamingLayer
