@@ -67,11 +67,25 @@ public static class StreamingStores
     public const int ParallelFactor = 4;
 
     /// <summary>
-    /// Whether the normalization of a call on a tensor of <paramref name="bytes"/> bytes, run on
-    /// <paramref name="threads"/> threads, writes with streaming stores: from <see cref="MinBytes"/> on one thread, from
-    /// <see cref="ParallelFactor"/> times it on more (0 still means always and <see cref="long.MaxValue"/> never).
+    /// How many times <see cref="MinBytes"/> a tensor must be for the normalization of an eval-mode call (no backward
+    /// follows, so only x and y compete for the cache) to stream on one thread: 2.5, by default 5/16 of the reported
+    /// last-level cache, x and y together 5/8 of it. On the faster-copy AMD EPYC guest of docs/performance.md (32 MiB
+    /// reported) BatchNorm's eval forward ran faster with plain stores for 8.4 MB tensors and faster streamed for 12.8 MB
+    /// (bench/results/ab-eval-streaming).
     /// </summary>
-    public static bool UseForNormalization(long bytes, int threads) => threads <= 1 ? Use(bytes) : bytes / ParallelFactor >= MinBytes;
+    public const double EvalFactor = 2.5;
+
+    /// <summary>
+    /// Whether the normalization of a call on a tensor of <paramref name="bytes"/> bytes, run on
+    /// <paramref name="threads"/> threads, writes with streaming stores: in training mode from <see cref="MinBytes"/> on
+    /// one thread (a backward that reads x and dy again follows), in eval mode from <see cref="EvalFactor"/> times it; on
+    /// more than one thread from <see cref="ParallelFactor"/> times it in either mode (0 still means always and
+    /// <see cref="long.MaxValue"/> never).
+    /// </summary>
+    public static bool UseForNormalization(long bytes, int threads, bool training = true) =>
+        threads > 1 ? bytes / ParallelFactor >= MinBytes
+        : training ? Use(bytes)
+        : bytes / EvalFactor >= MinBytes;
 
     /// <summary>The default threshold for a last-level cache of <paramref name="cacheBytes"/> (null: unknown).</summary>
     internal static long FromCacheSize(long? cacheBytes) => cacheBytes is > 0 ? cacheBytes.Value / 8 : long.MaxValue;

@@ -104,7 +104,7 @@ internal static partial class LayerEmitter
 
 
                 // Whether this call writes its normalization with streaming stores (global::NormGen.StreamingStores.UseForNormalization:
-                // on more than one thread only for larger tensors).
+                // in eval mode and on more than one thread only for larger tensors).
                 private bool _streamingNormalize;
                 """;
         }
@@ -120,7 +120,7 @@ internal static partial class LayerEmitter
                 """;
         }
         string streaming = (m.StreamingGradInput ? "\n    _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));" : "")
-            + (m.Streaming ? "\n    _streamingNormalize = global::NormGen.StreamingStores.UseForNormalization((long)batch * SampleSize * sizeof(float), _threads);" : "");
+            + (m.Streaming ? "\n    _streamingNormalize = global::NormGen.StreamingStores.UseForNormalization((long)batch * SampleSize * sizeof(float), _threads, Training);" : "");
         w.WriteLine($$"""
             private readonly NormGenBlockRunner _blockRunner;
             private int _runBatch;

@@ -76,7 +76,7 @@ namespace Models
         private bool _streaming;
 
         // Whether this call writes its normalization with streaming stores (global::NormGen.StreamingStores.UseForNormalization:
-        // on more than one thread only for larger tensors).
+        // in eval mode and on more than one thread only for larger tensors).
         private bool _streamingNormalize;
 
         /// <summary>Splits <paramref name="batch"/> samples into blocks for the passes of this call, and grows the per-block memory.</summary>
@@ -87,7 +87,7 @@ namespace Models
             _blocks = (batch + _blockSamples - 1) / _blockSamples;
             _threads = global::NormGen.BlockScheduler.Threads(_blocks, batch >= ParallelMinSamples);
             _streaming = global::NormGen.StreamingStores.Use((long)batch * SampleSize * sizeof(float));
-            _streamingNormalize = global::NormGen.StreamingStores.UseForNormalization((long)batch * SampleSize * sizeof(float), _threads);
+            _streamingNormalize = global::NormGen.StreamingStores.UseForNormalization((long)batch * SampleSize * sizeof(float), _threads, Training);
             if (_partialA.Length < _blocks * PartialLength)
             {
                 _partialA = new double[_blocks * PartialLength];

@@ -352,6 +352,29 @@ public sealed class StreamingStoresTests
     }
 
     [Fact]
+    public void TheNormalizationInEvalModeStreamsFromTwoAndAHalfTimesTheSetting()
+    {
+        long saved = StreamingStores.MinBytes;
+        try
+        {
+            StreamingStores.MinBytes = 4096;
+            Assert.True(StreamingStores.UseForNormalization(10240, threads: 1, training: false));
+            Assert.False(StreamingStores.UseForNormalization(10239, threads: 1, training: false));
+            Assert.True(StreamingStores.UseForNormalization(4096, threads: 1, training: true));
+            Assert.False(StreamingStores.UseForNormalization(4 * 4096 - 1, threads: 2, training: false)); // more than one thread: four times, either mode
+            Assert.True(StreamingStores.UseForNormalization(4 * 4096, threads: 2, training: false));
+            StreamingStores.MinBytes = long.MaxValue;
+            Assert.False(StreamingStores.UseForNormalization(long.MaxValue, threads: 1, training: false));
+            StreamingStores.MinBytes = 0;
+            Assert.True(StreamingStores.UseForNormalization(0, threads: 1, training: false));
+        }
+        finally
+        {
+            StreamingStores.MinBytes = saved;
+        }
+    }
+
+    [Fact]
     public void ANegativeMinimumIsRefusedAndTheSettingKept()
     {
         long saved = StreamingStores.MinBytes;
