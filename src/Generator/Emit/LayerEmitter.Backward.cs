@@ -500,28 +500,11 @@ internal static partial class LayerEmitter
                     WriteSlotCoefficients(w, p);
 
                     string biasGrad = p.HasBias ? ", ref biasGrad[s * SlotLength]" : "";
-                    void RowCall(string kernel)
+                    WriteStreamingOrPlain(w, m.StreamingRows, "RowBackward", kernel =>
                     {
                         w.WriteLine($"{kernel}(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), ref weight[s * SlotLength], ref weightGrad[s * SlotLength]{biasGrad},");
                         w.WriteLine($"    shift, (float)invStd, (float)(-(mean - shift) * invStd), (float)b, (float)c0, ref {Unsafe}.Add(ref x, next), ref {Unsafe}.Add(ref dy, next));");
-                    }
-
-                    if (m.StreamingRows)
-                    {
-                        using (w.Block("if (streams)"))
-                        {
-                            RowCall("RowBackwardStreaming");
-                        }
-
-                        using (w.Block("else"))
-                        {
-                            RowCall("RowBackward");
-                        }
-                    }
-                    else
-                    {
-                        RowCall("RowBackward");
-                    }
+                    });
                 }
                 else
                 {
@@ -576,22 +559,7 @@ internal static partial class LayerEmitter
                         }
 
                         string call = $"(ref {Unsafe}.Add(ref x, first), ref {Unsafe}.Add(ref dy, first), ref {Unsafe}.Add(ref dx, first), shift, ref planeA[0], (float)b, (float)c0, ref {Unsafe}.Add(ref x, next), ref {Unsafe}.Add(ref dy, next));";
-                        if (m.StreamingSlots)
-                        {
-                            using (w.Block("if (streams)"))
-                            {
-                                w.WriteLine("GradInputSlotStreaming" + call);
-                            }
-
-                            using (w.Block("else"))
-                            {
-                                w.WriteLine("GradInputSlot" + call);
-                            }
-                        }
-                        else
-                        {
-                            w.WriteLine("GradInputSlot" + call);
-                        }
+                        WriteStreamingOrPlain(w, m.StreamingSlots, "GradInputSlot", kernel => w.WriteLine(kernel + call));
                     }
                     else
                     {

@@ -237,22 +237,7 @@ internal static partial class LayerEmitter
                     string weight = $"ref weight[s * SlotLength]";
                     string bias = p.HasBias ? ", ref bias[s * SlotLength]" : "";
                     string call = $"(ref slot, ref {Unsafe}.Add(ref y, first), shift, (float)invStd, (float)(-meanOffset * invStd), {weight}{bias}{ahead});";
-                    if (m.StreamingRows)
-                    {
-                        using (w.Block("if (streams)"))
-                        {
-                            w.WriteLine("NormalizeElementwiseStreaming" + call);
-                        }
-
-                        using (w.Block("else"))
-                        {
-                            w.WriteLine("NormalizeElementwise" + call);
-                        }
-                    }
-                    else
-                    {
-                        w.WriteLine("NormalizeElementwise" + call);
-                    }
+                    WriteStreamingOrPlain(w, m.StreamingRows, "NormalizeElementwise", kernel => w.WriteLine(kernel + call));
                 }
                 else if (blocks == 1)
                 {
@@ -270,22 +255,7 @@ internal static partial class LayerEmitter
                     }
 
                     string call = $"(ref slot, ref {Unsafe}.Add(ref y, first), shift, ref planeScale[0], ref planeOffset[0]);";
-                    if (m.StreamingSlots)
-                    {
-                        using (w.Block("if (streams)"))
-                        {
-                            w.WriteLine("NormalizeSlotStreaming" + call);
-                        }
-
-                        using (w.Block("else"))
-                        {
-                            w.WriteLine("NormalizeSlot" + call);
-                        }
-                    }
-                    else
-                    {
-                        w.WriteLine("NormalizeSlot" + call);
-                    }
+                    WriteStreamingOrPlain(w, m.StreamingSlots, "NormalizeSlot", kernel => w.WriteLine(kernel + call));
                 }
                 else
                 {
@@ -319,6 +289,30 @@ internal static partial class LayerEmitter
     /// cache lines the kernel prefetches while it writes this one (see <c>KernelEmitter.WritePrefetches</c>).
     /// </summary>
     private static readonly string[] NextSlotPrefetch = ["next"];
+
+    /// <summary>
+    /// The call of a per-sample kernel that may have a streaming variant: with <paramref name="hasStreaming"/>,
+    /// <c>if (streams) {kernel}Streaming(...) else {kernel}(...)</c> (the caller declares <c>streams</c>), else the plain
+    /// call; <paramref name="call"/> writes the call for the kernel name it is given.
+    /// </summary>
+    private static void WriteStreamingOrPlain(IndentedWriter w, bool hasStreaming, string kernel, System.Action<string> call)
+    {
+        if (!hasStreaming)
+        {
+            call(kernel);
+            return;
+        }
+
+        using (w.Block("if (streams)"))
+        {
+            call(kernel + "Streaming");
+        }
+
+        using (w.Block("else"))
+        {
+            call(kernel);
+        }
+    }
 
     private static void WriteBlockCoefficients(IndentedWriter w, NormPlan p, string index)
     {
