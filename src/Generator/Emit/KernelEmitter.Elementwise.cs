@@ -78,11 +78,7 @@ internal static partial class KernelEmitter
             length,
             v =>
             {
-                w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
-                w.WriteLine($"{v.Float} vr = {v.Type}.Create(r);");
-                w.WriteLine($"{v.Float} vcw = {v.Type}.Create(cw);");
-                w.WriteLine($"{v.Float} vb = {v.Type}.Create(b);");
-                w.WriteLine($"{v.Float} vc = {v.Type}.Create(c);");
+                WriteRowBackwardPrologue(w, v);
                 int lanes = v.Lanes;
                 int vectors = length / lanes;
                 int remainder = length % lanes;
@@ -142,21 +138,37 @@ internal static partial class KernelEmitter
             });
     }
 
-    /// <summary>The new gradWeight (and gradBias) and dx of the vector at <paramref name="at"/>, in locals named with <paramref name="suffix"/>.</summary>
-    private static void WriteRowBackwardValues(IndentedWriter w, VectorWidth v, string at, string suffix, bool hasBias)
+    /// <summary>The broadcasts the row backward kernels' vector expressions use.</summary>
+    private static void WriteRowBackwardPrologue(IndentedWriter w, VectorWidth v)
     {
+        w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
+        w.WriteLine($"{v.Float} vr = {v.Type}.Create(r);");
+        w.WriteLine($"{v.Float} vcw = {v.Type}.Create(cw);");
+        w.WriteLine($"{v.Float} vb = {v.Type}.Create(b);");
+        w.WriteLine($"{v.Float} vc = {v.Type}.Create(c);");
+    }
+
+    /// <summary>
+    /// The new gradWeight (and gradBias) and dx of the vector at <paramref name="at"/>, in locals named with
+    /// <paramref name="suffix"/>; with <paramref name="mask"/>, the gradients change only in its lanes (the others keep
+    /// the loaded values).
+    /// </summary>
+    private static void WriteRowBackwardValues(IndentedWriter w, VectorWidth v, string at, string suffix, bool hasBias, string? mask = null)
+    {
+        string Masked(string value, string old) => mask is null ? value : $"{v.Type}.ConditionalSelect({mask}, {value}, {old})";
         w.WriteLine($"{v.Float} g{suffix} = {Load(v, "dy", at)};");
         w.WriteLine($"{v.Float} centered{suffix} = {Load(v, "x", at)} - center;");
-        w.WriteLine($"{v.Float} gradWeight{suffix} = {v.Type}.MultiplyAddEstimate(g{suffix}, {v.Type}.MultiplyAddEstimate(centered{suffix}, vr, vcw), {Load(v, "gradWeight", at)});");
+        w.WriteLine($"{v.Float} gradWeight{suffix} = {Masked($"{v.Type}.MultiplyAddEstimate(g{suffix}, {v.Type}.MultiplyAddEstimate(centered{suffix}, vr, vcw), {Load(v, "gradWeight", at)})", Load(v, "gradWeight", at))};");
         if (hasBias)
         {
-            w.WriteLine($"{v.Float} gradBias{suffix} = {Load(v, "gradBias", at)} + g{suffix};");
+            w.WriteLine($"{v.Float} gradBias{suffix} = {Masked($"{Load(v, "gradBias", at)} + g{suffix}", Load(v, "gradBias", at))};");
         }
 
         w.WriteLine($"{v.Float} dx{suffix} = {v.Type}.MultiplyAddEstimate(g{suffix} * {Load(v, "weight", at)}, vr, {v.Type}.MultiplyAddEstimate(centered{suffix}, vb, vc));");
     }
 
-    private static void WriteRowBackwardStores(IndentedWriter w, VectorWidth v, string at, string suffix, bool hasBias)
+    /// <summary>Stores the gradients of <see cref="WriteRowBackwardValues"/>, and its dx unless <paramref name="dx"/> is false.</summary>
+    private static void WriteRowBackwardStores(IndentedWriter w, VectorWidth v, string at, string suffix, bool hasBias, bool dx = true)
     {
         w.WriteLine(Store(v, $"gradWeight{suffix}", "gradWeight", at));
         if (hasBias)
@@ -164,7 +176,10 @@ internal static partial class KernelEmitter
             w.WriteLine(Store(v, $"gradBias{suffix}", "gradBias", at));
         }
 
-        w.WriteLine(Store(v, $"dx{suffix}", "dx", at));
+        if (dx)
+        {
+            w.WriteLine(Store(v, $"dx{suffix}", "dx", at));
+        }
     }
 
     /// <summary>

@@ -102,27 +102,15 @@ internal static partial class KernelEmitter
             }
         }
 
-        // The gradients of one vector: all lanes, or (mask) only the lanes the rest of the walk does not cover.
+        // One vector: its gradients (all lanes, or with a mask only the lanes the rest of the walk does not cover) stored
+        // now, its dx kept in dx{suffix} for the caller to store.
         void Gradients(string suffix, string at, string? mask)
         {
-            w.WriteLine($"{v.Float} g{suffix} = {Load(v, "dy", at)};");
-            w.WriteLine($"{v.Float} centered{suffix} = {Load(v, "x", at)} - center;");
-            string weightGrad = $"{v.Type}.MultiplyAddEstimate(g{suffix}, {v.Type}.MultiplyAddEstimate(centered{suffix}, vr, vcw), {Load(v, "gradWeight", at)})";
-            string biasGrad = $"{Load(v, "gradBias", at)} + g{suffix}";
-            w.WriteLine(Store(v, mask is null ? weightGrad : $"{v.Type}.ConditionalSelect({mask}, {weightGrad}, {Load(v, "gradWeight", at)})", "gradWeight", at));
-            if (hasBias)
-            {
-                w.WriteLine(Store(v, mask is null ? biasGrad : $"{v.Type}.ConditionalSelect({mask}, {biasGrad}, {Load(v, "gradBias", at)})", "gradBias", at));
-            }
-
-            w.WriteLine($"{v.Float} dx{suffix} = {v.Type}.MultiplyAddEstimate(g{suffix} * {Load(v, "weight", at)}, vr, {v.Type}.MultiplyAddEstimate(centered{suffix}, vb, vc));");
+            WriteRowBackwardValues(w, v, at, suffix, hasBias, mask);
+            WriteRowBackwardStores(w, v, at, suffix, hasBias, dx: false);
         }
 
-        w.WriteLine($"{v.Float} center = {v.Type}.Create(shift);");
-        w.WriteLine($"{v.Float} vr = {v.Type}.Create(r);");
-        w.WriteLine($"{v.Float} vcw = {v.Type}.Create(cw);");
-        w.WriteLine($"{v.Float} vb = {v.Type}.Create(b);");
-        w.WriteLine($"{v.Float} vc = {v.Type}.Create(c);");
+        WriteRowBackwardPrologue(w, v);
         w.WriteLine("nuint at = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first element at an aligned address of dx");
         w.WriteLine("nuint headAt = at; // the first whole line, stored plainly (it shares a line with head where at > 0)");
         w.WriteLine($"nuint lastAt = {Literals.Int(length - 16)} - ((16 - at) & 15); // the last whole line, stored plainly");
