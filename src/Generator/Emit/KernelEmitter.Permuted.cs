@@ -33,23 +33,6 @@ internal static partial class KernelEmitter
         }
     }
 
-    /// <summary>
-    /// <c>{name}Streaming</c> for planes of whole vectors (a multiple of 16 floats, so each vector lies in one channel):
-    /// <see cref="WritePermutedStreaming"/>'s streaming kernel over one sample with the period of a single channel, whose
-    /// coefficients are broadcast once per plane instead of permuted per vector (no index table). One call per sample
-    /// replaces the per-plane calls when the stores stream: whole cache lines formed across plane boundaries, where the
-    /// per-plane streaming kernels must store both partial lines of every plane plainly.
-    /// </summary>
-    public static void WriteSampleStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, bool streams256)
-    {
-        if (planeLength % 16 != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(planeLength), planeLength, "WriteSampleStreaming takes planes of whole 16-float vectors.");
-        }
-
-        WritePermutedStreaming(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable: null, streams256);
-    }
-
     private static void WritePermutedPlain(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable)
     {
         string coefficientParameters = string.Join(", ", Map(coefficients, c => "ref float " + c));
@@ -96,7 +79,7 @@ internal static partial class KernelEmitter
 
                     using (w.Block($"for (nuint k = 0; k < {vectors}; k++)"))
                     {
-                        WritePermutedCoefficients(w, v, coefficients, false, $"k * {v.Lanes}", declare: true);
+                        WritePermutedCoefficients(w, v, coefficients, $"k * {v.Lanes}", declare: true);
                         w.WriteLine($"nuint at = first + (k * {v.Lanes});");
                         w.WriteLine($"{v.Type}.StoreUnsafe({value(v, "at")}, ref {destination}, at);");
                     }
@@ -118,10 +101,9 @@ internal static partial class KernelEmitter
     /// samples), so no line gets both kinds of store. Each stored line is formed only after both of its vectors are loaded,
     /// and no later load reaches it: safe in place. The bits are those of <c>{name}</c>.
     /// </summary>
-    /// <param name="indexTable">The permute index table; null for planes of whole vectors (<see cref="WriteSampleStreaming"/>).</param>
-    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string? indexTable, bool streams256)
+    /// <param name="indexTable">The permute index table.</param>
+    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable, bool streams256)
     {
-        bool broadcast = indexTable is null;
         string coefficientParameters = string.Join(", ", Map(coefficients, c => "ref float " + c));
         // A call per sample of at least 1024 floats, so not AggressiveInlining: its locals (the two end vectors kept for the
         // plain stores, the joined neighbours) are more than the JIT inlines, and the call costs nothing measurable here.
@@ -136,7 +118,7 @@ internal static partial class KernelEmitter
                 return;
             }
 
-            WriteWideThenNarrow(w, v => WriteStreamingBody(w, v, planeLength, slots, destination, coefficients, value, broadcast || v.Bits == 512 ? indexTable : indexTable + "256"));
+            WriteWideThenNarrow(w, v => WriteStreamingBody(w, v, planeLength, slots, destination, coefficients, value, v.Bits == 512 ? indexTable : indexTable + "256"));
         }
     }
 
@@ -145,9 +127,8 @@ internal static partial class KernelEmitter
     /// cache lines on Vector512, 32-byte halves of lines on Vector256 (so a line at either end of a sample may get one
     /// streamed and one plain half: two lines per sample, no difference in the bits).
     /// </summary>
-    private static void WriteStreamingBody(IndentedWriter w, VectorWidth v, int planeLength, int slots, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string? indexTable)
+    private static void WriteStreamingBody(IndentedWriter w, VectorWidth v, int planeLength, int slots, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable)
     {
-        bool broadcast = indexTable is null;
         int lanes = v.Lanes;
         int g = Gcd(planeLength, lanes);
         int channels = lanes / g;
@@ -155,10 +136,7 @@ internal static partial class KernelEmitter
         int periods = slots / channels;
         int sampleVectors = periods * vectors;
         string Join(string lower, string upper) => $"global::NormGen.SimdMath.Join({lower}, {upper}, join)";
-        if (!broadcast)
-        {
-            w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
-        }
+        w.WriteLine($"ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference({indexTable});");
 
         w.WriteLine($"nuint skew = global::NormGen.AlignedStores.Skew(ref {destination}, {Literals.Int(lanes)}); // the first aligned {(v.Bits == 512 ? "cache line" : "half line")}");
         w.WriteLine($"{v.Type}<int> join = global::NormGen.SimdMath.JoinIndices{(v.Bits == 512 ? "" : "256")}(skew);");
@@ -170,8 +148,8 @@ internal static partial class KernelEmitter
             using (w.Block(""))
             {
                 int period = vector / vectors;
-                WritePeriodChannels(w, v, coefficients, broadcast, Literals.Int(period * channels));
-                WritePermutedCoefficients(w, v, coefficients, broadcast, Literals.Int((vector % vectors) * lanes), declare: true);
+                WritePeriodChannels(w, v, coefficients, broadcast: false, Literals.Int(period * channels));
+                WritePermutedCoefficients(w, v, coefficients, Literals.Int((vector % vectors) * lanes), declare: true);
                 w.WriteLine($"{name} = {value(v, $"(nuint){Literals.Int(vector * lanes)}")};");
             }
         }
@@ -183,10 +161,10 @@ internal static partial class KernelEmitter
         w.WriteLine();
         w.WriteLine($"// Line j (from element skew + {Literals.Int(lanes)}j) joins vectors j and j + 1: stored once vector j + 1 is computed.");
         w.WriteLine($"{v.Float} previous = second;");
-        bool unrolled = !broadcast && UnrollsPeriods(planeLength, lanes, periods, minPeriods: 3);
+        bool unrolled = UnrollsPeriods(planeLength, lanes, periods, minPeriods: 3);
         using (w.Block($"for (int period = 0; period < {Literals.Int(periods)}; period++)"))
         {
-            WritePeriodChannels(w, v, coefficients, broadcast, $"(nuint)(period * {channels})");
+            WritePeriodChannels(w, v, coefficients, broadcast: false, $"(nuint)(period * {channels})");
             w.WriteLine($"nuint first = (nuint)(period * {Literals.Int(channels * planeLength)});");
             if (unrolled)
             {
@@ -207,7 +185,7 @@ internal static partial class KernelEmitter
             {
                 for (int u = 0; u < Unroll; u++)
                 {
-                    WritePermutedCoefficients(w, v, coefficients, broadcast, u == 0 ? $"k * {lanes}" : $"(k + {u}) * {lanes}", declare: u == 0);
+                    WritePermutedCoefficients(w, v, coefficients, u == 0 ? $"k * {lanes}" : $"(k + {u}) * {lanes}", declare: u == 0);
                     w.WriteLine($"{v.Float} value{u} = {value(v, u == 0 ? $"first + (k * {lanes})" : $"first + ((k + {u}) * {lanes})")};");
                 }
 
@@ -218,7 +196,7 @@ internal static partial class KernelEmitter
 
             using (w.Block("for (; k < end; k++)"))
             {
-                WritePermutedCoefficients(w, v, coefficients, broadcast, $"k * {lanes}", declare: true);
+                WritePermutedCoefficients(w, v, coefficients, $"k * {lanes}", declare: true);
                 w.WriteLine($"{v.Float} value = {value(v, $"first + (k * {lanes})")};");
                 w.WriteLine($"global::NormGen.SimdMath.StoreStreaming({Join("previous", "value")}, ref {destination}, first + (k * {lanes}) - {lanes} + skew);");
                 w.WriteLine("previous = value;");
@@ -287,7 +265,7 @@ internal static partial class KernelEmitter
                     }
                     else if (low != high)
                     {
-                        WritePermutedCoefficients(w, v, coefficients, broadcast: false, Literals.Int(start), declare: false);
+                        WritePermutedCoefficients(w, v, coefficients, Literals.Int(start), declare: false);
                         current = -1;
                     }
 
@@ -323,8 +301,8 @@ internal static partial class KernelEmitter
 
     /// <summary>
     /// Loads the per-channel coefficient vectors of the period whose first channel is <paramref name="channel"/>
-    /// (<c>{c}Channels</c>); with <paramref name="broadcast"/> (a period of one channel) the coefficients of that channel in
-    /// every lane instead (<c>{c}Vector</c>, which <see cref="WritePermutedCoefficients"/> then leaves alone).
+    /// (<c>{c}Channels</c>); with <paramref name="broadcast"/> the coefficients of that one channel in every lane instead
+    /// (<c>{c}Vector</c>: <see cref="WriteSampleStreaming"/>'s planes of whole vectors).
     /// </summary>
     private static void WritePeriodChannels(IndentedWriter w, VectorWidth v, string[] coefficients, bool broadcast, string channel)
     {
@@ -341,13 +319,8 @@ internal static partial class KernelEmitter
     /// (<c>lanes</c>, <c>{c}Vector</c>; declared, or assigned again): <c>Vector512.ShuffleNative</c> (<c>vpermps</c>), or
     /// <c>NormGen.SimdMath.Permute</c> for Vector256 (<c>vpermps</c> on AVX2).
     /// </summary>
-    private static void WritePermutedCoefficients(IndentedWriter w, VectorWidth v, string[] coefficients, bool broadcast, string row, bool declare)
+    private static void WritePermutedCoefficients(IndentedWriter w, VectorWidth v, string[] coefficients, string row, bool declare)
     {
-        if (broadcast)
-        {
-            return;
-        }
-
         w.WriteLine($"{(declare ? v.Type + "<int> " : "")}lanes = {v.Type}.LoadUnsafe(ref index, {row});");
         foreach (string c in coefficients)
         {

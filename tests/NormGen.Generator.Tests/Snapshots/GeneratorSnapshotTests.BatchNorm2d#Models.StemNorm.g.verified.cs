@@ -802,71 +802,81 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="NormalizeSample"/> with streaming stores for the sample's lines but the first and the last (Vector512 only: whole cache lines; one call per sample).</summary>
+        /// <summary>NormalizeSample over one whole sample with streaming stores for its lines but the first and the last (Vector512 only: whole cache lines; one call per sample).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void NormalizeSampleStreaming(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
-            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first aligned cache line
-            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the sample's first aligned cache line
+            // Line j covers elements skew + 16j to skew + 16j + 15; each plane holds planeLines of them whole.
+            int lines = skew == 0 ? 4096 : 4095;
+            int planeLines = skew == 0 ? 64 : 63;
+            global::System.Runtime.Intrinsics.Vector512<float> lower = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.LessThan(global::System.Runtime.Intrinsics.Vector512<int>.Indices, global::System.Runtime.Intrinsics.Vector512.Create(16 - (int)skew))); // the lanes of a line across two planes that are in the first
 
-            // The two first and the two last vectors of the sample, stored last.
-            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
+            // The sample's first and last vector and its first and last line (in the first and the last plane), stored last.
+            global::System.Runtime.Intrinsics.Vector512<float> head, firstLine, lastLine, last;
             {
                 global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
                 global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
                 global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
-                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
+                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - shiftVector, scaleVector, offsetVector);
             }
             {
                 global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
                 global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
                 global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
-                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, scaleVector, offsetVector);
+                firstLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, skew) - shiftVector, scaleVector, offsetVector);
             }
             {
                 global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
                 global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 63));
                 global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 63));
-                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65504) - shiftVector, scaleVector, offsetVector);
+                lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, skew + (nuint)((lines - 1) * 16)) - shiftVector, scaleVector, offsetVector);
             }
             {
                 global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
                 global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 63));
                 global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 63));
-                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65520) - shiftVector, scaleVector, offsetVector);
+                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 65520) - shiftVector, scaleVector, offsetVector);
             }
 
-            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
-            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
-            for (int period = 0; period < 64; period++)
+            for (int channel = 0; channel < 64; channel++)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, (nuint)(period * 1)));
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, (nuint)(period * 1)));
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, (nuint)(period * 1)));
-                nuint first = (nuint)(period * 1024);
-                // This period's share of the sample's vectors 2 to 4094 (0, 1 and 4095 were computed above).
-                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 64), 0, 64);
-                nuint end = (nuint)global::System.Math.Clamp(4095 - (period * 64), 0, 64);
+                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel));
+                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel));
+                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel));
+                nuint first = (nuint)(channel * 1024) + skew; // the plane's first line
+                // This plane's share of lines 1 to lines - 2 (0 and lines - 1 were computed above).
+                int k = global::System.Math.Clamp(1 - (channel * 64), 0, planeLines);
+                int end = global::System.Math.Clamp(lines - 1 - (channel * 64), 0, planeLines);
                 for (; k + 4 <= end; k += 4)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
-                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, scaleVector, offsetVector);
-                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, scaleVector, offsetVector);
-                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, scaleVector, offsetVector);
-                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + (k * 16) - 16 + skew);
-                    previous = value3;
+                    nuint at = first + (nuint)(k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector);
+                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - shiftVector, scaleVector, offsetVector);
+                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - shiftVector, scaleVector, offsetVector);
+                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - shiftVector, scaleVector, offsetVector);
+                    global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, at);
                 }
                 for (; k < end; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
-                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref y, first + (k * 16) - 16 + skew);
-                    previous = value;
+                    nuint at = first + (nuint)(k * 16);
+                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                }
+
+                if (skew != 0 && channel != 63)
+                {
+                    // The plane's last line runs into the next plane: each lane takes its own channel's coefficients.
+                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, shiftVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1)));
+                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, scaleVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 1)));
+                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, offsetVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 1)));
+                    nuint at = first + (nuint)(planeLines * 16);
+                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
                 }
             }
 
             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref y, skew);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref y, 65504 + skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(firstLine, ref y, skew);
+            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref y, skew + (nuint)((lines - 1) * 16));
             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 65520);
         }
 
@@ -1220,149 +1230,171 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="GradInputSample"/> with streaming stores for the sample's lines but the first and the last (Vector512: whole cache lines, Vector256: halves of lines; one call per sample).</summary>
+        /// <summary>GradInputSample over one whole sample with streaming stores for its lines but the first and the last (Vector512: whole cache lines, Vector256: halves of lines; one call per sample).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void GradInputSampleStreaming(ref float x, ref float dy, ref float dx, ref float shift, ref float a, ref float b, ref float c)
         {
             if (global::NormGen.SimdMath.Use512)
             {
-                nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 16); // the first aligned cache line
-                global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+                nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 16); // the sample's first aligned cache line
+                // Line j covers elements skew + 16j to skew + 16j + 15; each plane holds planeLines of them whole.
+                int lines = skew == 0 ? 4096 : 4095;
+                int planeLines = skew == 0 ? 64 : 63;
+                global::System.Runtime.Intrinsics.Vector512<float> lower = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.LessThan(global::System.Runtime.Intrinsics.Vector512<int>.Indices, global::System.Runtime.Intrinsics.Vector512.Create(16 - (int)skew))); // the lanes of a line across two planes that are in the first
 
-                // The two first and the two last vectors of the sample, stored last.
-                global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
+                // The sample's first and last vector and its first and last line (in the first and the last plane), stored last.
+                global::System.Runtime.Intrinsics.Vector512<float> head, firstLine, lastLine, last;
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
                     global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
                     global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
-                    head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
+                    head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - shiftVector, bVector, cVector));
                 }
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
                     global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
                     global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
-                    second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, bVector, cVector));
+                    firstLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, skew), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, skew) - shiftVector, bVector, cVector));
                 }
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
                     global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
                     global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
                     global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
-                    penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)65504), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65504) - shiftVector, bVector, cVector));
+                    lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, skew + (nuint)((lines - 1) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, skew + (nuint)((lines - 1) * 16)) - shiftVector, bVector, cVector));
                 }
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
                     global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
                     global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
                     global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
-                    last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)65520), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65520) - shiftVector, bVector, cVector));
+                    last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 65520), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 65520) - shiftVector, bVector, cVector));
                 }
 
-                // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
-                global::System.Runtime.Intrinsics.Vector512<float> previous = second;
-                for (int period = 0; period < 64; period++)
+                for (int channel = 0; channel < 64; channel++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, (nuint)(period * 1)));
-                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nuint)(period * 1)));
-                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, (nuint)(period * 1)));
-                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, (nuint)(period * 1)));
-                    nuint first = (nuint)(period * 1024);
-                    // This period's share of the sample's vectors 2 to 4094 (0, 1 and 4095 were computed above).
-                    nuint k = (nuint)global::System.Math.Clamp(2 - (period * 64), 0, 64);
-                    nuint end = (nuint)global::System.Math.Clamp(4095 - (period * 64), 0, 64);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel));
+                    global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel));
+                    global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel));
+                    global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel));
+                    nuint first = (nuint)(channel * 1024) + skew; // the plane's first line
+                    // This plane's share of lines 1 to lines - 2 (0 and lines - 1 were computed above).
+                    int k = global::System.Math.Clamp(1 - (channel * 64), 0, planeLines);
+                    int end = global::System.Math.Clamp(lines - 1 - (channel * 64), 0, planeLines);
                     for (; k + 4 <= end; k += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 1) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, bVector, cVector));
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 2) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, bVector, cVector));
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + ((k + 3) * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, bVector, cVector));
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 16) - 16 + skew);
-                        previous = value3;
+                        nuint at = first + (nuint)(k * 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 16), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 32), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at + 48), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - shiftVector, bVector, cVector));
+                        global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref dx, at);
                     }
                     for (; k < end; k++)
                     {
-                        global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, first + (k * 16)), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, bVector, cVector));
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 16) - 16 + skew);
-                        previous = value;
+                        nuint at = first + (nuint)(k * 16);
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
+                    }
+
+                    if (skew != 0 && channel != 63)
+                    {
+                        // The plane's last line runs into the next plane: each lane takes its own channel's coefficients.
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, shiftVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1)));
+                        aVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, aVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 1)));
+                        bVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, bVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 1)));
+                        cVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, cVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 1)));
+                        nuint at = first + (nuint)(planeLines * 16);
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
                     }
                 }
 
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref dx, 0);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 65504 + skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(firstLine, ref dx, skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref dx, skew + (nuint)((lines - 1) * 16));
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref dx, 65520);
                 return;
             }
 
             {
-                nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 8); // the first aligned half line
-                global::System.Runtime.Intrinsics.Vector256<int> join = global::NormGen.SimdMath.JoinIndices256(skew);
+                nuint skew = global::NormGen.AlignedStores.Skew(ref dx, 8); // the sample's first aligned half line
+                // Line j covers elements skew + 8j to skew + 8j + 7; each plane holds planeLines of them whole.
+                int lines = skew == 0 ? 8192 : 8191;
+                int planeLines = skew == 0 ? 128 : 127;
+                global::System.Runtime.Intrinsics.Vector256<float> lower = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.LessThan(global::System.Runtime.Intrinsics.Vector256<int>.Indices, global::System.Runtime.Intrinsics.Vector256.Create(8 - (int)skew))); // the lanes of a line across two planes that are in the first
 
-                // The two first and the two last vectors of the sample, stored last.
-                global::System.Runtime.Intrinsics.Vector256<float> head, second, penultimate, last;
+                // The sample's first and last vector and its first and last line (in the first and the last plane), stored last.
+                global::System.Runtime.Intrinsics.Vector256<float> head, firstLine, lastLine, last;
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
                     global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
                     global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
-                    head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
+                    head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - shiftVector, bVector, cVector));
                 }
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
                     global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
                     global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
-                    second = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)8), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)8) - shiftVector, bVector, cVector));
+                    firstLine = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, skew), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, skew) - shiftVector, bVector, cVector));
                 }
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
                     global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
                     global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
                     global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
-                    penultimate = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)65520), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)65520) - shiftVector, bVector, cVector));
+                    lastLine = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, skew + (nuint)((lines - 1) * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, skew + (nuint)((lines - 1) * 8)) - shiftVector, bVector, cVector));
                 }
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
                     global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
                     global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
                     global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
-                    last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)65528), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)65528) - shiftVector, bVector, cVector));
+                    last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 65528), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 65528) - shiftVector, bVector, cVector));
                 }
 
-                // Line j (from element skew + 8j) joins vectors j and j + 1: stored once vector j + 1 is computed.
-                global::System.Runtime.Intrinsics.Vector256<float> previous = second;
-                for (int period = 0; period < 64; period++)
+                for (int channel = 0; channel < 64; channel++)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, (nuint)(period * 1)));
-                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, (nuint)(period * 1)));
-                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, (nuint)(period * 1)));
-                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, (nuint)(period * 1)));
-                    nuint first = (nuint)(period * 1024);
-                    // This period's share of the sample's vectors 2 to 8190 (0, 1 and 8191 were computed above).
-                    nuint k = (nuint)global::System.Math.Clamp(2 - (period * 128), 0, 128);
-                    nuint end = (nuint)global::System.Math.Clamp(8191 - (period * 128), 0, 128);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel));
+                    global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel));
+                    global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel));
+                    global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel));
+                    nuint first = (nuint)(channel * 1024) + skew; // the plane's first line
+                    // This plane's share of lines 1 to lines - 2 (0 and lines - 1 were computed above).
+                    int k = global::System.Math.Clamp(1 - (channel * 128), 0, planeLines);
+                    int end = global::System.Math.Clamp(lines - 1 - (channel * 128), 0, planeLines);
                     for (; k + 4 <= end; k += 4)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + (k * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + (k * 8)) - shiftVector, bVector, cVector));
-                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + ((k + 1) * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 1) * 8)) - shiftVector, bVector, cVector));
-                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + ((k + 2) * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 2) * 8)) - shiftVector, bVector, cVector));
-                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + ((k + 3) * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 3) * 8)) - shiftVector, bVector, cVector));
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref dx, first + (k * 8) - 8 + skew);
-                        previous = value3;
+                        nuint at = first + (nuint)(k * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 8), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 8) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 16), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 16) - shiftVector, bVector, cVector));
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at + 24), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 24) - shiftVector, bVector, cVector));
+                        global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref dx, at);
                     }
                     for (; k < end; k++)
                     {
-                        global::System.Runtime.Intrinsics.Vector256<float> value = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, first + (k * 8)), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + (k * 8)) - shiftVector, bVector, cVector));
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref dx, first + (k * 8) - 8 + skew);
-                        previous = value;
+                        nuint at = first + (nuint)(k * 8);
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
+                    }
+
+                    if (skew != 0 && channel != 63)
+                    {
+                        // The plane's last line runs into the next plane: each lane takes its own channel's coefficients.
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(lower, shiftVector, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1)));
+                        aVector = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(lower, aVector, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, channel + 1)));
+                        bVector = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(lower, bVector, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, channel + 1)));
+                        cVector = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(lower, cVector, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, channel + 1)));
+                        nuint at = first + (nuint)(planeLines * 8);
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, at), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, bVector, cVector)), ref dx, at);
                     }
                 }
 
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref dx, 0);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref dx, skew);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref dx, 65520 + skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(firstLine, ref dx, skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastLine, ref dx, skew + (nuint)((lines - 1) * 8));
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref dx, 65528);
             }
         }
