@@ -25,8 +25,7 @@ internal static partial class KernelEmitter
     /// kinds of store; every other line is loaded just before it is stored and read by nothing after: safe in place. Each
     /// element gets its own channel's coefficients and the operations of <c>{name}</c>: the same bits.
     /// </summary>
-    /// <param name="streams256">Whether the kernel has a Vector256 body too (else it is Vector512 only).</param>
-    public static void WriteSampleStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, bool streams256)
+    public static void WriteSampleStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value)
     {
         if (planeLength % 16 != 0 || planeLength < 32)
         {
@@ -34,17 +33,10 @@ internal static partial class KernelEmitter
         }
 
         string coefficientParameters = string.Join(", ", Map(coefficients, c => "ref float " + c));
-        string widths = streams256 ? "Vector512: whole cache lines, Vector256: halves of lines" : "Vector512 only: whole cache lines";
-        w.WriteLine($"/// <summary>{name} over one whole sample with streaming stores for its lines but the first and the last ({widths}; one call per sample).</summary>");
+        w.WriteLine($"/// <summary>{name} over one whole sample with streaming stores for its lines but the first and the last (Vector512: whole cache lines, Vector256: halves of lines; one call per sample).</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
         using (w.Block($"private static void {name}Streaming({tensors}, {coefficientParameters})"))
         {
-            if (!streams256)
-            {
-                WriteSampleLinesBody(w, VectorWidth.All[0], planeLength, slots, destination, coefficients, value);
-                return;
-            }
-
             WriteWideThenNarrow(w, v => WriteSampleLinesBody(w, v, planeLength, slots, destination, coefficients, value));
         }
     }

@@ -240,7 +240,7 @@ internal static partial class LayerEmitter
                     w.WriteLine();
                     if (m.StreamingSamples)
                     {
-                        KernelEmitter.WriteSampleStreaming(w, "GradInputSample", p.SlotLength, p.Slots, "ref float x, ref float dy, ref float dx", "dx", new[] { "shift", "a", "b", "c" }, GradInputVectorValue, streams256: true);
+                        KernelEmitter.WriteSampleStreaming(w, "GradInputSample", p.SlotLength, p.Slots, "ref float x, ref float dy, ref float dx", "dx", new[] { "shift", "a", "b", "c" }, GradInputVectorValue);
                         w.WriteLine();
                     }
 
@@ -334,7 +334,7 @@ internal static partial class LayerEmitter
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
             w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
-            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" }, m.StreamingGradInput ? "_streaming" : null, streams256: true);
+            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" }, m.StreamingGradInput ? "_streaming" : null, permutedStreams256: true);
         }
 
         w.WriteLine();

@@ -433,7 +433,7 @@ namespace Models
         {
             ref float x = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input);
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
-            if (global::NormGen.SimdMath.Use512 && _streamingNormalize)
+            if ((global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256) && _streamingNormalize)
             {
                 for (int n = end - 1; n >= start; n--)
                 {
@@ -802,82 +802,161 @@ namespace Models
             }
         }
 
-        /// <summary>NormalizeSample over one whole sample with streaming stores for its lines but the first and the last (Vector512 only: whole cache lines; one call per sample).</summary>
+        /// <summary>NormalizeSample over one whole sample with streaming stores for its lines but the first and the last (Vector512: whole cache lines, Vector256: halves of lines; one call per sample).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void NormalizeSampleStreaming(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
-            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the sample's first aligned cache line
-            // Line j covers elements skew + 16j to skew + 16j + 15; each plane holds planeLines of them whole.
-            int lines = skew == 0 ? 4096 : 4095;
-            int planeLines = skew == 0 ? 64 : 63;
-            global::System.Runtime.Intrinsics.Vector512<float> lower = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.LessThan(global::System.Runtime.Intrinsics.Vector512<int>.Indices, global::System.Runtime.Intrinsics.Vector512.Create(16 - (int)skew))); // the lanes of a line across two planes that are in the first
+            if (global::NormGen.SimdMath.Use512)
+            {
+                nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the sample's first aligned cache line
+                // Line j covers elements skew + 16j to skew + 16j + 15; each plane holds planeLines of them whole.
+                int lines = skew == 0 ? 4096 : 4095;
+                int planeLines = skew == 0 ? 64 : 63;
+                global::System.Runtime.Intrinsics.Vector512<float> lower = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.LessThan(global::System.Runtime.Intrinsics.Vector512<int>.Indices, global::System.Runtime.Intrinsics.Vector512.Create(16 - (int)skew))); // the lanes of a line across two planes that are in the first
 
-            // The sample's first and last vector and its first and last line (in the first and the last plane), stored last.
-            global::System.Runtime.Intrinsics.Vector512<float> head, firstLine, lastLine, last;
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
-                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - shiftVector, scaleVector, offsetVector);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
-                firstLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, skew) - shiftVector, scaleVector, offsetVector);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 63));
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 63));
-                lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, skew + (nuint)((lines - 1) * 16)) - shiftVector, scaleVector, offsetVector);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 63));
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 63));
-                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 65520) - shiftVector, scaleVector, offsetVector);
-            }
-
-            for (int channel = 0; channel < 64; channel++)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel));
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel));
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel));
-                nuint first = (nuint)(channel * 1024) + skew; // the plane's first line
-                // This plane's share of lines 1 to lines - 2 (0 and lines - 1 were computed above).
-                int k = global::System.Math.Clamp(1 - (channel * 64), 0, planeLines);
-                int end = global::System.Math.Clamp(lines - 1 - (channel * 64), 0, planeLines);
-                for (; k + 4 <= end; k += 4)
+                // The sample's first and last vector and its first and last line (in the first and the last plane), stored last.
+                global::System.Runtime.Intrinsics.Vector512<float> head, firstLine, lastLine, last;
                 {
-                    nuint at = first + (nuint)(k * 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector);
-                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - shiftVector, scaleVector, offsetVector);
-                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - shiftVector, scaleVector, offsetVector);
-                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - shiftVector, scaleVector, offsetVector);
-                    global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
+                    head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
                 }
-                for (; k < end; k++)
                 {
-                    nuint at = first + (nuint)(k * 16);
-                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
+                    firstLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, skew) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 63));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 63));
+                    lastLine = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, skew + (nuint)((lines - 1) * 16)) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 63));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 63));
+                    last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65520) - shiftVector, scaleVector, offsetVector);
                 }
 
-                if (skew != 0 && channel != 63)
+                for (int channel = 0; channel < 64; channel++)
                 {
-                    // The plane's last line runs into the next plane: each lane takes its own channel's coefficients.
-                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, shiftVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1)));
-                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, scaleVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 1)));
-                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, offsetVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 1)));
-                    nuint at = first + (nuint)(planeLines * 16);
-                    global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel));
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel));
+                    nuint first = (nuint)(channel * 1024) + skew; // the plane's first line
+                    // This plane's share of lines 1 to lines - 2 (0 and lines - 1 were computed above).
+                    int k = global::System.Math.Clamp(1 - (channel * 64), 0, planeLines);
+                    int end = global::System.Math.Clamp(lines - 1 - (channel * 64), 0, planeLines);
+                    for (; k + 4 <= end; k += 4)
+                    {
+                        nuint at = first + (nuint)(k * 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 16) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 32) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at + 48) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, at);
+                    }
+                    for (; k < end; k++)
+                    {
+                        nuint at = first + (nuint)(k * 16);
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                    }
+
+                    if (skew != 0 && channel != 63)
+                    {
+                        // The plane's last line runs into the next plane: each lane takes its own channel's coefficients.
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, shiftVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1)));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, scaleVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 1)));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(lower, offsetVector, global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 1)));
+                        nuint at = first + (nuint)(planeLines * 16);
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                    }
                 }
+
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(firstLine, ref y, skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref y, skew + (nuint)((lines - 1) * 16));
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 65520);
+                return;
             }
 
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(firstLine, ref y, skew);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastLine, ref y, skew + (nuint)((lines - 1) * 16));
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 65520);
+            {
+                nuint skew = global::NormGen.AlignedStores.Skew(ref y, 8); // the sample's first aligned half line
+                // Line j covers elements skew + 8j to skew + 8j + 7; each plane holds planeLines of them whole.
+                int lines = skew == 0 ? 8192 : 8191;
+                int planeLines = skew == 0 ? 128 : 127;
+                global::System.Runtime.Intrinsics.Vector256<float> lower = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.LessThan(global::System.Runtime.Intrinsics.Vector256<int>.Indices, global::System.Runtime.Intrinsics.Vector256.Create(8 - (int)skew))); // the lanes of a line across two planes that are in the first
+
+                // The sample's first and last vector and its first and last line (in the first and the last plane), stored last.
+                global::System.Runtime.Intrinsics.Vector256<float> head, firstLine, lastLine, last;
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
+                    head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 0));
+                    firstLine = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, skew) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 63));
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 63));
+                    lastLine = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, skew + (nuint)((lines - 1) * 8)) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 63));
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, 63));
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, 63));
+                    last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)65528) - shiftVector, scaleVector, offsetVector);
+                }
+
+                for (int channel = 0; channel < 64; channel++)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel));
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel));
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel));
+                    nuint first = (nuint)(channel * 1024) + skew; // the plane's first line
+                    // This plane's share of lines 1 to lines - 2 (0 and lines - 1 were computed above).
+                    int k = global::System.Math.Clamp(1 - (channel * 128), 0, planeLines);
+                    int end = global::System.Math.Clamp(lines - 1 - (channel * 128), 0, planeLines);
+                    for (; k + 4 <= end; k += 4)
+                    {
+                        nuint at = first + (nuint)(k * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 8) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 16) - shiftVector, scaleVector, offsetVector);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at + 24) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(value0, value1, value2, value3, ref y, at);
+                    }
+                    for (; k < end; k++)
+                    {
+                        nuint at = first + (nuint)(k * 8);
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                    }
+
+                    if (skew != 0 && channel != 63)
+                    {
+                        // The plane's last line runs into the next plane: each lane takes its own channel's coefficients.
+                        shiftVector = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(lower, shiftVector, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1)));
+                        scaleVector = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(lower, scaleVector, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 1)));
+                        offsetVector = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(lower, offsetVector, global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 1)));
+                        nuint at = first + (nuint)(planeLines * 8);
+                        global::NormGen.SimdMath.StoreStreaming(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, at) - shiftVector, scaleVector, offsetVector), ref y, at);
+                    }
+                }
+
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref y, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(firstLine, ref y, skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastLine, ref y, skew + (nuint)((lines - 1) * 8));
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, 65528);
+            }
         }
 
         /// <summary>
@@ -1249,7 +1328,7 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
                     global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
-                    head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - shiftVector, bVector, cVector));
+                    head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
                 }
                 {
                     global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
@@ -1270,7 +1349,7 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector512<float> aVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
                     global::System.Runtime.Intrinsics.Vector512<float> bVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
                     global::System.Runtime.Intrinsics.Vector512<float> cVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
-                    last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, 65520), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 65520) - shiftVector, bVector, cVector));
+                    last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dy, (nuint)65520), aVector, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)65520) - shiftVector, bVector, cVector));
                 }
 
                 for (int channel = 0; channel < 64; channel++)
@@ -1331,7 +1410,7 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 0));
                     global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 0));
                     global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 0));
-                    head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 0), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - shiftVector, bVector, cVector));
+                    head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)0), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)0) - shiftVector, bVector, cVector));
                 }
                 {
                     global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, 0));
@@ -1352,7 +1431,7 @@ namespace Models
                     global::System.Runtime.Intrinsics.Vector256<float> aVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref a, 63));
                     global::System.Runtime.Intrinsics.Vector256<float> bVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref b, 63));
                     global::System.Runtime.Intrinsics.Vector256<float> cVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref c, 63));
-                    last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, 65528), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 65528) - shiftVector, bVector, cVector));
+                    last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref dy, (nuint)65528), aVector, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)65528) - shiftVector, bVector, cVector));
                 }
 
                 for (int channel = 0; channel < 64; channel++)
