@@ -18,8 +18,9 @@ internal static partial class KernelEmitter
     /// last line of each plane runs into the next plane and takes each lane's coefficients from its own channel (a blend
     /// of the two channels' broadcasts, from a mask made once per call). Against the earlier form, which computed the
     /// vectors where the planes start and joined each line from two of them (a <c>vpermt2ps</c> on Vector512, two
-    /// <c>vpermps</c> and a blend on Vector256), a stand-alone loop of the input gradient on an AVX2-only machine measured
-    /// 0.60-0.66 ms against 0.90-0.94 ms over (32, 64, 32, 32), TensorPrimitives.Add of the same tensors 0.60-0.61 ms.
+    /// <c>vpermps</c> and a blend on Vector256), the input gradient of (8, 32, 112, 112) went from 1.52x to 1.35x a copy on
+    /// an AVX2-only machine (bench/results/ab-sample-lines; other shapes were at their floor already), and streaming the
+    /// normalization stopped costing there, so it streams on Vector256 too.
     /// The first and the last vector of the sample and its first and last whole line are computed before any store and
     /// stored last with plain stores (they share their cache lines with the neighbouring samples), so no line gets both
     /// kinds of store; every other line is loaded just before it is stored and read by nothing after: safe in place. Each
