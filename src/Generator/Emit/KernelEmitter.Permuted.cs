@@ -22,14 +22,13 @@ internal static partial class KernelEmitter
     /// scalar). The coefficient arrays must hold 16 floats past the last channel.
     /// </summary>
     /// <param name="streaming">Whether to write <see cref="WritePermutedStreaming"/>'s variant <c>{name}Streaming</c> after it.</param>
-    /// <param name="streams256">Whether the streaming variant has a Vector256 body too (else it is Vector512 only).</param>
-    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable, bool streaming, bool streams256)
+    public static void WritePermutedElementwise(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable, bool streaming)
     {
         WritePermutedPlain(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable);
         if (streaming)
         {
             w.WriteLine();
-            WritePermutedStreaming(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable, streams256);
+            WritePermutedStreaming(w, name, planeLength, slots, tensors, destination, coefficients, value, indexTable);
         }
     }
 
@@ -102,22 +101,15 @@ internal static partial class KernelEmitter
     /// and no later load reaches it: safe in place. The bits are those of <c>{name}</c>.
     /// </summary>
     /// <param name="indexTable">The permute index table.</param>
-    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable, bool streams256)
+    private static void WritePermutedStreaming(IndentedWriter w, string name, int planeLength, int slots, string tensors, string destination, string[] coefficients, Func<VectorWidth, string, string> value, string indexTable)
     {
         string coefficientParameters = string.Join(", ", Map(coefficients, c => "ref float " + c));
         // A call per sample of at least 1024 floats, so not AggressiveInlining: its locals (the two end vectors kept for the
         // plain stores, the joined neighbours) are more than the JIT inlines, and the call costs nothing measurable here.
-        string widths = streams256 ? "Vector512: whole cache lines, Vector256: halves of lines" : "Vector512 only: whole cache lines";
-        w.WriteLine($"/// <summary><see cref=\"{name}\"/> with streaming stores for the sample's lines but the first and the last ({widths}; one call per sample).</summary>");
+        w.WriteLine($"/// <summary><see cref=\"{name}\"/> with streaming stores for the sample's lines but the first and the last (Vector512: whole cache lines, Vector256: halves of lines; one call per sample).</summary>");
         w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
         using (w.Block($"private static void {name}Streaming({tensors}, {coefficientParameters})"))
         {
-            if (!streams256)
-            {
-                WriteStreamingBody(w, VectorWidth.All[0], planeLength, slots, destination, coefficients, value, indexTable);
-                return;
-            }
-
             WriteWideThenNarrow(w, v => WriteStreamingBody(w, v, planeLength, slots, destination, coefficients, value, v.Bits == 512 ? indexTable : indexTable + "256"));
         }
     }

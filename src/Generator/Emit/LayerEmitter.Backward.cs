@@ -264,7 +264,7 @@ internal static partial class LayerEmitter
         }
 
         string[] coefficients = { "shift", "a", "b", "c" };
-        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, GradInputVectorValue, "PermuteIndex", streaming: m.StreamingPermuted, streams256: true);
+        KernelEmitter.WritePermutedElementwise(w, "GradInputPermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float dy, ref float dx", "dx", coefficients, GradInputVectorValue, "PermuteIndex", streaming: m.StreamingPermuted);
         w.WriteLine();
     }
 
@@ -334,7 +334,7 @@ internal static partial class LayerEmitter
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float dy = ref {MemoryMarshal}.GetReference(gradOutput);");
             w.WriteLine($"ref float dx = ref {MemoryMarshal}.GetReference(gradInput);");
-            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" }, m.StreamingGradInput ? "_streaming" : null, permutedStreams256: true);
+            WriteElementwiseBlockBody(w, m, "GradInput", new[] { "x", "dy", "dx" }, new[] { "_gradShift", "_gradA", "_gradB", "_gradC" }, m.StreamingGradInput ? "_streaming" : null);
         }
 
         w.WriteLine();

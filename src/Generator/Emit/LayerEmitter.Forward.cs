@@ -706,7 +706,7 @@ internal static partial class LayerEmitter
         {
             w.WriteLine($"ref float x = ref {MemoryMarshal}.GetReference(input);");
             w.WriteLine($"ref float y = ref {MemoryMarshal}.GetReference(output);");
-            WriteElementwiseBlockBody(w, m, "Normalize", new[] { "x", "y" }, new[] { "_shift", "_scale", "_offset" }, m.Streaming ? "_streamingNormalize" : null, NormalizePermutedStreams256);
+            WriteElementwiseBlockBody(w, m, "Normalize", new[] { "x", "y" }, new[] { "_shift", "_scale", "_offset" }, m.Streaming ? "_streamingNormalize" : null);
         }
 
         w.WriteLine();
@@ -739,8 +739,7 @@ internal static partial class LayerEmitter
     /// For layers with streaming kernels (<c>LayerModel.Streaming</c>): the run-time condition under which the block calls
     /// <c>{stem}SampleStreaming</c> (or <c>{stem}PermutedStreaming</c>) instead and ends with a store fence; null for none.
     /// </param>
-    /// <param name="permutedStreams256">Whether the permuted streaming kernels also run on Vector256 (else on Vector512 only; the per-sample ones run on both).</param>
-    private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients, string? streaming, bool permutedStreams256)
+    private static void WriteElementwiseBlockBody(IndentedWriter w, LayerModel m, string stem, string[] tensors, string[] coefficients, string? streaming)
     {
         string At(string offset) => string.Join(", ", tensors.Select(t => $"ref {Unsafe}.Add(ref {t}, {offset})"));
         if (m.PermutedElementwise)
@@ -758,7 +757,7 @@ internal static partial class LayerEmitter
 
                 if (streaming is not null && m.StreamingPermuted)
                 {
-                    using (w.Block(permutedStreams256 ? $"if ({streaming})" : $"if ({Use512} && {streaming})"))
+                    using (w.Block($"if ({streaming})"))
                     {
                         WriteSamples(stem + "PermutedStreaming");
                         w.WriteLine();
@@ -928,22 +927,18 @@ internal static partial class LayerEmitter
         }
     }
 
-    /// <summary>The Vector512 and Vector256 normalization over whole samples with permuted per-channel coefficients, and its index tables.</summary>
-    /// <summary>
-    /// Whether the permuted normalization's streaming kernels (14x14, 7x7) have a Vector256 body. They do not: on the
-    /// AVX2-only guest of docs/performance.md (2026-12-03) streaming y measured slower than plain stores for every case
-    /// (bench/results/ab-streaming-256: 14x14 1.16x -> 1.50x a copy, 7x7 1.28x -> 1.52x), each half line joined from two
-    /// vectors by two permutes and a blend. The per-sample streaming kernels (planes of whole vectors), which since
-    /// 2026-12-06 compute each vector at a line of the output and join nothing, stream on Vector256 too: on another guest
-    /// of that type the 112x112 training forward went from 1.72x to 1.31x a copy (bench/results/ab-sample-lines/round2-normalize256),
-    /// and the permuted input gradient streams on both widths (2.16x -> 2.04x at 7x7 in ab-streaming-256).
-    /// </summary>
-    private const bool NormalizePermutedStreams256 = false;
 
     /// <summary>The normalization of the vector at <c>at</c> from the coefficient vectors of the permuted and sample kernels.</summary>
     private static string NormalizeVectorValue(VectorWidth v, string at) =>
         $"{v.Type}.MultiplyAddEstimate({v.Type}.LoadUnsafe(ref x, {at}) - shiftVector, scaleVector, offsetVector)";
 
+    /// <summary>
+    /// The Vector512 and Vector256 normalization over whole samples with permuted per-channel coefficients, and its index
+    /// tables. Its streaming variant has both widths: on the AVX2-only guests of docs/performance.md streaming y on
+    /// Vector256 measured slower than plain stores on 2026-12-03 (bench/results/ab-streaming-256: 14x14 training forward
+    /// 1.75x -> 2.23x a copy), before the periods were written out, and faster on 2026-12-06
+    /// (bench/results/ab-sample-lines/round3-permuted256: 14x14 1.82x -> 1.56x, 7x7 2.09x -> 1.73x).
+    /// </summary>
     private static void WritePermutedNormalize(IndentedWriter w, LayerModel m)
     {
         if (!m.PermutedElementwise)
@@ -953,7 +948,7 @@ internal static partial class LayerEmitter
 
         w.WriteLine();
         string[] coefficients = { "shift", "scale", "offset" };
-        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, NormalizeVectorValue, "PermuteIndex", streaming: m.StreamingPermuted, streams256: NormalizePermutedStreams256);
+        KernelEmitter.WritePermutedElementwise(w, "NormalizePermuted", m.Plan.SlotLength, m.Plan.Slots, "ref float x, ref float y", "y", coefficients, NormalizeVectorValue, "PermuteIndex", streaming: m.StreamingPermuted);
         w.WriteLine();
         KernelEmitter.WritePermuteIndexTable(w, "PermuteIndex", m.Plan.SlotLength, 16);
         w.WriteLine();

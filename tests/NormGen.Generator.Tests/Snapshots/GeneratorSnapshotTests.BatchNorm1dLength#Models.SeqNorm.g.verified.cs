@@ -498,7 +498,7 @@ namespace Models
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
             {
-                if (global::NormGen.SimdMath.Use512 && _streamingNormalize)
+                if (_streamingNormalize)
                 {
                     for (int n = end - 1; n >= start; n--)
                     {
@@ -1191,125 +1191,249 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="NormalizePermuted"/> with streaming stores for the sample's lines but the first and the last (Vector512 only: whole cache lines; one call per sample).</summary>
+        /// <summary><see cref="NormalizePermuted"/> with streaming stores for the sample's lines but the first and the last (Vector512: whole cache lines, Vector256: halves of lines; one call per sample).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void NormalizePermutedStreaming(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
-            ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
-            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first aligned cache line
-            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
+                nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first aligned cache line
+                global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
 
-            // The two first and the two last vectors of the sample, stored last.
-            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 1);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 1);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 1);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, scaleVector, offsetVector);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 62);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 62);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 62);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)992) - shiftVector, scaleVector, offsetVector);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 63);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 63);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 63);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)1008) - shiftVector, scaleVector, offsetVector);
-            }
-
-            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
-            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
-            for (int period = 0; period < 64; period++)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 1));
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 1));
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 1));
-                nuint first = (nuint)(period * 16);
-                if (period != 0 && period != 63)
+                // The two first and the two last vectors of the sample, stored last.
+                global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
                 {
-                    nuint channel = (nuint)(period * 1);
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector, scaleVector, offsetVector;
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 1);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 1);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 62);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 62);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 62);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)992) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 63);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 63);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 63);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)1008) - shiftVector, scaleVector, offsetVector);
+                }
+
+                // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+                global::System.Runtime.Intrinsics.Vector512<float> previous = second;
+                for (int period = 0; period < 64; period++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 1));
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 1));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 1));
+                    nuint first = (nuint)(period * 16);
+                    if (period != 0 && period != 63)
                     {
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref y, first - 16 + skew);
-                        previous = value0;
+                        nuint channel = (nuint)(period * 1);
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector, scaleVector, offsetVector;
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref y, first - 16 + skew);
+                            previous = value0;
+                        }
+                        continue;
                     }
-                    continue;
+
+                    // The first and the last period: the vectors the ends above did not compute.
+                    // This period's share of the sample's vectors 2 to 62 (0, 1 and 63 were computed above).
+                    nuint k = (nuint)global::System.Math.Clamp(2 - (period * 1), 0, 1);
+                    nuint end = (nuint)global::System.Math.Clamp(63 - (period * 1), 0, 1);
+                    for (; k + 4 <= end; k += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 1) * 16);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 2) * 16);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 3) * 16);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + (k * 16) - 16 + skew);
+                        previous = value3;
+                    }
+                    for (; k < end; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref y, first + (k * 16) - 16 + skew);
+                        previous = value;
+                    }
                 }
 
-                // The first and the last period: the vectors the ends above did not compute.
-                // This period's share of the sample's vectors 2 to 62 (0, 1 and 63 were computed above).
-                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 1), 0, 1);
-                nuint end = (nuint)global::System.Math.Clamp(63 - (period * 1), 0, 1);
-                for (; k + 4 <= end; k += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
-                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 1) * 16);
-                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, scaleVector, offsetVector);
-                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 2) * 16);
-                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, scaleVector, offsetVector);
-                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 3) * 16);
-                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, scaleVector, offsetVector);
-                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + (k * 16) - 16 + skew);
-                    previous = value3;
-                }
-                for (; k < end; k++)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
-                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref y, first + (k * 16) - 16 + skew);
-                    previous = value;
-                }
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref y, skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref y, 992 + skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 1008);
+                return;
             }
 
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref y, skew);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref y, 992 + skew);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 1008);
+            {
+                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex256);
+                nuint skew = global::NormGen.AlignedStores.Skew(ref y, 8); // the first aligned half line
+                global::System.Runtime.Intrinsics.Vector256<int> join = global::NormGen.SimdMath.JoinIndices256(skew);
+
+                // The two first and the two last vectors of the sample, stored last.
+                global::System.Runtime.Intrinsics.Vector256<float> head, second, penultimate, last;
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 0);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                    head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 0);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                    second = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)8) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 63);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 63);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 63);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                    penultimate = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)1008) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 63);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 63);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 63);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                    last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)1016) - shiftVector, scaleVector, offsetVector);
+                }
+
+                // Line j (from element skew + 8j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+                global::System.Runtime.Intrinsics.Vector256<float> previous = second;
+                for (int period = 0; period < 64; period++)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, (nuint)(period * 1));
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, (nuint)(period * 1));
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, (nuint)(period * 1));
+                    nuint first = (nuint)(period * 16);
+                    if (period != 0 && period != 63)
+                    {
+                        nuint channel = (nuint)(period * 1);
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector, scaleVector, offsetVector;
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 8) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref y, first - 8 + skew);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(value0, value1, join), ref y, first + 0 + skew);
+                            previous = value1;
+                        }
+                        continue;
+                    }
+
+                    // The first and the last period: the vectors the ends above did not compute.
+                    // This period's share of the sample's vectors 2 to 126 (0, 1 and 127 were computed above).
+                    nuint k = (nuint)global::System.Math.Clamp(2 - (period * 2), 0, 2);
+                    nuint end = (nuint)global::System.Math.Clamp(127 - (period * 2), 0, 2);
+                    for (; k + 4 <= end; k += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + (k * 8)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, (k + 1) * 8);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 1) * 8)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, (k + 2) * 8);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 2) * 8)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, (k + 3) * 8);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 3) * 8)) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + (k * 8) - 8 + skew);
+                        previous = value3;
+                    }
+                    for (; k < end; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + (k * 8)) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref y, first + (k * 8) - 8 + skew);
+                        previous = value;
+                    }
+                }
+
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref y, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref y, skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref y, 1008 + skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, 1016);
+            }
         }
 
         /// <summary>Per vector of a period (1 vectors of 16 lanes), the channel within the period of each lane.</summary>

@@ -498,7 +498,7 @@ namespace Models
             ref float y = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
             if (global::NormGen.SimdMath.Use512 || global::NormGen.SimdMath.Use256)
             {
-                if (global::NormGen.SimdMath.Use512 && _streamingNormalize)
+                if (_streamingNormalize)
                 {
                     for (int n = end - 1; n >= start; n--)
                     {
@@ -1682,327 +1682,595 @@ namespace Models
             }
         }
 
-        /// <summary><see cref="NormalizePermuted"/> with streaming stores for the sample's lines but the first and the last (Vector512 only: whole cache lines; one call per sample).</summary>
+        /// <summary><see cref="NormalizePermuted"/> with streaming stores for the sample's lines but the first and the last (Vector512: whole cache lines, Vector256: halves of lines; one call per sample).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static void NormalizePermutedStreaming(ref float x, ref float y, ref float shift, ref float scale, ref float offset)
         {
-            ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
-            nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first aligned cache line
-            global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
+            if (global::NormGen.SimdMath.Use512)
+            {
+                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex);
+                nuint skew = global::NormGen.AlignedStores.Skew(ref y, 16); // the first aligned cache line
+                global::System.Runtime.Intrinsics.Vector512<int> join = global::NormGen.SimdMath.JoinIndices(skew);
 
-            // The two first and the two last vectors of the sample, stored last.
-            global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 16);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, scaleVector, offsetVector);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 496);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 496);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 496);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 752);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)25056) - shiftVector, scaleVector, offsetVector);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 496);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 496);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 496);
-                global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 768);
-                global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)25072) - shiftVector, scaleVector, offsetVector);
-            }
-
-            // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
-            global::System.Runtime.Intrinsics.Vector512<float> previous = second;
-            for (int period = 0; period < 32; period++)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 16));
-                global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 16));
-                global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 16));
-                nuint first = (nuint)(period * 784);
-                if (period != 0 && period != 31)
+                // The two first and the two last vectors of the sample, stored last.
+                global::System.Runtime.Intrinsics.Vector512<float> head, second, penultimate, last;
                 {
-                    nuint channel = (nuint)(period * 16);
-                    global::System.Runtime.Intrinsics.Vector512<int> lanes;
-                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector, scaleVector, offsetVector;
-                    {
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 16) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 32) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 48);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 48) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first - 16 + skew);
-                        previous = value3;
-                    }
-                    {
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 1));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 1));
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 64) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 80) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 96);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 96) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 2));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 2));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 2));
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 112) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 48 + skew);
-                        previous = value3;
-                    }
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 128) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 144);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 144) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 3));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 3));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 3));
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 160) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 176) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 112 + skew);
-                        previous = value3;
-                    }
-                    {
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 192);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 192) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 4));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 4));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 4));
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 208) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 224) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 240);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 240) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 176 + skew);
-                        previous = value3;
-                    }
-                    {
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 5));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 5));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 5));
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 256) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 272) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 288);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 288) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 6));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 6));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 6));
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 304) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 240 + skew);
-                        previous = value3;
-                    }
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 320) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 336);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 336) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 7));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 7));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 7));
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 352) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 368) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 304 + skew);
-                        previous = value3;
-                    }
-                    {
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 384);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 384) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 8));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 8));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 8));
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 400) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 416) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 432);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 432) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 368 + skew);
-                        previous = value3;
-                    }
-                    {
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 9));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 9));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 9));
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 448) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 464) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 480);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 480) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 10));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 10));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 10));
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 496) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 432 + skew);
-                        previous = value3;
-                    }
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 512) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 528);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 528) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 11));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 11));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 11));
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 544) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 560) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 496 + skew);
-                        previous = value3;
-                    }
-                    {
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 576);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 576) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 12));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 12));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 12));
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 592) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 608) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 624);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 624) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 560 + skew);
-                        previous = value3;
-                    }
-                    {
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 13));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 13));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 13));
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 640) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 656) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 672);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 672) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 14));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 14));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 14));
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 688) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 624 + skew);
-                        previous = value3;
-                    }
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 704) - shiftVector, scaleVector, offsetVector);
-                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 720);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 720) - shiftVector, scaleVector, offsetVector);
-                        shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 15));
-                        scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 15));
-                        offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 15));
-                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 736) - shiftVector, scaleVector, offsetVector);
-                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 752) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 688 + skew);
-                        previous = value3;
-                    }
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 768) - shiftVector, scaleVector, offsetVector);
-                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref y, first + 752 + skew);
-                        previous = value0;
-                    }
-                    continue;
-                }
-
-                // The first and the last period: the vectors the ends above did not compute.
-                // This period's share of the sample's vectors 2 to 1566 (0, 1 and 1567 were computed above).
-                nuint k = (nuint)global::System.Math.Clamp(2 - (period * 49), 0, 49);
-                nuint end = (nuint)global::System.Math.Clamp(1567 - (period * 49), 0, 49);
-                for (; k + 4 <= end; k += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 0);
                     global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
                     global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
                     global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
-                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 1) * 16);
-                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, scaleVector, offsetVector);
-                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 2) * 16);
-                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, scaleVector, offsetVector);
-                    lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 3) * 16);
-                    shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
-                    scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
-                    offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, scaleVector, offsetVector);
-                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + (k * 16) - 16 + skew);
-                    previous = value3;
+                    head = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
                 }
-                for (; k < end; k++)
                 {
-                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 0);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 16);
                     global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
                     global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
                     global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
-                    global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
-                    global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref y, first + (k * 16) - 16 + skew);
-                    previous = value;
+                    second = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)16) - shiftVector, scaleVector, offsetVector);
                 }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 496);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 496);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 496);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 752);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    penultimate = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)25056) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, 496);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, 496);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, 496);
+                    global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 768);
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                    last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, (nuint)25072) - shiftVector, scaleVector, offsetVector);
+                }
+
+                // Line j (from element skew + 16j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+                global::System.Runtime.Intrinsics.Vector512<float> previous = second;
+                for (int period = 0; period < 32; period++)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> shiftChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref shift, (nuint)(period * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> scaleChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref scale, (nuint)(period * 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> offsetChannels = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref offset, (nuint)(period * 16));
+                    nuint first = (nuint)(period * 784);
+                    if (period != 0 && period != 31)
+                    {
+                        nuint channel = (nuint)(period * 16);
+                        global::System.Runtime.Intrinsics.Vector512<int> lanes;
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector, scaleVector, offsetVector;
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 16) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 32) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 48);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 48) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first - 16 + skew);
+                            previous = value3;
+                        }
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 1));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 1));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 64) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 80) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 96);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 96) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 2));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 2));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 2));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 112) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 48 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 128) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 144);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 144) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 3));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 3));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 3));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 160) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 176) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 112 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 192);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 192) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 4));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 4));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 4));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 208) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 224) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 240);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 240) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 176 + skew);
+                            previous = value3;
+                        }
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 5));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 5));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 5));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 256) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 272) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 288);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 288) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 6));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 6));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 6));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 304) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 240 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 320) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 336);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 336) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 7));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 7));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 7));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 352) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 368) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 304 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 384);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 384) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 8));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 8));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 8));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 400) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 416) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 432);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 432) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 368 + skew);
+                            previous = value3;
+                        }
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 9));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 9));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 9));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 448) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 464) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 480);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 480) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 10));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 10));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 10));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 496) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 432 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 512) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 528);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 528) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 11));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 11));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 11));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 544) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 560) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 496 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 576);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 576) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 12));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 12));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 12));
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 592) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 608) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 624);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 624) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 560 + skew);
+                            previous = value3;
+                        }
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 13));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 13));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 13));
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 640) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 656) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 672);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 672) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 14));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 14));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 14));
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 688) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 624 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 704) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, 720);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 720) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 15));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 15));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 15));
+                            global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 736) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 752) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 688 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + 768) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref y, first + 752 + skew);
+                            previous = value0;
+                        }
+                        continue;
+                    }
+
+                    // The first and the last period: the vectors the ends above did not compute.
+                    // This period's share of the sample's vectors 2 to 1566 (0, 1 and 1567 were computed above).
+                    nuint k = (nuint)global::System.Math.Clamp(2 - (period * 49), 0, 49);
+                    nuint end = (nuint)global::System.Math.Clamp(1567 - (period * 49), 0, 49);
+                    for (; k + 4 <= end; k += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 1) * 16);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 1) * 16)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 2) * 16);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 2) * 16)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, (k + 3) * 16);
+                        shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + ((k + 3) * 16)) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + (k * 16) - 16 + skew);
+                        previous = value3;
+                    }
+                    for (; k < end; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector512<int> lanes = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref index, k * 16);
+                        global::System.Runtime.Intrinsics.Vector512<float> shiftVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> scaleVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(scaleChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> offsetVector = global::System.Runtime.Intrinsics.Vector512.ShuffleNative(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector512<float> value = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, first + (k * 16)) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref y, first + (k * 16) - 16 + skew);
+                        previous = value;
+                    }
+                }
+
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref y, skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref y, 25056 + skew);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 25072);
+                return;
             }
 
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(head, ref y, 0);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref y, skew);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref y, 25056 + skew);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, 25072);
+            {
+                ref int index = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(PermuteIndex256);
+                nuint skew = global::NormGen.AlignedStores.Skew(ref y, 8); // the first aligned half line
+                global::System.Runtime.Intrinsics.Vector256<int> join = global::NormGen.SimdMath.JoinIndices256(skew);
+
+                // The two first and the two last vectors of the sample, stored last.
+                global::System.Runtime.Intrinsics.Vector256<float> head, second, penultimate, last;
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 0);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                    head = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)0) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 0);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                    second = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)8) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 504);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 504);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 504);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 376);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                    penultimate = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)25072) - shiftVector, scaleVector, offsetVector);
+                }
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, 504);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, 504);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, 504);
+                    global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 384);
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                    last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, (nuint)25080) - shiftVector, scaleVector, offsetVector);
+                }
+
+                // Line j (from element skew + 8j) joins vectors j and j + 1: stored once vector j + 1 is computed.
+                global::System.Runtime.Intrinsics.Vector256<float> previous = second;
+                for (int period = 0; period < 64; period++)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> shiftChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref shift, (nuint)(period * 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> scaleChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref scale, (nuint)(period * 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> offsetChannels = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref offset, (nuint)(period * 8));
+                    nuint first = (nuint)(period * 392);
+                    if (period != 0 && period != 63)
+                    {
+                        nuint channel = (nuint)(period * 8);
+                        global::System.Runtime.Intrinsics.Vector256<int> lanes;
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector, scaleVector, offsetVector;
+                        {
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 0));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 0));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 0));
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 0) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 8) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 16) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 24) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first - 8 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 32) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 40) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 48);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                            offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 48) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 1));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 1));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 1));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 56) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 24 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 64) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 72) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 80) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 88) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 56 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 96);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                            offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 96) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 2));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 2));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 2));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 104) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 112) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 120) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 88 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 128) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 136) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 144);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                            offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 144) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 3));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 3));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 3));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 152) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 120 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 160) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 168) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 176) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 184) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 152 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 192);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                            offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 192) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 4));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 4));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 4));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 200) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 208) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 216) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 184 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 224) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 232) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 240);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                            offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 240) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 5));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 5));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 5));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 248) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 216 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 256) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 264) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 272) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 280) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 248 + skew);
+                            previous = value3;
+                        }
+                        {
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 288);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                            offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 288) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 6));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 6));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 6));
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 296) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 304) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 312) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 280 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 320) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 328) - shiftVector, scaleVector, offsetVector);
+                            lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, 336);
+                            shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                            scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                            offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 336) - shiftVector, scaleVector, offsetVector);
+                            shiftVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref shift, channel + 7));
+                            scaleVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref scale, channel + 7));
+                            offsetVector = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref offset, channel + 7));
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 344) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 312 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 352) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 360) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 368) - shiftVector, scaleVector, offsetVector);
+                            global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 376) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + 344 + skew);
+                            previous = value3;
+                        }
+                        {
+                            global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + 384) - shiftVector, scaleVector, offsetVector);
+                            global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), ref y, first + 376 + skew);
+                            previous = value0;
+                        }
+                        continue;
+                    }
+
+                    // The first and the last period: the vectors the ends above did not compute.
+                    // This period's share of the sample's vectors 2 to 3134 (0, 1 and 3135 were computed above).
+                    nuint k = (nuint)global::System.Math.Clamp(2 - (period * 49), 0, 49);
+                    nuint end = (nuint)global::System.Math.Clamp(3135 - (period * 49), 0, 49);
+                    for (; k + 4 <= end; k += 4)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + (k * 8)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, (k + 1) * 8);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 1) * 8)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, (k + 2) * 8);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 2) * 8)) - shiftVector, scaleVector, offsetVector);
+                        lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, (k + 3) * 8);
+                        shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + ((k + 3) * 8)) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value0, join), global::NormGen.SimdMath.Join(value0, value1, join), global::NormGen.SimdMath.Join(value1, value2, join), global::NormGen.SimdMath.Join(value2, value3, join), ref y, first + (k * 8) - 8 + skew);
+                        previous = value3;
+                    }
+                    for (; k < end; k++)
+                    {
+                        global::System.Runtime.Intrinsics.Vector256<int> lanes = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref index, k * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> shiftVector = global::NormGen.SimdMath.Permute(shiftChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> scaleVector = global::NormGen.SimdMath.Permute(scaleChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> offsetVector = global::NormGen.SimdMath.Permute(offsetChannels, lanes);
+                        global::System.Runtime.Intrinsics.Vector256<float> value = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, first + (k * 8)) - shiftVector, scaleVector, offsetVector);
+                        global::NormGen.SimdMath.StoreStreaming(global::NormGen.SimdMath.Join(previous, value, join), ref y, first + (k * 8) - 8 + skew);
+                        previous = value;
+                    }
+                }
+
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(head, ref y, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::NormGen.SimdMath.Join(head, second, join), ref y, skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::NormGen.SimdMath.Join(penultimate, last, join), ref y, 25072 + skew);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, 25080);
+            }
         }
 
         /// <summary>Per vector of a period (49 vectors of 16 lanes), the channel within the period of each lane.</summary>
